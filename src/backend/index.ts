@@ -1,0 +1,4 @@
+// Backend selection: the only module that loads tfjs backend packages.
+export { BACKEND_NAMES, type BackendChoice, type BackendName, isBackendChoice } from './backend_names.js';
+export type { ModuleImporter } from './candidates.js';
+export { type BackendReport, type InitBackendOptions, initBackend } from './init_backend.js';

@@ -1,0 +1,55 @@
+// Chooses and initialises the tfjs backend, and says what it chose and why.
+import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_NAMES, type BackendChoice, type BackendName, isBackendChoice } from './backend_names.js';
+import { CANDIDATES, type ModuleImporter } from './candidates.js';
+
+export interface BackendReport {
+  /** The backend now active. */
+  name: BackendName;
+  /** Why it is usable (adapter, threads, ...). */
+  reason: string;
+  /** Backends tried before it, with the reason each was passed over. */
+  skipped: { name: BackendName; why: string }[];
+}
+
+export interface InitBackendOptions {
+  /** Stand-in for dynamic `import()`, for tests. */
+  importModule?: ModuleImporter;
+  /** Threads for the wasm backend (default: the machine's cores, at most 8). */
+  wasmThreads?: number;
+}
+
+const defaultImporter: ModuleImporter = (specifier) => import(specifier);
+
+/**
+ * Initialises a backend. `'auto'` tries tensorflow-gpu, tensorflow, webgpu, wasm, cpu in that order and keeps
+ * the first that works; a named choice tries only that one and throws if it does not work.
+ */
+export async function initBackend(
+  choice: BackendChoice = 'auto',
+  options: InitBackendOptions = {},
+): Promise<BackendReport> {
+  if (!isBackendChoice(choice)) {
+    throw new Error(
+      `initBackend: argument 'choice' must be 'auto' or one of ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(choice)}`,
+    );
+  }
+  const ctx = { importModule: options.importModule ?? defaultImporter, wasmThreads: options.wasmThreads };
+  const order = choice === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === choice);
+  const skipped: BackendReport['skipped'] = [];
+  for (const candidate of order) {
+    try {
+      const reason = await candidate.activate(ctx);
+      return { name: candidate.name, reason, skipped };
+    } catch (err) {
+      skipped.push({ name: candidate.name, why: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const detail = skipped.map((s) => `  ${s.name}: ${s.why}`).join('\n');
+  throw new Error(`initBackend('${choice}'): no usable backend\n${detail}`);
+}
+
+/** The name of the active backend in our vocabulary (tfjs calls both tfjs-node builds 'tensorflow'). */
+export function activeBackendName(): string {
+  return tf.getBackend();
+}

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/backend/index.js';
+import { removeBackendIfPresent } from '../helpers/backends.js';
+
+// tfjs-node(-gpu) cannot be installed here (its install downloads libtensorflow). This double behaves as the
+// package does on import: it registers a backend named 'tensorflow' (here backed by the cpu implementation).
+function tfjsNodeDouble(opts: { gpu: boolean | null; missing?: string[] }) {
+  return async (specifier: string): Promise<unknown> => {
+    if (opts.missing?.includes(specifier)) {
+      throw Object.assign(new Error(`Cannot find package '${specifier}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+    }
+    if (specifier === '@tensorflow/tfjs-node' || specifier === '@tensorflow/tfjs-node-gpu') {
+      if (tf.findBackend('tensorflow') === null) {
+        tf.registerBackend('tensorflow', () => {
+          const b = new MathBackendCPU() as MathBackendCPU & { isUsingGpuDevice?: boolean };
+          if (opts.gpu !== null) b.isUsingGpuDevice = opts.gpu;
+          return b;
+        });
+      }
+      return {};
+    }
+    return import(specifier);
+  };
+}
+
+describe('initBackend', () => {
+  it('auto picks tensorflow-gpu first when the GPU build loads and sees a device', async () => {
+    removeBackendIfPresent('tensorflow');
+    const report = await initBackend('auto', { importModule: tfjsNodeDouble({ gpu: true }) });
+    assert.equal(report.name, 'tensorflow-gpu');
+    assert.equal(tf.getBackend(), 'tensorflow');
+    assert.deepEqual(report.skipped, []);
+  });
+
+  it('auto falls through to tensorflow (CPU build) when the GPU build is missing', async () => {
+    removeBackendIfPresent('tensorflow');
+    const importModule = tfjsNodeDouble({ gpu: null, missing: ['@tensorflow/tfjs-node-gpu'] });
+    const report = await initBackend('auto', { importModule });
+    assert.equal(report.name, 'tensorflow');
+    assert.equal(report.skipped.length, 1);
+    assert.equal(report.skipped[0]!.name, 'tensorflow-gpu');
+    assert.match(report.skipped[0]!.why, /not installed/);
+  });
+
+  it('rejects a GPU build that sees no CUDA device, with the reason', async () => {
+    removeBackendIfPresent('tensorflow');
+    await assert.rejects(
+      initBackend('tensorflow-gpu', { importModule: tfjsNodeDouble({ gpu: false }) }),
+      /found no CUDA device/,
+    );
+  });
+
+  it('auto without tfjs-node reports each skipped backend and lands on a CPU backend', async () => {
+    removeBackendIfPresent('tensorflow');
+    const importModule = tfjsNodeDouble({
+      gpu: null,
+      missing: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+    });
+    const report = await initBackend('auto', { importModule, wasmThreads: 1 });
+    assert.ok(['webgpu', 'wasm'].includes(report.name), report.name);
+    const names = report.skipped.map((s) => s.name);
+    assert.deepEqual(names.slice(0, 2), ['tensorflow-gpu', 'tensorflow']);
+    for (const s of report.skipped) assert.ok(s.why.length > 0);
+  });
+
+  it('webgpu fails cleanly with a reason on a machine without an adapter', async (t) => {
+    const report = await initBackend('webgpu').catch((err: Error) => err);
+    if (!(report instanceof Error)) {
+      t.skip('this machine has a WebGPU adapter');
+      return;
+    }
+    assert.match(report.message, /webgpu: .*(adapter|driver|failed)/i);
+  });
+
+  it('names the argument and the accepted values on a bad choice', async () => {
+    await assert.rejects(initBackend('cuda' as never), /initBackend: argument 'choice' must be .*got "cuda"/);
+  });
+
+  it('cpu and wasm initialise by name', async () => {
+    assert.equal((await initBackend('cpu')).name, 'cpu');
+    const wasm = await initBackend('wasm', { wasmThreads: 1 });
+    assert.equal(wasm.name, 'wasm');
+    assert.match(wasm.reason, /thread/);
+  });
+});
