@@ -121,6 +121,8 @@ const cpuCandidate: Candidate = {
   async activate(ctx) {
     await importOrExplain(ctx, '@tensorflow/tfjs-backend-cpu');
     await setActive('cpu');
+    // Its first tensor write prints a banner advising tfjs-node; doctor already says which backends exist.
+    (tf.backend() as { firstUse?: boolean }).firstUse = false;
     return 'pure JavaScript reference (slow; last resort)';
   },
 };

@@ -2,3 +2,4 @@
 export { BACKEND_NAMES, type BackendChoice, type BackendName, isBackendChoice } from './backend_names.js';
 export type { ModuleImporter } from './candidates.js';
 export { type BackendReport, type InitBackendOptions, initBackend } from './init_backend.js';
+export { type BackendProbe, probeBackends } from './probe_backends.js';

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendChoice, type BackendName, isBackendChoice } from './backend_names.js';
 import { CANDIDATES, type ModuleImporter } from './candidates.js';
+import { registerGradients } from './register_gradients.js';
 
 export interface BackendReport {
   /** The backend now active. */
@@ -34,6 +35,7 @@ export async function initBackend(
       `initBackend: argument 'choice' must be 'auto' or one of ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(choice)}`,
     );
   }
+  await registerGradients();
   const ctx = { importModule: options.importModule ?? defaultImporter, wasmThreads: options.wasmThreads };
   const order = choice === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === choice);
   const skipped: BackendReport['skipped'] = [];

@@ -1,0 +1,27 @@
+// The `batch-shaping` command line: one subcommand per file, composed here.
+import { Command } from 'commander';
+import { registerDoctorCommand } from './doctor.js';
+
+export function buildProgram(): Command {
+  const program = new Command('batch-shaping')
+    .description('conditional channel-gated networks trained with the batch-shaping loss, on TensorFlow.js')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDoctorCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    // commander already printed its own message (unknown option, --help, ...); keep its exit code.
+    const code = (err as { exitCode?: number }).exitCode;
+    if (code !== undefined) {
+      process.exitCode = code;
+      return;
+    }
+    throw err;
+  }
+}
