@@ -1,0 +1,104 @@
+"""PyTorch CPU reference for bench/backends.ts: training-step throughput of the same CIFAR ResNet
+(He et al. 2016, section 4.2: 3 stages of 16/32/64 channels, 6n+2 layers) that batch-shaping builds,
+dense or channel-gated like our BasicBlock (gate: GAP -> fc 16 -> BN -> ReLU -> fc, Gumbel noise,
+straight-through hard threshold). Prints one JSON line. Run with Debian's python3 (python3-torch).
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Gate(nn.Module):
+    def __init__(self, c_in, c_out, hidden=16):
+        super().__init__()
+        self.fc1 = nn.Linear(c_in, hidden, bias=False)
+        self.bn = nn.BatchNorm1d(hidden)
+        self.fc2 = nn.Linear(hidden, c_out)
+        nn.init.constant_(self.fc2.bias, 3.0)
+
+    def forward(self, x):
+        logits = self.fc2(F.relu(self.bn(self.fc1(x.mean((2, 3))))))
+        u = torch.rand_like(logits).clamp(1e-6, 1 - 1e-6)
+        soft = torch.sigmoid((logits + torch.log(u) - torch.log1p(-u)) / (2 / 3))
+        hard = (soft > 0.5).float()
+        return hard + soft - soft.detach()
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, c_in, c_out, stride, gated):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.gate = Gate(c_in, c_out) if gated else None
+        self.shortcut = None
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        if self.gate is not None:
+            h = h * self.gate(x)[:, :, None, None]
+        s = x if self.shortcut is None else self.shortcut(x)
+        return F.relu(self.bn2(self.conv2(h)) + s)
+
+
+class CifarResNet(nn.Module):
+    def __init__(self, depth, gated, num_classes=10):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        layers, c_in = [], 16
+        for i, c in enumerate([16, 32, 64]):
+            for j in range(n):
+                layers.append(BasicBlock(c_in, c, 2 if (i > 0 and j == 0) else 1, gated))
+                c_in = c
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.layers(self.stem(x)).mean((2, 3)))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--depth", type=int, default=20)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--gated", action="store_true")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = CifarResNet(a.depth, a.gated)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(a.batch, 3, 32, 32)
+    y = torch.randint(0, 10, (a.batch,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    step()
+    step()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    seconds = time.perf_counter() - t0
+    print(json.dumps({
+        "framework": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
+        "model": f"resnet{a.depth}", "gated": a.gated, "batch": a.batch, "steps": a.steps,
+        "imagesPerSecond": a.batch * a.steps / seconds,
+    }))
+
+
+if __name__ == "__main__":
+    main()
