@@ -1,0 +1,109 @@
+// Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 has none, so convnets cannot train on it).
+// Not from a paper: the classic identity dW = x (*) dy (the filter gradient is itself a convolution), evaluated
+// with the backend's own XNNPACK Conv2D in one call by swapping roles:
+//   input  x  [N, H, W, Ci]   -> [Ci, H, W, N]      (input channels act as the batch, the batch as channels)
+//   filter dy [N, OH, OW, Co] -> [OH, OW, N, Co]    (the output gradient is the filter)
+//   stride' = the forward dilation, dilation' = the forward stride, same top/left padding
+//   output [Ci, FH, FW, Co] -> [FH, FW, Ci, Co]
+// A probe found slice-and-matmul formulations 2-17x slower (strided slices and gathers are slow on wasm).
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  assertNHWC,
+  disposeInfo,
+  runWasmKernel,
+  type TensorInfo,
+  transposeInfo,
+  type WasmKernelArgs,
+} from './wasm_kernel_utils.js';
+
+type Pad = tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
+
+/** Why: tfjs' attrs carry no dilations for this kernel; we accept one so dilated convs can reuse it. */
+interface FilterAttrs {
+  strides: number | [number, number];
+  pad: Pad;
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+  dilations?: number | [number, number];
+}
+
+function pair(v: number | [number, number] | undefined): [number, number] {
+  if (v === undefined) return [1, 1];
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+export function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
+  const { backend } = args;
+  const x = args.inputs.x!;
+  const dy = args.inputs.dy!;
+  const attrs = args.attrs as unknown as FilterAttrs;
+  assertNHWC('Conv2DBackpropFilter', attrs.dataFormat);
+  const [strideH, strideW] = pair(attrs.strides);
+  const [dilH, dilW] = pair(attrs.dilations);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    [strideH, strideW],
+    [dilH, dilW],
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const [, outH, outW] = dy.shape as [number, number, number, number];
+  if (info.outHeight !== outH || info.outWidth !== outW) {
+    throw new Error(
+      `Conv2DBackpropFilter (wasm): dy spatial shape [${outH}, ${outW}] does not match the forward conv output [${info.outHeight}, ${info.outWidth}]`,
+    );
+  }
+  const [, inH, inW] = x.shape as [number, number, number, number];
+  const { filterHeight: fh, filterWidth: fw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Bottom/right padding just large enough that the swapped conv yields at least FH x FW outputs; the
+  // forward padding is never exceeded (extra rows it had were never read by the forward conv).
+  const bottom = Math.max(0, (fh - 1) * dilH + (outH - 1) * strideH + 1 - inH - top);
+  const right = Math.max(0, (fw - 1) * dilW + (outW - 1) * strideW + 1 - inW - left);
+
+  const xT = transposeInfo(backend, x, [3, 1, 2, 0]); // [Ci, H, W, N]
+  const dyT = transposeInfo(backend, dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
+  let grad = runWasmKernel(
+    'Conv2D',
+    backend,
+    { x: xT, filter: dyT },
+    {
+      strides: [dilH, dilW],
+      dilations: [strideH, strideW],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+    },
+  ); // [Ci, FH', FW', Co] with FH' >= FH, FW' >= FW
+  disposeInfo(backend, xT);
+  disposeInfo(backend, dyT);
+  if (grad.shape[1] !== fh || grad.shape[2] !== fw) {
+    // Uneven strides leave trailing rows/columns the forward conv never used; drop their gradient.
+    const cropped = runWasmKernel(
+      'Slice',
+      backend,
+      { x: grad },
+      { begin: [0, 0, 0, 0], size: [grad.shape[0]!, fh, fw, grad.shape[3]!] },
+    );
+    disposeInfo(backend, grad);
+    grad = cropped;
+  }
+  const dw = transposeInfo(backend, grad, [1, 2, 0, 3]); // [FH, FW, Ci, Co]
+  disposeInfo(backend, grad);
+  return dw;
+}
+
+export const conv2dBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropFilterWasm as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../../helpers/backends.js';
+import { expectCpuWasmMatch, expectNoWasmLeak, maxRelErr, randomHost } from './wasm_test_utils.js';
+
+type Pad = 'same' | 'valid' | number;
+
+/** dL/dW of L = sum(conv2d(x, w) * r), with r a fixed random weighting so every output position matters. */
+function filterGrad(stride: number, pad: Pad) {
+  return (x: tf.Tensor, w: tf.Tensor, r: tf.Tensor) =>
+    tf.grad((ww: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, stride, pad), r)),
+    )(w);
+}
+
+function outSize(inSize: number, k: number, stride: number, pad: Pad): number {
+  if (pad === 'same') return Math.ceil(inSize / stride);
+  const p = pad === 'valid' ? 0 : pad;
+  return Math.floor((inSize + 2 * p - k) / stride) + 1;
+}
+
+/** Brute-force dW for a dilated conv (the cpu backend's kernel has no dilation): the definition, summed. */
+function referenceDilatedFilterGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  [n, h, w, ci]: number[],
+  [oh, ow, co]: number[],
+  [fh, fw]: number[],
+  dil: number,
+  padTop: number,
+  padLeft: number,
+): Float64Array {
+  const out = new Float64Array(fh * fw * ci * co);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < oh; y++)
+      for (let xx = 0; xx < ow; xx++)
+        for (let ky = 0; ky < fh; ky++)
+          for (let kx = 0; kx < fw; kx++) {
+            const iy = y + ky * dil - padTop;
+            const ix = xx + kx * dil - padLeft;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            for (let c = 0; c < ci; c++)
+              for (let o = 0; o < co; o++)
+                out[((ky * fw + kx) * ci + c) * co + o]! +=
+                  x[((b * h + iy) * w + ix) * ci + c]! * dy[((b * oh + y) * ow + xx) * co + o]!;
+          }
+  return out;
+}
+
+describe('wasm Conv2DBackpropFilter', () => {
+  before(async () => {
+    await useBackend('cpu');
+    await useBackend('wasm');
+  });
+
+  for (const batch of [1, 8]) {
+    for (const k of [1, 3, 7]) {
+      for (const stride of [1, 2]) {
+        for (const pad of ['same', 'valid', 2] as Pad[]) {
+          it(`matches cpu: batch ${batch}, ${k}x${k}, stride ${stride}, pad ${pad}`, async () => {
+            const size = k === 7 ? 11 : 9;
+            const [ci, co] = [3, 5];
+            const o = outSize(size, k, stride, pad);
+            const x = randomHost([batch, size, size + 1, ci], 1 + k + stride);
+            const w = randomHost([k, k, ci, co], 7 + k);
+            const r = randomHost([batch, o, outSize(size + 1, k, stride, pad), co], 13 + stride);
+            await expectCpuWasmMatch([x, w, r], filterGrad(stride, pad), `dW k${k} s${stride} ${pad}`);
+          });
+        }
+      }
+    }
+  }
+
+  it('handles dilation (attribute accepted by our kernel) against the definition', async () => {
+    await useBackend('wasm');
+    const [n, h, w, ci, co, k, dil] = [2, 9, 8, 3, 4, 3, 2];
+    const oh = h - (k - 1) * dil;
+    const ow = w - (k - 1) * dil;
+    const x = randomHost([n, h, w, ci], 3);
+    const dy = randomHost([n, oh, ow, co], 4);
+    const got = tf.tidy(() =>
+      (
+        tf
+          .engine()
+          .runKernel(
+            tf.Conv2DBackpropFilter,
+            { x: tf.tensor(x.values, x.shape), dy: tf.tensor(dy.values, dy.shape) },
+            { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [k, k, ci, co], dilations: dil },
+          ) as tf.Tensor
+      ).dataSync(),
+    );
+    const want = referenceDilatedFilterGrad(
+      x.values as Float32Array,
+      dy.values as Float32Array,
+      [n, h, w, ci],
+      [oh, ow, co],
+      [k, k],
+      dil,
+      0,
+      0,
+    );
+    assert.ok(maxRelErr(want, got) <= 1e-5, `dilated dW error ${maxRelErr(want, got)}`);
+  });
+
+  it('rejects NCHW with a clear error', async () => {
+    await useBackend('wasm');
+    assert.throws(
+      () =>
+        tf.tidy(() =>
+          tf
+            .engine()
+            .runKernel(
+              tf.Conv2DBackpropFilter,
+              { x: tf.zeros([1, 3, 5, 5]), dy: tf.zeros([1, 2, 5, 5]) },
+              { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 2] },
+            ),
+        ),
+      /Conv2DBackpropFilter.*'dataFormat' must be 'NHWC'.*NCHW/,
+    );
+  });
+
+  it('leaks no tensors and no wasm heap over repeated steps', async () => {
+    const x = tf.tensor(randomHost([8, 16, 16, 16], 1).values, [8, 16, 16, 16]);
+    const w = tf.tensor(randomHost([3, 3, 16, 16], 2).values, [3, 3, 16, 16]);
+    await useBackend('wasm');
+    const xs = tf.tensor(x.dataSync(), x.shape);
+    const ws = tf.tensor(w.dataSync(), w.shape);
+    await expectNoWasmLeak(
+      () => {
+        filterGrad(2, 'same')(
+          xs,
+          ws,
+          tf.onesLike(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 2, 'same')),
+        );
+      },
+      'Conv2DBackpropFilter',
+      20,
+    );
+    tf.dispose([x, w, xs, ws]);
+  });
+});
