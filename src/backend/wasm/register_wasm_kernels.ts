@@ -2,9 +2,10 @@
 // Idempotent: safe to call on every initBackend('wasm').
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
+import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 
 /** Our kernels, in registration order. */
-const OUR_KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig];
+const OUR_KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
 
 /** The stock kernels we replaced, kept so a kernel can fall back to them and benchmarks can compare. */
 const stockKernels = new Map<string, tf.KernelConfig>();

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../../helpers/backends.js';
+import { expectCpuWasmMatch, expectNoWasmLeak, randomHost } from './wasm_test_utils.js';
+
+type Pad = 'same' | 'valid' | number;
+
+/** dL/dx of L = sum(conv2d(x, w) * r), with r a fixed random weighting so every output position matters. */
+function inputGrad(stride: number, pad: Pad) {
+  return (x: tf.Tensor, w: tf.Tensor, r: tf.Tensor) =>
+    tf.grad((xx: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, w as tf.Tensor4D, stride, pad), r)),
+    )(x);
+}
+
+function outSize(inSize: number, k: number, stride: number, pad: Pad): number {
+  if (pad === 'same') return Math.ceil(inSize / stride);
+  const p = pad === 'valid' ? 0 : pad;
+  return Math.floor((inSize + 2 * p - k) / stride) + 1;
+}
+
+describe('wasm Conv2DBackpropInput', () => {
+  before(async () => {
+    await useBackend('cpu');
+    await useBackend('wasm');
+  });
+
+  for (const batch of [1, 8]) {
+    for (const k of [1, 3, 7]) {
+      for (const stride of [1, 2]) {
+        for (const pad of ['same', 'valid', 2] as Pad[]) {
+          it(`matches cpu: batch ${batch}, ${k}x${k}, stride ${stride}, pad ${pad}`, async () => {
+            // odd height and even width: uneven strides leave unused rows/columns on one axis only
+            const size = k === 7 ? 11 : 9;
+            const [ci, co] = [3, 5];
+            const x = randomHost([batch, size, size + 1, ci], 1 + k + stride);
+            const w = randomHost([k, k, ci, co], 7 + k);
+            const oh = outSize(size, k, stride, pad);
+            const ow = outSize(size + 1, k, stride, pad);
+            const r = randomHost([batch, oh, ow, co], 13 + stride);
+            await expectCpuWasmMatch([x, w, r], inputGrad(stride, pad), `dx k${k} s${stride} ${pad}`);
+          });
+        }
+      }
+    }
+  }
+
+  it('rejects NCHW with a clear error', async () => {
+    await useBackend('wasm');
+    assert.throws(
+      () =>
+        tf.tidy(() =>
+          tf
+            .engine()
+            .runKernel(
+              tf.Conv2DBackpropInput,
+              { dy: tf.zeros([1, 2, 5, 5]), filter: tf.zeros([3, 3, 3, 2]) },
+              { strides: 1, pad: 'same', dataFormat: 'NCHW', inputShape: [1, 3, 5, 5] },
+            ),
+        ),
+      /Conv2DBackpropInput.*'dataFormat' must be 'NHWC'.*NCHW/,
+    );
+  });
+
+  it('leaks no tensors and no wasm heap over repeated steps', async () => {
+    await useBackend('wasm');
+    const x = tf.tensor(randomHost([8, 16, 16, 16], 1).values, [8, 16, 16, 16]);
+    const w = tf.tensor(randomHost([3, 3, 16, 16], 2).values, [3, 3, 16, 16]);
+    const r = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'));
+    await expectNoWasmLeak(
+      () => {
+        inputGrad(2, 'same')(x, w, r);
+      },
+      'Conv2DBackpropInput',
+      20,
+    );
+    tf.dispose([x, w, r]);
+  });
+});
