@@ -1,0 +1,85 @@
+// Atomic file replacement: a half-written file never takes the place of a good one (DESIGN.md §5).
+// Write to a temporary file in the same directory (same filesystem, so rename is atomic), fsync it,
+// rename over the target, then fsync the directory so the rename itself survives a crash.
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Optional hooks, used by tests to inject a failure between the data write and the rename. */
+export interface AtomicWriteHooks {
+  /** Called after the temporary file is written and synced, before it is renamed onto `path`. */
+  beforeCommit?: (tmpPath: string, path: string) => void | Promise<void>;
+}
+
+const TMP_SUFFIX = '.tmp';
+
+/** The temporary name used for `path`: hidden, in the same directory, unique per call. */
+export function tempPathFor(path: string): string {
+  return join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}${TMP_SUFFIX}`,
+  );
+}
+
+/** True when `file` (a bare name) is a temporary file that atomicWriteFile made for target `target`. */
+export function isTempFileFor(file: string, target: string): boolean {
+  return file.startsWith(`.${target}.`) && file.endsWith(TMP_SUFFIX);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Directories cannot be opened for fsync on every platform (Windows): durability there is best effort.
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // ignore: the rename is still atomic, only its durability across power loss is weaker
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Writes `chunks` to `path` atomically. On any failure the temporary file is removed, the previous
+ * `path` (if any) is untouched, and the error is rethrown.
+ */
+export async function atomicWriteFile(
+  path: string,
+  chunks: Uint8Array | string | ReadonlyArray<Uint8Array>,
+  hooks: AtomicWriteHooks = {},
+): Promise<void> {
+  const tmp = tempPathFor(path);
+  const handle = await open(tmp, 'wx');
+  let closed = false;
+  try {
+    const parts = typeof chunks === 'string' || chunks instanceof Uint8Array ? [chunks] : chunks;
+    for (const part of parts) await handle.writeFile(part);
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    await hooks.beforeCommit?.(tmp, path);
+    await rename(tmp, path);
+  } catch (err) {
+    if (!closed) await handle.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Removes leftover temporary files of earlier, interrupted writes whose target name satisfies `matches`. */
+export async function removeStaleTempFiles(
+  dir: string,
+  matches: (target: string) => boolean,
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const file of await readdir(dir)) {
+    if (!file.startsWith('.') || !file.endsWith(TMP_SUFFIX)) continue;
+    // `.<target>.<pid>.<hex>.tmp` -> target
+    const target = file.slice(1, -TMP_SUFFIX.length).replace(/\.\d+\.[0-9a-f]{8}$/, '');
+    if (target === file.slice(1, -TMP_SUFFIX.length) || !matches(target)) continue;
+    await unlink(join(dir, file)).catch(() => {});
+    removed.push(file);
+  }
+  return removed;
+}
