@@ -1,0 +1,103 @@
+// ChannelGate: the per-sample, per-channel gating module of Bejnordi et al. (ICLR 2020), sec. 3.1:
+// global average pool [N, C_in] -> dense C_in -> 16 (no bias) -> BN -> ReLU -> dense 16 -> C_gated (bias)
+// = gate logits [N, C_gated]. Training: stochastic hard gate with straight-through gradient; inference:
+// 1[logit > 0]. The layers come from models/layers (shared primitives with no dependency on models).
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchNorm } from '../models/layers/batch_norm.js';
+import { Dense } from '../models/layers/dense.js';
+import { constant } from '../models/layers/initializers.js';
+import type { LayerCost } from '../models/layers/layer_cost.js';
+import type { Scope } from '../models/layers/param_store.js';
+import { GATE_TAU, gateProbabilities, straightThroughGate, thresholdGate } from './gate_functions.js';
+import type { NoiseSource } from './noise_source.js';
+
+/**
+ * Default gate bias: 3, so p = sigmoid(3) ~ 0.95 at initialisation (the remaining pre-bias logit has a
+ * standard deviation of ~0.4 from nn.Linear's init over 16 BN'd ReLU units). Gates thus start mostly open and
+ * the network first trains as its dense counterpart; 3 keeps the gate in sigmoid's live range
+ * (p(1 - p) ~ 0.045, and the noisy straight-through slope stays non-negligible) so the batch-shaping and L0
+ * losses can move it, unlike a saturating bias of 5+.
+ */
+export const DEFAULT_GATE_BIAS_INIT = 3;
+/** Width of the gate's hidden layer, as in the paper. */
+export const GATE_HIDDEN = 16;
+
+export interface ChannelGateOptions {
+  hidden?: number;
+  biasInit?: number;
+  tau?: number;
+  bnMomentum?: number;
+  bnEpsilon?: number;
+}
+
+export interface GateOutput {
+  /** [N, C_gated] pre-threshold logits. */
+  gateLogits: tf.Tensor2D;
+  /** [N, C_gated] noise-free on-probabilities sigmoid(logits), in (0, 1). */
+  gateProbs: tf.Tensor2D;
+  /** [N, C_gated] hard 0/1 gate applied to the channels. */
+  gateMask: tf.Tensor2D;
+}
+
+export interface GateApplyOptions {
+  training: boolean;
+  /** Required in training: the logistic noise comes from it. */
+  noise?: NoiseSource;
+}
+
+export class ChannelGate {
+  readonly fc1: Dense;
+  readonly bn: BatchNorm;
+  readonly fc2: Dense;
+  readonly tau: number;
+  readonly name: string;
+
+  constructor(
+    scope: Scope,
+    readonly inChannels: number,
+    readonly gatedChannels: number,
+    options: ChannelGateOptions = {},
+  ) {
+    const hidden = options.hidden ?? GATE_HIDDEN;
+    this.name = scope.prefix;
+    this.tau = options.tau ?? GATE_TAU;
+    this.fc1 = new Dense(scope.child('fc1'), inChannels, hidden, { bias: false });
+    this.bn = new BatchNorm(scope.child('bn'), hidden, {
+      momentum: options.bnMomentum ?? 0.1,
+      epsilon: options.bnEpsilon ?? 1e-5,
+    });
+    this.fc2 = new Dense(scope.child('fc2'), hidden, gatedChannels, {
+      biasInit: constant(options.biasInit ?? DEFAULT_GATE_BIAS_INIT),
+    });
+  }
+
+  /** x: the block input [N, H, W, C_in]. */
+  apply(x: tf.Tensor4D, options: GateApplyOptions): GateOutput {
+    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
+      throw new Error(
+        `ChannelGate '${this.name}': argument 'x' must be [N, H, W, ${this.inChannels}]; got [${x.shape}]`,
+      );
+    }
+    if (options.training && options.noise === undefined) {
+      throw new Error(`ChannelGate '${this.name}': training needs options.noise (a NoiseSource); got none`);
+    }
+    const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D; // [N, C_in]
+    const hidden = tf.relu(this.bn.apply(this.fc1.apply(pooled), options.training)) as tf.Tensor2D; // [N, 16]
+    const gateLogits = this.fc2.apply(hidden); // [N, C_gated]
+    const gateProbs = gateProbabilities(gateLogits) as tf.Tensor2D;
+    let gateMask: tf.Tensor2D;
+    if (options.training) {
+      const noise = options.noise!.logistic(gateLogits.shape);
+      gateMask = straightThroughGate(gateLogits, noise, this.tau) as tf.Tensor2D;
+      noise.dispose();
+    } else {
+      gateMask = thresholdGate(gateLogits) as tf.Tensor2D;
+    }
+    return { gateLogits, gateProbs, gateMask };
+  }
+
+  /** MACs of the gate's own dense layers (per sample). */
+  costs(): LayerCost[] {
+    return [this.fc1.cost('gate'), this.fc2.cost('gate')];
+  }
+}

@@ -1,0 +1,61 @@
+// BatchNorm over the channel (last) axis with PyTorch semantics: training uses batch statistics and updates
+// running_mean / running_var (unbiased) with momentum 0.1; inference uses the running averages.
+// Parameter names follow torch: weight (gamma), bias (beta), running_mean, running_var.
+import * as tf from '@tensorflow/tfjs-core';
+import { fusedBatchNorm, reductionAxes } from './fused_batch_norm.js';
+import type { Scope } from './param_store.js';
+
+export interface BatchNormOptions {
+  momentum: number;
+  epsilon: number;
+  /** Initial gamma (0 for "zero-init residual" last BN of a block). */
+  gammaInit?: number;
+}
+
+export class BatchNorm {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+
+  constructor(
+    scope: Scope,
+    readonly channels: number,
+    readonly options: BatchNormOptions,
+  ) {
+    const g = options.gammaInit ?? 1;
+    this.gamma = scope.weight('weight', [channels], (s) => tf.fill(s, g));
+    this.beta = scope.weight('bias', [channels], (s) => tf.zeros(s));
+    this.runningMean = scope.buffer('running_mean', [channels], 0);
+    this.runningVar = scope.buffer('running_var', [channels], 1);
+  }
+
+  apply(x: tf.Tensor, training: boolean): tf.Tensor {
+    const { epsilon, momentum } = this.options;
+    if (!training) {
+      return tf.batchNorm(
+        x,
+        this.runningMean as tf.Tensor1D,
+        this.runningVar as tf.Tensor1D,
+        this.beta as tf.Tensor1D,
+        this.gamma as tf.Tensor1D,
+        epsilon,
+      );
+    }
+    const { mean, variance } = tf.moments(x, reductionAxes(x.rank, 'BatchNorm.apply')); // [C], [C]
+    const count = x.size / this.channels;
+    tf.tidy(() => {
+      const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+    });
+    return fusedBatchNorm(
+      x,
+      this.gamma as tf.Tensor1D,
+      this.beta as tf.Tensor1D,
+      mean as tf.Tensor1D,
+      variance as tf.Tensor1D,
+      epsilon,
+    );
+  }
+}
