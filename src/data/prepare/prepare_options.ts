@@ -1,0 +1,62 @@
+// Options shared by every dataset's prepare function, and the steps they all take (output folder,
+// stale meta.json, shard size). Each dataset file documents its own extra options.
+
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createProgress, type ProgressMode, type ProgressReporter } from './progress.js';
+
+export interface PrepareOptions {
+  /** Raw files: a folder or an archive, as each dataset documents. */
+  source?: string;
+  /** Output dataset folder (created). */
+  out: string;
+  /** Fetch the official files into `source` (or `<out>/raw`) first. */
+  download?: boolean;
+  /** Records per shard; default targets ~128 MiB shards (at most 10 000 records). */
+  shardSize?: number;
+  /** Progress display; 'quiet' for tests. */
+  progress?: ProgressMode | ProgressReporter;
+  /** Image worker threads (0 = inline). Default min(4, cores). */
+  workers?: number;
+  /**
+   * Expected MD5 per official file name, overriding the published table; `null` skips that check.
+   * For fixtures and mirrors that re-compress files; the official values are the default.
+   */
+  md5?: Record<string, string | null>;
+  /** Base URL replacing the official download location (mirrors, tests). */
+  baseUrl?: string;
+}
+
+export interface PrepareResult {
+  out: string;
+  /** Split -> number of records. */
+  counts: Record<string, number>;
+  /** Split -> shard indices reused from an earlier run. */
+  reused: Record<string, number[]>;
+}
+
+const TARGET_SHARD_BYTES = 128 * 1024 * 1024;
+
+/** Records per shard so that a shard is about 128 MiB, clamped to [1, 10 000]. */
+export function defaultShardSize(recordBytes: number): number {
+  return Math.max(1, Math.min(10_000, Math.floor(TARGET_SHARD_BYTES / recordBytes)));
+}
+
+export function resolveProgress(p: PrepareOptions['progress']): ProgressReporter {
+  return typeof p === 'object' ? p : createProgress(p ?? 'auto');
+}
+
+/**
+ * Creates `out` and removes its meta.json: a folder with a meta.json is complete, so while a run is
+ * under way (or after it failed) there is none. Shards stay: the writer reuses the complete ones.
+ */
+export async function beginOutput(out: string): Promise<void> {
+  await mkdir(out, { recursive: true });
+  await rm(join(out, 'meta.json'), { force: true });
+}
+
+export function checkShardSize(fn: string, shardSize: number | undefined): void {
+  if (shardSize !== undefined && (!Number.isInteger(shardSize) || shardSize < 1)) {
+    throw new Error(`${fn}: options.shardSize: expected a positive integer, got ${shardSize}`);
+  }
+}
