@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { makeTileConfig } from './tile.js';
+import { unsortedSegmentSumConfig } from './unsorted_segment_sum.js';
 
 /** Makes our kernel config; `stock` is the tfjs-backend-wasm kernel it replaces, if any (for fallbacks). */
 type KernelFactory = (stock: tf.KernelConfig | undefined) => tf.KernelConfig;
@@ -12,6 +13,7 @@ const FACTORIES: KernelFactory[] = [
   () => conv2dBackpropFilterConfig,
   () => conv2dBackpropInputConfig,
   makeTileConfig,
+  () => unsortedSegmentSumConfig,
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */
