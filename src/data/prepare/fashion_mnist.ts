@@ -19,6 +19,7 @@ import {
   beginOutput,
   checkShardSize,
   defaultShardSize,
+  expectedMd5,
   type PrepareOptions,
   type PrepareResult,
   resolveProgress,
@@ -68,7 +69,7 @@ export async function prepareFashionMnist(options: PrepareOptions): Promise<Prep
   let source = options.source ?? (options.download ? join(options.out, 'raw') : FASHION_MNIST_DEBIAN_DIR);
   if (options.download) {
     for (const [file, md5] of Object.entries(FASHION_MNIST_FILES)) {
-      const expected = options.md5?.[file] !== undefined ? options.md5[file] : md5;
+      const expected = expectedMd5(options, file, md5);
       await downloadFile(`${options.baseUrl ?? FASHION_MNIST_URL}${file}`, join(source, file), {
         md5: expected,
         progress,
@@ -91,8 +92,8 @@ export async function prepareFashionMnist(options: PrepareOptions): Promise<Prep
     const labelsPath = findIdx(source, s.labels);
     for (const p of [imagesPath, labelsPath]) {
       const name = p.slice(source.length + 1);
-      const md5 = options.md5?.[name];
-      if (md5 !== undefined) await verifyMd5(p, md5);
+      // Local files: checked only against MD5s the caller passes (see the header).
+      await verifyMd5(p, expectedMd5(options, name, null));
     }
     const images = await readIdxFile(imagesPath);
     const labels = await readIdxFile(labelsPath);

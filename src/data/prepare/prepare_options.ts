@@ -23,6 +23,8 @@ export interface PrepareOptions {
    * For fixtures and mirrors that re-compress files; the official values are the default.
    */
   md5?: Record<string, string | null>;
+  /** Skip every MD5 check (mirrors that re-compress the official files). */
+  skipChecksum?: boolean;
   /** Base URL replacing the official download location (mirrors, tests). */
   baseUrl?: string;
 }
@@ -33,6 +35,13 @@ export interface PrepareResult {
   counts: Record<string, number>;
   /** Split -> shard indices reused from an earlier run. */
   reused: Record<string, number[]>;
+}
+
+/** The MD5 to enforce for official file `file`: options.md5 override, else `official`; null = no check. */
+export function expectedMd5(options: PrepareOptions, file: string, official: string | null): string | null {
+  if (options.skipChecksum) return null;
+  const override = options.md5?.[file];
+  return override !== undefined ? override : official;
 }
 
 const TARGET_SHARD_BYTES = 128 * 1024 * 1024;

@@ -1,0 +1,6 @@
+// Prepares fashion-mnist: official raw files -> Arrow shards + meta.json (see src/data/prepare/ for the formats).
+// Usage: node --import tsx data-scripts/fashion-mnist/prepare.ts --source <dir|archive> --out <dir> [--download]
+//        [--shard-size n] [--size ...] [--workers n] [--quiet]     (--help lists every option)
+import { runPrepareScript } from '../../src/cli/prepare_command.js';
+
+await runPrepareScript('fashion-mnist', process.argv);

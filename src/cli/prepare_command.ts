@@ -1,0 +1,119 @@
+// `batch-shaping prepare <dataset>`: official raw files -> Arrow shards + meta.json (src/data/prepare).
+// The same options drive the thin data-scripts/<dataset>/prepare.ts entry points (runPrepareScript).
+
+import { Command, InvalidArgumentError } from 'commander';
+import {
+  DATASET_PREPARERS,
+  listPreparableDatasets,
+  prepareDataset,
+} from '../data/prepare/prepare_dataset.js';
+import type { PrepareOptions } from '../data/prepare/prepare_options.js';
+
+interface CliOptions {
+  source?: string;
+  out: string;
+  download?: boolean;
+  shardSize?: number;
+  size?: string;
+  workers?: number;
+  devkit?: string;
+  name?: string;
+  skipChecksum?: boolean;
+  quiet?: boolean;
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${flag}: expected a positive integer, got ${value}`);
+    return n;
+  };
+}
+
+function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${flag}: expected an integer >= 0, got ${value}`);
+    return n;
+  };
+}
+
+function addPrepareOptions(cmd: Command): Command {
+  const sizes = Object.entries(DATASET_PREPARERS)
+    .filter(([, d]) => d.sizeHelp !== null)
+    .map(([n, d]) => `${n}: ${d.sizeHelp}`)
+    .join('; ');
+  return cmd
+    .option('--source <path>', 'raw files: a folder or an official archive (see the dataset)')
+    .requiredOption('--out <dir>', 'output dataset folder (shards + meta.json)')
+    .option('--download', 'fetch the official files first (into --source, else <out>/raw)')
+    .option('--shard-size <n>', 'records per shard (default: ~128 MiB shards)', positiveInt('--shard-size'))
+    .option('--size <size>', `output image size (${sizes || 'dataset-specific'})`)
+    .option('--workers <n>', 'image decode worker threads (0 = main thread)', nonNegativeInt('--workers'))
+    .option('--devkit <path>', 'imagenet: ILSVRC2012_devkit_t12.tar.gz or its folder (val labels)')
+    .option('--name <name>', 'imagenet: dataset name in meta.json (e.g. imagenette)')
+    .option('--skip-checksum', 'do not check the official MD5s (mirrors that re-compress files)')
+    .option('--quiet', 'no progress output');
+}
+
+function toPrepareOptions(o: CliOptions): PrepareOptions & Record<string, unknown> {
+  const opts: PrepareOptions & Record<string, unknown> = {
+    source: o.source,
+    out: o.out,
+    download: o.download ?? false,
+    shardSize: o.shardSize,
+    workers: o.workers,
+    progress: o.quiet ? 'quiet' : 'auto',
+  };
+  if (o.size !== undefined) opts.size = o.size;
+  if (o.devkit !== undefined) opts.devkit = o.devkit;
+  if (o.name !== undefined) opts.name = o.name;
+  if (o.skipChecksum) opts.skipChecksum = true;
+  return opts;
+}
+
+async function run(dataset: string, o: CliOptions): Promise<void> {
+  const started = Date.now();
+  const result = await prepareDataset(dataset, toPrepareOptions(o));
+  if (!o.quiet) {
+    const counts = Object.entries(result.counts)
+      .map(([split, n]) => `${split} ${n}`)
+      .join(', ');
+    const reused = Object.values(result.reused).reduce((a, r) => a + r.length, 0);
+    console.log(
+      `prepared ${dataset} in ${result.out}: ${counts}` +
+        `${reused > 0 ? ` (${reused} shard(s) reused)` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+}
+
+/** Adds `prepare <dataset>` to the program. */
+export function registerPrepareCommand(program: Command): void {
+  const cmd = program
+    .command('prepare')
+    .description("convert a dataset's official raw files into Arrow shards + meta.json")
+    .argument('<dataset>', `one of: ${listPreparableDatasets().join(', ')}`);
+  addPrepareOptions(cmd).action(async (dataset: string, o: CliOptions) => {
+    if (!(dataset in DATASET_PREPARERS)) {
+      throw new InvalidArgumentError(
+        `dataset: expected one of ${listPreparableDatasets().join(', ')}, got ${dataset}`,
+      );
+    }
+    await run(dataset, o);
+  });
+}
+
+/** Entry of data-scripts/<dataset>/prepare.ts: the `prepare` options for one fixed dataset. */
+export async function runPrepareScript(dataset: string, argv: string[]): Promise<void> {
+  const cmd = addPrepareOptions(new Command(`prepare-${dataset}`))
+    .description(DATASET_PREPARERS[dataset]?.summary ?? dataset)
+    .action(async (o: CliOptions) => run(dataset, o));
+  try {
+    await cmd.parseAsync(argv);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  }
+}
