@@ -150,7 +150,7 @@ function packTable(
 
 /**
  * Evaluates the tabulated Beta CDF elementwise on the active backend. Inputs are clamped to [0, 1]; NaN stays
- * NaN. About 20 elementwise ops and two gathers; the table (2 x 2(K+1) floats) is uploaded per call, which is
+ * NaN (on every backend). About 20 elementwise ops and two gathers; the table (2 x 2(K+1) floats) is uploaded per call, which is
  * asynchronous and keeps no tensor alive between calls (no cache tied to one backend).
  */
 export function betaCdfFromTable(x: tf.Tensor, table: BetaCdfTable): tf.Tensor {
@@ -175,6 +175,8 @@ export function betaCdfFromTable(x: tf.Tensor, table: BetaCdfTable): tf.Tensor {
     const power = tf.add(a, tf.mul(upperF, b - a));
     // t = 0 (x = 0 or x = 1): log 0 = -Infinity, so the tail term is exp(-Infinity) = 0.
     const tail = tf.exp(tf.add(tf.mul(power, tf.log(t)), g));
-    return tf.where(upper, tf.sub(1, tail), tail);
+    const cdf = tf.where(upper, tf.sub(1, tail), tail);
+    // wasm's clamp maps NaN to a bound; keep NaN visible so a broken input never looks like a valid CDF.
+    return tf.where(tf.isNaN(x), x, cdf);
   });
 }

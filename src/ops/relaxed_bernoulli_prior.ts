@@ -29,7 +29,8 @@ export function relaxedBernoulliPrior(p = 0.5, temperature = 2 / 3): Prior {
         const xc = tf.clipByValue(x, 0, 1);
         // logit(0) = -Infinity and logit(1) = +Infinity give F = 0 and 1 exactly.
         const logitX = tf.sub(tf.log(xc), tf.log1p(tf.neg(xc)));
-        return tf.sigmoid(tf.sub(tf.mul(logitX, tau), logitP));
+        const cdf = tf.sigmoid(tf.sub(tf.mul(logitX, tau), logitP));
+        return tf.where(tf.isNaN(x), x, cdf); // wasm's clamp would turn NaN into a bound
       }),
     pdf: (x) =>
       tf.tidy(() => {
