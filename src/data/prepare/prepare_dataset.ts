@@ -3,6 +3,7 @@
 
 import { prepareCifar10 } from './cifar10.js';
 import { prepareFashionMnist } from './fashion_mnist.js';
+import { prepareImagenet } from './imagenet.js';
 import type { PrepareOptions, PrepareResult } from './prepare_options.js';
 
 export interface DatasetPreparer {
@@ -23,6 +24,12 @@ export const DATASET_PREPARERS: Record<string, DatasetPreparer> = {
     summary: 'CIFAR-10 binary version (cifar-10-binary.tar.gz or cifar-10-batches-bin/) -> 32x32x3',
     sizeHelp: null,
     prepare: prepareCifar10,
+  },
+  imagenet: {
+    summary:
+      'ILSVRC2012 archives + devkit, or train/<wnid>/ + val/ folders (Imagenette, Imagewoof) -> size x size x 3',
+    sizeHelp: 'shorter side and centre crop in px (default 256 for 1000 classes, else 160)',
+    prepare: prepareImagenet,
   },
 };
 
