@@ -1,8 +1,7 @@
 // Public surface of the data module: the Arrow shard format, its writer, readers, transforms and datasets.
-export {
-  type AtomicWriteHooks,
-  atomicWriteFile,
-} from './atomic_write.js';
+export { type AtomicWriteHooks, atomicWriteFile } from './atomic_write.js';
+export { type Batch, BatchLoader, type LoaderOptions } from './batch_loader.js';
+export { type BatchTensors, batchToTensors } from './batch_tensors.js';
 export {
   accumulateChannelSums,
   type ChannelSums,
@@ -10,7 +9,25 @@ export {
   emptyChannelSums,
   mergeChannelSums,
 } from './channel_stats.js';
+export { blockPermutation, type EpochPlan, type PlanBlock, planEpoch, sampleSeed } from './epoch_plan.js';
+export { type EvalTransformOptions, evalTransform } from './eval_transform.js';
 export { readMeta, writeMeta } from './meta_file.js';
+export { type PadCropFlipOptions, padCropFlip } from './pad_crop_flip.js';
+export { prefetch } from './prefetch.js';
+export {
+  type RandomResizedCropOptions,
+  randomResizedCrop,
+  sampleResizedCropRegion,
+} from './random_resized_crop.js';
+export { type Region, resampleImage, resampleMask } from './resample_region.js';
+export {
+  type Normalization,
+  normalizationCoefficients,
+  type SampleInput,
+  type SampleOutput,
+  type SampleTransform,
+} from './sample_transform.js';
+export { type ScaleCropFlipOptions, scaleCropFlip } from './scale_crop_flip.js';
 export {
   checkShardSchema,
   type DatasetMeta,
@@ -31,6 +48,9 @@ export {
   type Task,
   validateMeta,
 } from './schema.js';
+export { mixSeed, SeededRandom } from './seeded_random.js';
+export { ShardDataset } from './shard_dataset.js';
+export { readShard, type ShardData, shardDataFromTable } from './shard_reader.js';
 export {
   encodeShard,
   type ShardColumns,
@@ -40,3 +60,4 @@ export {
   type SplitResult,
   splitMeta,
 } from './shard_writer.js';
+export { createTransform, type TransformSpec } from './transform_spec.js';

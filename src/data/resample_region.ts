@@ -1,0 +1,131 @@
+// The one resampler behind every geometric augmentation: maps an axis-aligned region of the source
+// image (in continuous pixel coordinates, possibly partly outside the image) onto an output grid,
+// optionally mirrored, bilinear for images and nearest for masks, fusing the per-channel normalisation.
+// Conventions follow PyTorch's interpolate(align_corners=False) / torchvision resized_crop: output pixel
+// centre j maps to source x = x0 + (j + 0.5) * w / outW - 0.5. Unlike torchvision (antialias=True for
+// tensors) there is no antialiasing prefilter on downscaling; crops of ImageNet-size shards are scaled
+// by modest factors, where the difference is small, and this keeps one pass per output pixel.
+// Source pixels outside the image read as `fill` (torchvision pads with 0 before normalising).
+
+/** Continuous source rectangle: covers [y0, y0 + h) x [x0, x0 + w) in pixel units. */
+export interface Region {
+  y0: number;
+  x0: number;
+  h: number;
+  w: number;
+}
+
+export interface ResampleImageArgs {
+  /** uint8 [H, W, C]. */
+  src: Uint8Array;
+  srcH: number;
+  srcW: number;
+  channels: number;
+  region: Region;
+  /** float32 [outH, outW, C]. */
+  out: Float32Array;
+  outH: number;
+  outW: number;
+  /** Mirror left-right. */
+  flip: boolean;
+  /** Per channel: out = pixel * scale + bias. */
+  scale: Float32Array;
+  bias: Float32Array;
+  /** Pixel value (before normalisation) outside the source image. */
+  fill?: number;
+}
+
+// Per output coordinate: the two source indices, the weight of the second, and whether it is inside.
+function axisTable(start: number, extent: number, outN: number, srcN: number) {
+  const i0 = new Int32Array(outN);
+  const i1 = new Int32Array(outN);
+  const wt = new Float32Array(outN);
+  const inside = new Uint8Array(outN);
+  const step = extent / outN;
+  for (let j = 0; j < outN; j++) {
+    const s = start + (j + 0.5) * step - 0.5;
+    if (s < -0.5 || s >= srcN - 0.5) continue; // same inside test as nearestTable
+    const c = Math.min(Math.max(s, 0), srcN - 1);
+    const f = Math.floor(c);
+    i0[j] = f;
+    i1[j] = Math.min(f + 1, srcN - 1);
+    wt[j] = c - f;
+    inside[j] = 1;
+  }
+  return { i0, i1, wt, inside };
+}
+
+/** Bilinear resample of `region` of an HWC uint8 image into a normalised float32 HWC output. */
+export function resampleImage(a: ResampleImageArgs): void {
+  const { src, srcW, channels: C, out, outH, outW, scale, bias } = a;
+  const fill = a.fill ?? 0;
+  const ys = axisTable(a.region.y0, a.region.h, outH, a.srcH);
+  const xs = axisTable(a.region.x0, a.region.w, outW, srcW);
+  const rowStride = srcW * C;
+  for (let i = 0; i < outH; i++) {
+    const outRow = i * outW * C;
+    if (!ys.inside[i]) {
+      for (let j = 0; j < outW; j++)
+        for (let c = 0; c < C; c++) out[outRow + j * C + c] = fill * scale[c] + bias[c];
+      continue;
+    }
+    const r0 = ys.i0[i] * rowStride;
+    const r1 = ys.i1[i] * rowStride;
+    const wy = ys.wt[i];
+    for (let j = 0; j < outW; j++) {
+      const o = outRow + (a.flip ? outW - 1 - j : j) * C;
+      if (!xs.inside[j]) {
+        for (let c = 0; c < C; c++) out[o + c] = fill * scale[c] + bias[c];
+        continue;
+      }
+      const c0 = xs.i0[j] * C;
+      const c1 = xs.i1[j] * C;
+      const wx = xs.wt[j];
+      for (let c = 0; c < C; c++) {
+        const top = src[r0 + c0 + c] + (src[r0 + c1 + c] - src[r0 + c0 + c]) * wx;
+        const bot = src[r1 + c0 + c] + (src[r1 + c1 + c] - src[r1 + c0 + c]) * wx;
+        out[o + c] = (top + (bot - top) * wy) * scale[c] + bias[c];
+      }
+    }
+  }
+}
+
+export interface ResampleMaskArgs {
+  /** uint8 [H, W]. */
+  src: Uint8Array;
+  srcH: number;
+  srcW: number;
+  region: Region;
+  /** uint8 [outH, outW]. */
+  out: Uint8Array;
+  outH: number;
+  outW: number;
+  flip: boolean;
+  /** Value outside the source (255 = ignore). */
+  fill: number;
+}
+
+// Nearest source index for each output coordinate (the source pixel containing the sample point), -1 outside.
+function nearestTable(start: number, extent: number, outN: number, srcN: number): Int32Array {
+  const idx = new Int32Array(outN);
+  const step = extent / outN;
+  for (let j = 0; j < outN; j++) {
+    const f = Math.floor(start + (j + 0.5) * step);
+    idx[j] = f >= 0 && f < srcN ? f : -1;
+  }
+  return idx;
+}
+
+/** Nearest-neighbour resample of a label mask over the same region/flip as resampleImage. */
+export function resampleMask(a: ResampleMaskArgs): void {
+  const ys = nearestTable(a.region.y0, a.region.h, a.outH, a.srcH);
+  const xs = nearestTable(a.region.x0, a.region.w, a.outW, a.srcW);
+  for (let i = 0; i < a.outH; i++) {
+    const outRow = i * a.outW;
+    const y = ys[i];
+    for (let j = 0; j < a.outW; j++) {
+      const x = xs[j];
+      a.out[outRow + (a.flip ? a.outW - 1 - j : j)] = y < 0 || x < 0 ? a.fill : a.src[y * a.srcW + x];
+    }
+  }
+}

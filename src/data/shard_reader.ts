@@ -1,0 +1,80 @@
+// Reads one Arrow shard file (schema.ts) into flat typed arrays, zero-copy where Arrow allows it.
+// One shard at a time is the unit of I/O of the loader: it never holds more than its shuffle window.
+import { readFile } from 'node:fs/promises';
+import { type Data, type Table, tableFromIPC } from 'apache-arrow';
+import { checkShardSchema, type ShardLayout } from './schema.js';
+
+/** The columns of one shard as flat row-major arrays. */
+export interface ShardData {
+  /** Rows in the shard. */
+  rows: number;
+  /** [rows, H, W, C] uint8, a view of the file buffer when the shard has a single record batch. */
+  images: Uint8Array;
+  /** Classification: [rows]. */
+  labels?: Int32Array;
+  /** Segmentation: [rows, Hm, Wm] uint8, 255 = ignore. */
+  masks?: Uint8Array;
+  ids: string[];
+  /** [rows] when the dataset has the difficulty column. */
+  difficulties?: Float32Array;
+}
+
+// The values of a FixedSizeList<Uint8> column chunk, sliced to its rows (Arrow pads buffers to 8 bytes).
+function byteListValues(chunk: Data): Uint8Array {
+  const child = chunk.children[0];
+  const size = child.length / chunk.length || 0;
+  const start = (child.offset + chunk.offset * size) | 0;
+  return (child.values as Uint8Array).subarray(start, start + chunk.length * size);
+}
+
+function primitiveValues<T extends Int32Array | Float32Array>(chunk: Data): T {
+  const v = chunk.values as T;
+  return v.subarray(chunk.offset, chunk.offset + chunk.length) as T;
+}
+
+function concat<T extends Uint8Array | Int32Array | Float32Array>(parts: T[]): T {
+  if (parts.length === 1) return parts[0];
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const Ctor = parts[0].constructor as new (n: number) => T;
+  const out = new Ctor(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as never, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Extracts the columns of a shard table already in memory; checks its schema against `layout`. */
+export function shardDataFromTable(table: Table, layout: ShardLayout, file = 'shard'): ShardData {
+  checkShardSchema(table.schema, layout, file);
+  const col = (name: string) => table.getChild(name)!.data;
+  const data: ShardData = {
+    rows: table.numRows,
+    images: concat(col('image').map(byteListValues)),
+    ids: table.getChild('id')!.toArray() as string[],
+  };
+  if (layout.task === 'classification')
+    data.labels = concat(col('label').map((d) => primitiveValues<Int32Array>(d)));
+  else data.masks = concat(col('mask').map(byteListValues));
+  if (layout.difficulty)
+    data.difficulties = concat(col('difficulty').map((d) => primitiveValues<Float32Array>(d)));
+  const [h, w, c] = layout.imageShape;
+  if (data.images.length !== data.rows * h * w * c) {
+    throw new Error(
+      `readShard: ${file}: image column holds ${data.images.length} bytes, expected ${data.rows}*${h}*${w}*${c}`,
+    );
+  }
+  return data;
+}
+
+/** Reads and checks one shard file. */
+export async function readShard(path: string, layout: ShardLayout): Promise<ShardData> {
+  let table: Table;
+  try {
+    table = tableFromIPC(await readFile(path));
+  } catch (err) {
+    throw new Error(`readShard: ${path}: not a readable Arrow IPC file (${(err as Error).message})`);
+  }
+  return shardDataFromTable(table, layout, path);
+}
