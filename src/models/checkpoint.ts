@@ -1,0 +1,404 @@
+// Checkpoints: a model's named tensors (weights and buffers), its config, and optionally the optimizer state
+// and free-form resume state, in ONE safetensors file, written atomically.
+//
+// Layout of `<path>` (any name; `*.safetensors` by convention):
+//   tensors           under their own names ('layer1.0.conv1.weight'), NHWC/HWIO as tfjs holds them
+//   optimizer state   under 'optimizer/<name>' (absent when not saved)
+//   __metadata__      format='tfjs', batch_shaping.version='1', batch_shaping.config=<JSON>,
+//                     batch_shaping.extra=<JSON> (when given)
+// One file rather than a directory because only a single rename is atomic: weights and optimizer state from
+// different steps can never be paired after a crash. Python reads it with `safetensors.torch.load_file` (or
+// test/fixtures/safetensors/read_safetensors.py) and filters the 'optimizer/' prefix.
+//
+// Writing: temporary file in the same directory (same filesystem, so rename is atomic), fsync, rename over
+// `<path>`, fsync the directory. A crash at any point leaves either the old file or the new one at `<path>`;
+// a failed write removes its temporary file. A hard crash can leave a `.<name>.*.tmp` file behind, never a
+// half-written `<path>`.
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  decodeSafetensors,
+  encodeSafetensorsChunks,
+  fromHostTensors,
+  type HostTensor,
+  parseSafetensorsHeader,
+  type SafetensorsDtype,
+  toHostTensors,
+} from './safetensors.js';
+
+/** Version of the layout above; a reader refuses files from a newer writer. */
+export const CHECKPOINT_VERSION = '1';
+/** Name prefix of optimizer-state tensors inside a checkpoint file. */
+export const OPTIMIZER_PREFIX = 'optimizer/';
+
+const META_VERSION = 'batch_shaping.version';
+const META_CONFIG = 'batch_shaping.config';
+const META_EXTRA = 'batch_shaping.extra';
+
+export interface CheckpointData<C = unknown, E = unknown> {
+  /** Weights and buffers by name (tf.Variables are fine); float32, int32 or bool. */
+  tensors: Record<string, tf.Tensor>;
+  /** JSON-serialisable description needed to rebuild the model (e.g. `model.config`). */
+  config: C;
+  /** Optimizer state to resume training (moments, step counters). */
+  optimizer?: Record<string, tf.Tensor>;
+  /** JSON-serialisable resume state: epoch, step, RNG state, metrics. */
+  extra?: E;
+}
+
+/** What loadCheckpoint returns. The caller owns the tensors: call disposeCheckpoint when done. */
+export interface LoadedCheckpoint<C = unknown, E = unknown> {
+  tensors: Record<string, tf.Tensor>;
+  /** The saved config; undefined for a safetensors file not written by saveCheckpoint. */
+  config: C;
+  optimizer?: Record<string, tf.Tensor>;
+  extra?: E;
+  /** The raw __metadata__ map. */
+  metadata: Record<string, string>;
+}
+
+export interface AtomicWriteOptions {
+  /**
+   * Writes one chunk to the open temporary file. Default: a loop over FileHandle.write. Tests inject a
+   * writer that fails part-way to check that a failed save never damages an existing file.
+   */
+  writeChunk?: (handle: FileHandle, chunk: Uint8Array) => Promise<void>;
+}
+
+async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < chunk.byteLength) {
+    // At most 1 GiB per call: a single write(2) is capped near 2 GiB.
+    const n = Math.min(chunk.byteLength - done, 1 << 30);
+    const { bytesWritten } = await handle.write(chunk, done, n);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Writes `chunks` to `path` atomically: a temporary file next to it, fsync, rename, fsync of the directory.
+ * On failure the temporary file is removed and whatever was at `path` is untouched. Returns the byte count.
+ */
+export async function writeFileAtomic(
+  path: string,
+  chunks: Iterable<Uint8Array>,
+  options: AtomicWriteOptions = {},
+): Promise<number> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const writeChunk = options.writeChunk ?? writeAll;
+  let handle: FileHandle | undefined = await open(tmp, 'wx');
+  let bytes = 0;
+  try {
+    for (const chunk of chunks) {
+      await writeChunk(handle, chunk);
+      bytes += chunk.byteLength;
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await syncDirectory(dir);
+  return bytes;
+}
+
+// Makes the rename itself durable. Some platforms (Windows) cannot open or fsync a directory; there the
+// rename is still atomic, only its durability across power loss is up to the filesystem.
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+function toJson(fn: string, arg: string, value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new Error(
+      `${fn}: argument '${arg}' must be JSON-serialisable; ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  if (text === undefined) {
+    throw new Error(`${fn}: argument '${arg}' must be JSON-serialisable; got ${typeof value}`);
+  }
+  return text;
+}
+
+function checkTensorRecord(fn: string, arg: string, record: unknown): Record<string, tf.Tensor> {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new Error(`${fn}: argument '${arg}' must be an object of named tf.Tensors; got ${String(record)}`);
+  }
+  for (const [name, t] of Object.entries(record)) {
+    if (!(t instanceof tf.Tensor)) {
+      throw new Error(`${fn}: ${arg}[${JSON.stringify(name)}] must be a tf.Tensor; got ${typeof t}`);
+    }
+    if (t.isDisposed) throw new Error(`${fn}: ${arg}[${JSON.stringify(name)}] is disposed`);
+  }
+  return record as Record<string, tf.Tensor>;
+}
+
+/**
+ * Saves a checkpoint to `path` (one safetensors file; see the file header for its layout), atomically.
+ * Tensors are read with `await tensor.data()`; the caller keeps ownership of them.
+ */
+export async function saveCheckpoint<C, E>(
+  path: string,
+  data: CheckpointData<C, E>,
+  options: AtomicWriteOptions = {},
+): Promise<{ path: string; bytes: number }> {
+  const fn = 'saveCheckpoint';
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`${fn}: argument 'path' must be a non-empty file path; got ${JSON.stringify(path)}`);
+  }
+  if (data === null || typeof data !== 'object') {
+    throw new Error(
+      `${fn}: argument 'data' must be {tensors, config, optimizer?, extra?}; got ${String(data)}`,
+    );
+  }
+  const tensors = checkTensorRecord(fn, 'data.tensors', data.tensors);
+  const optimizer =
+    data.optimizer === undefined ? {} : checkTensorRecord(fn, 'data.optimizer', data.optimizer);
+  for (const name of Object.keys(tensors)) {
+    if (name.startsWith(OPTIMIZER_PREFIX)) {
+      throw new Error(
+        `${fn}: tensor name ${JSON.stringify(name)} must not start with '${OPTIMIZER_PREFIX}' (reserved for optimizer state)`,
+      );
+    }
+  }
+  const metadata: Record<string, string> = {
+    format: 'tfjs',
+    [META_VERSION]: CHECKPOINT_VERSION,
+    [META_CONFIG]: toJson(fn, 'data.config', data.config),
+  };
+  if (data.extra !== undefined) metadata[META_EXTRA] = toJson(fn, 'data.extra', data.extra);
+
+  const all: Record<string, tf.Tensor> = { ...tensors };
+  for (const [name, t] of Object.entries(optimizer)) all[OPTIMIZER_PREFIX + name] = t;
+  const host = await toHostTensors(all);
+  const chunks = encodeSafetensorsChunks(host, metadata, path);
+  try {
+    const bytes = await writeFileAtomic(path, chunks, options);
+    return { path, bytes };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`${fn}: writing ${path} failed (${why}); any previous file at that path is untouched`, {
+      cause: err,
+    });
+  }
+}
+
+function parseJsonMeta(path: string, key: string, text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(
+      `loadCheckpoint: ${path}: __metadata__[${JSON.stringify(key)}] is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
+function checkVersion(path: string, metadata: Record<string, string>): void {
+  const version = metadata[META_VERSION];
+  if (version !== undefined && version !== CHECKPOINT_VERSION) {
+    throw new Error(
+      `loadCheckpoint: ${path}: checkpoint layout version ${JSON.stringify(version)} is not supported; expected ${JSON.stringify(CHECKPOINT_VERSION)}`,
+    );
+  }
+}
+
+function splitOptimizer<T>(all: Record<string, T>): {
+  model: Record<string, T>;
+  optimizer: Record<string, T>;
+} {
+  const model: Record<string, T> = {};
+  const optimizer: Record<string, T> = {};
+  // defineProperty: plain assignment would treat a tensor named "__proto__" as a prototype change.
+  const put = (record: Record<string, T>, key: string, value: T) =>
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const [name, value] of Object.entries(all)) {
+    if (name.startsWith(OPTIMIZER_PREFIX)) put(optimizer, name.slice(OPTIMIZER_PREFIX.length), value);
+    else put(model, name, value);
+  }
+  return { model, optimizer };
+}
+
+/**
+ * Loads a checkpoint written by saveCheckpoint (or any safetensors file: then `config` is undefined and all
+ * tensors are model tensors). Validates the whole file before making any tensor. The caller owns the
+ * returned tensors (disposeCheckpoint).
+ */
+export async function loadCheckpoint<C = unknown, E = unknown>(
+  path: string,
+): Promise<LoadedCheckpoint<C, E>> {
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(
+      `loadCheckpoint: argument 'path' must be a non-empty file path; got ${JSON.stringify(path)}`,
+    );
+  }
+  const bytes = await readFile(path);
+  const { tensors: host, metadata } = decodeSafetensors(bytes, path);
+  checkVersion(path, metadata);
+  const config = parseJsonMeta(path, META_CONFIG, metadata[META_CONFIG]) as C;
+  const extra = parseJsonMeta(path, META_EXTRA, metadata[META_EXTRA]) as E | undefined;
+  const { model, optimizer } = splitOptimizer<HostTensor>(host);
+  const tensors = fromHostTensors(model, path);
+  let optimizerTensors: Record<string, tf.Tensor> | undefined;
+  if (Object.keys(optimizer).length > 0) {
+    try {
+      optimizerTensors = fromHostTensors(optimizer, path);
+    } catch (err) {
+      tf.dispose(Object.values(tensors));
+      throw err;
+    }
+  }
+  const loaded: LoadedCheckpoint<C, E> = { tensors, config, metadata };
+  if (optimizerTensors !== undefined) loaded.optimizer = optimizerTensors;
+  if (extra !== undefined) loaded.extra = extra;
+  return loaded;
+}
+
+/** Disposes every tensor of a loaded checkpoint. */
+export function disposeCheckpoint(loaded: Pick<LoadedCheckpoint, 'tensors' | 'optimizer'>): void {
+  tf.dispose(Object.values(loaded.tensors));
+  if (loaded.optimizer !== undefined) tf.dispose(Object.values(loaded.optimizer));
+}
+
+export interface CheckpointTensorInfo {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+}
+
+/** What a checkpoint holds, from its header alone (no tensor data is read). */
+export interface CheckpointInfo<C = unknown, E = unknown> {
+  config: C;
+  extra?: E;
+  metadata: Record<string, string>;
+  tensors: CheckpointTensorInfo[];
+  optimizer: CheckpointTensorInfo[];
+  bytes: number;
+}
+
+/** Reads a checkpoint's header only: config, extra, tensor names/dtypes/shapes; validates all offsets. */
+export async function readCheckpointInfo<C = unknown, E = unknown>(
+  path: string,
+): Promise<CheckpointInfo<C, E>> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const lengthField = new Uint8Array(8);
+    await handle.read(lengthField, 0, Math.min(8, size), 0);
+    // Read only as much as the file holds; parseSafetensorsHeader reports a length field past the end.
+    const headerLength = Number(new DataView(lengthField.buffer).getBigUint64(0, true));
+    const prefixLength = Math.min(size, 8 + Math.min(headerLength, 100_000_000));
+    const prefix = new Uint8Array(prefixLength);
+    if (prefixLength > 0) await handle.read(prefix, 0, prefixLength, 0);
+    const header = parseSafetensorsHeader(prefix, size, path);
+    checkVersion(path, header.metadata);
+    const entries = header.entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape }));
+    const model = entries.filter((e) => !e.name.startsWith(OPTIMIZER_PREFIX));
+    const optimizer = entries
+      .filter((e) => e.name.startsWith(OPTIMIZER_PREFIX))
+      .map((e) => ({ ...e, name: e.name.slice(OPTIMIZER_PREFIX.length) }));
+    const info: CheckpointInfo<C, E> = {
+      config: parseJsonMeta(path, META_CONFIG, header.metadata[META_CONFIG]) as C,
+      metadata: header.metadata,
+      tensors: model,
+      optimizer,
+      bytes: size,
+    };
+    const extra = parseJsonMeta(path, META_EXTRA, header.metadata[META_EXTRA]);
+    if (extra !== undefined) info.extra = extra as E;
+    return info;
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface ApplyCheckpointOptions {
+  /** When true (default), every target name must be in the checkpoint and vice versa. */
+  strict?: boolean;
+}
+
+export interface ApplyCheckpointReport {
+  /** Names assigned. */
+  assigned: string[];
+  /** Target names the checkpoint lacks (left unchanged; only possible with strict: false). */
+  missing: string[];
+  /** Checkpoint names the target lacks (ignored; only possible with strict: false). */
+  unexpected: string[];
+}
+
+function listNames(names: string[], max = 12): string {
+  const shown = names.slice(0, max).map((n) => JSON.stringify(n));
+  return names.length > max ? `${shown.join(', ')} and ${names.length - max} more` : shown.join(', ');
+}
+
+/**
+ * Assigns checkpoint tensors to the target variables by name. Every name, shape and dtype is checked before
+ * anything is assigned: on any mismatch it throws and no variable changes. Shape/dtype mismatches are errors
+ * even with `strict: false` (which only tolerates missing and unexpected names). The variables share the
+ * loaded tensors' storage (tfjs reference counting), so disposing `loaded` afterwards is safe.
+ */
+export function applyCheckpoint(
+  target: Record<string, tf.Variable>,
+  loaded: Pick<LoadedCheckpoint, 'tensors'>,
+  options: ApplyCheckpointOptions = {},
+): ApplyCheckpointReport {
+  const fn = 'applyCheckpoint';
+  const strict = options.strict ?? true;
+  if (target === null || typeof target !== 'object') {
+    throw new Error(
+      `${fn}: argument 'target' must be an object of named tf.Variables; got ${String(target)}`,
+    );
+  }
+  for (const [name, v] of Object.entries(target)) {
+    if (!(v instanceof tf.Variable)) {
+      throw new Error(`${fn}: target[${JSON.stringify(name)}] must be a tf.Variable; got ${typeof v}`);
+    }
+  }
+  const source = checkTensorRecord(fn, 'loaded.tensors', loaded?.tensors);
+  const missing = Object.keys(target).filter((n) => !Object.hasOwn(source, n));
+  const unexpected = Object.keys(source).filter((n) => !Object.hasOwn(target, n));
+  const problems: string[] = [];
+  if (strict && missing.length > 0) {
+    problems.push(`missing from the checkpoint (${missing.length}): ${listNames(missing)}`);
+  }
+  if (strict && unexpected.length > 0) {
+    problems.push(`unexpected in the checkpoint (${unexpected.length}): ${listNames(unexpected)}`);
+  }
+  const common = Object.keys(target).filter((n) => Object.hasOwn(source, n));
+  for (const name of common) {
+    const want = target[name]!;
+    const got = source[name]!;
+    if (!tf.util.arraysEqual(want.shape, got.shape) || want.dtype !== got.dtype) {
+      problems.push(
+        `tensor ${JSON.stringify(name)}: expected shape [${want.shape}] ${want.dtype}, found [${got.shape}] ${got.dtype}`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `${fn}: checkpoint does not match the target; nothing was assigned\n  ${problems.join('\n  ')}`,
+    );
+  }
+  for (const name of common) target[name]!.assign(source[name]!);
+  return { assigned: common, missing, unexpected };
+}
