@@ -60,4 +60,11 @@ export {
   type SplitResult,
   splitMeta,
 } from './shard_writer.js';
+export {
+  difficultyParams,
+  renderSyntheticSample,
+  SYNTHETIC_CLASSES,
+  type SyntheticDatasetOptions,
+  writeSyntheticDataset,
+} from './synthetic.js';
 export { createTransform, type TransformSpec } from './transform_spec.js';
