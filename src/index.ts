@@ -8,3 +8,6 @@ export * from './gates/index.js';
 export * from './losses/index.js';
 export * from './models/index.js';
 export * from './ops/index.js';
+export * from './train/index.js';
+// Both data (shard schema) and models name the task; they are the same union.
+export type { Task } from './models/index.js';

@@ -28,8 +28,20 @@ class Gate(nn.Module):
         return hard + soft - soft.detach()
 
 
+class ShortcutA(nn.Module):
+    """He et al. 2016's CIFAR option A: stride-2 subsampling and zero-padded channels (no parameters)."""
+
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.stride, self.pad = stride, c_out - c_in
+
+    def forward(self, x):
+        x = x[:, :, :: self.stride, :: self.stride]
+        return F.pad(x, (0, 0, 0, 0, 0, self.pad))
+
+
 class BasicBlock(nn.Module):
-    def __init__(self, c_in, c_out, stride, gated):
+    def __init__(self, c_in, c_out, stride, gated, shortcut="A"):
         super().__init__()
         self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(c_out)
@@ -37,7 +49,9 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(c_out)
         self.gate = Gate(c_in, c_out) if gated else None
         self.shortcut = None
-        if stride != 1 or c_in != c_out:
+        if (stride != 1 or c_in != c_out) and shortcut == "A":
+            self.shortcut = ShortcutA(c_in, c_out, stride)
+        elif stride != 1 or c_in != c_out:
             self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
 
     def forward(self, x):
@@ -49,14 +63,14 @@ class BasicBlock(nn.Module):
 
 
 class CifarResNet(nn.Module):
-    def __init__(self, depth, gated, num_classes=10):
+    def __init__(self, depth, gated, shortcut="A", num_classes=10):
         super().__init__()
         n = (depth - 2) // 6
         self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
         layers, c_in = [], 16
         for i, c in enumerate([16, 32, 64]):
             for j in range(n):
-                layers.append(BasicBlock(c_in, c, 2 if (i > 0 and j == 0) else 1, gated))
+                layers.append(BasicBlock(c_in, c, 2 if (i > 0 and j == 0) else 1, gated, shortcut))
                 c_in = c
         self.layers = nn.Sequential(*layers)
         self.fc = nn.Linear(64, num_classes)
@@ -72,10 +86,11 @@ def main():
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--gated", action="store_true")
+    p.add_argument("--shortcut", choices=["A", "B"], default="A")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = CifarResNet(a.depth, a.gated)
+    model = CifarResNet(a.depth, a.gated, a.shortcut)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(a.batch, 3, 32, 32)
     y = torch.randint(0, 10, (a.batch,))
@@ -95,7 +110,7 @@ def main():
     seconds = time.perf_counter() - t0
     print(json.dumps({
         "framework": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
-        "model": f"resnet{a.depth}", "gated": a.gated, "batch": a.batch, "steps": a.steps,
+        "model": f"resnet{a.depth}", "gated": a.gated, "shortcut": a.shortcut, "batch": a.batch, "steps": a.steps,
         "imagesPerSecond": a.batch * a.steps / seconds,
     }))
 
