@@ -6,8 +6,8 @@
 // centre crop of the shorter-side resize is what torchvision's eval transform (Resize + CenterCrop)
 // sees; training-time random-resized crops are then taken inside that square (a documented difference
 // from torchvision, which crops from the full image). EXIF orientation is ignored, as PIL does.
-// Segmentation (Cityscapes): image resized to exactly `height x width` (bilinear-type Lanczos by
-// libvips default), mask resized with nearest neighbour so no label is invented at class borders.
+// Segmentation (Cityscapes): image resized to exactly `height x width` (Lanczos-3 by
+// libvips default, the antialiasing choice for downscaling), mask resized with nearest neighbour so no label is invented at class borders.
 
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 
@@ -77,14 +77,20 @@ export async function decodeSegmentationPair(
   }
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(maskBytes, DECODE).raw().toBuffer({ resolveWithObject: true });
+    const src = sharp(maskBytes, DECODE);
+    const meta = await src.metadata();
+    // labelIds PNGs are 8-bit greyscale; anything else (colour-coded *_color.png, 16-bit) is the wrong file.
+    if ((meta.channels ?? 0) > 2 || meta.depth !== 'uchar') {
+      throw new Error(
+        `expected an 8-bit single-channel label PNG, got ${meta.channels} channel(s) of ${meta.depth}`,
+      );
+    }
+    // extractChannel: raw output would otherwise be converted to 3-channel sRGB.
+    raw = await src.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new Error(`mask: ${err instanceof Error ? err.message : err}`);
   }
   const { info } = raw;
-  if (info.channels > 2) {
-    throw new Error(`mask: expected a single-channel label PNG, got ${info.channels} channels`);
-  }
   if (info.width !== image.width || info.height !== image.height) {
     throw new Error(
       `image/mask size mismatch: image ${image.width}x${image.height}, mask ${info.width}x${info.height}`,
@@ -92,13 +98,16 @@ export async function decodeSegmentationPair(
   }
   const n = info.width * info.height;
   const mapped = Buffer.allocUnsafe(n);
-  for (let p = 0; p < n; p++) mapped[p] = lut[raw.data[p * info.channels]];
+  for (let p = 0; p < n; p++) mapped[p] = lut[raw.data[p]];
   const resized =
     info.width === width && info.height === height
       ? mapped
       : await sharp(mapped, { raw: { width: info.width, height: info.height, channels: 1 } })
           .resize(width, height, { fit: 'fill', kernel: 'nearest' })
+          .extractChannel(0) // keep one band (raw output would be sRGB)
           .raw()
           .toBuffer();
+  if (resized.length !== width * height)
+    throw new Error(`mask: resized to ${resized.length} bytes, expected ${width * height}`);
   return { image: image.data, mask: new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength) };
 }

@@ -2,6 +2,7 @@
 // and data-scripts/<dataset>/prepare.ts. Adding a dataset is one row here plus its own file.
 
 import { prepareCifar10 } from './cifar10.js';
+import { prepareCityscapes } from './cityscapes.js';
 import { prepareFashionMnist } from './fashion_mnist.js';
 import { prepareImagenet } from './imagenet.js';
 import type { PrepareOptions, PrepareResult } from './prepare_options.js';
@@ -30,6 +31,12 @@ export const DATASET_PREPARERS: Record<string, DatasetPreparer> = {
       'ILSVRC2012 archives + devkit, or train/<wnid>/ + val/ folders (Imagenette, Imagewoof) -> size x size x 3',
     sizeHelp: 'shorter side and centre crop in px (default 256 for 1000 classes, else 160)',
     prepare: prepareImagenet,
+  },
+  cityscapes: {
+    summary:
+      'Cityscapes leftImg8bit/ + gtFine/ folders or the official zips -> H x W x 3 + 19-class trainId masks',
+    sizeHelp: '"HxW" or "H" (W = 2H), default 512x1024',
+    prepare: prepareCityscapes,
   },
 };
 
