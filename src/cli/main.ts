@@ -1,6 +1,7 @@
 // The `batch-shaping` command line: one subcommand per file, composed here.
 import { Command } from 'commander';
 import { registerDoctorCommand } from './doctor.js';
+import { registerPrepareCommand } from './prepare_command.js';
 
 export function buildProgram(): Command {
   const program = new Command('batch-shaping')
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDoctorCommand(program);
+  registerPrepareCommand(program);
   return program;
 }
 
