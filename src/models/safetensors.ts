@@ -9,8 +9,8 @@
 // the same layout (byte-identical to the reference for the same tensors and metadata).
 //
 // What differs from the reference reader: we also reject BOOL bytes other than 0/1 and U32/I64/U64 values
-// outside int32 when converting to tfjs (tfjs has no 64-bit or unsigned integer dtype). Duplicate JSON keys,
-// which the spec disallows, are not detected (JSON.parse keeps the last one).
+// outside int32 when converting to tfjs (tfjs has no 64-bit or unsigned integer dtype). Duplicate top-level
+// keys, which the spec disallows and JSON.parse would silently merge, are found by a scan of the header text.
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Element size in bytes of every safetensors dtype we know (the reference's `Dtype` enum). */
@@ -277,6 +277,13 @@ export function parseSafetensorsHeader(
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new SafetensorsError(source, 'header must be a JSON object', { byteOffset: 8 });
   }
+  const duplicate = firstDuplicateTopLevelKey(text);
+  if (duplicate !== undefined) {
+    throw new SafetensorsError(source, 'the header names this tensor twice; expected unique names', {
+      tensor: duplicate,
+      byteOffset: 8,
+    });
+  }
 
   const metadata: Record<string, string> = {};
   const entries: SafetensorsEntry[] = [];
@@ -352,6 +359,36 @@ export function parseSafetensorsHeader(
     );
   }
   return { headerLength, dataStart, entries, metadata };
+}
+
+// `text` is valid JSON (already parsed). Walks it once, tracking nesting and strings, and returns the first
+// key of the outermost object that occurs twice.
+function firstDuplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (k < text.length && /\s/.test(text[k]!)) k++;
+        if (text[k] === ':') {
+          const key = JSON.parse(text.slice(i, j + 1)) as string;
+          if (seen.has(key)) return key;
+          seen.add(key);
+        }
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    i++;
+  }
+  return undefined;
 }
 
 function parseEntry(name: string, raw: unknown, source: string): SafetensorsEntry {

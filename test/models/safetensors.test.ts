@@ -161,6 +161,24 @@ describe('safetensors decoding rejects malformed files', () => {
     assert.doesNotThrow(() => decodeSafetensors(good));
   });
 
+  it('answers every single-byte corruption with a clean decode or a SafetensorsError, nothing else', () => {
+    let rejected = 0;
+    for (let pos = 0; pos < good.byteLength; pos++) {
+      for (const value of [0x00, 0x22, 0x5d, 0x7b, 0xff]) {
+        if (good[pos] === value) continue;
+        const bytes = new Uint8Array(good);
+        bytes[pos] = value;
+        try {
+          decodeSafetensors(bytes);
+        } catch (err) {
+          assert.ok(err instanceof SafetensorsError, `byte ${pos} = ${value}: ${String(err)}`);
+          rejected++;
+        }
+      }
+    }
+    assert.ok(rejected > good.byteLength, `only ${rejected} corruptions rejected`);
+  });
+
   it('rejects a header length beyond the file', () => {
     const bytes = new Uint8Array(good);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.byteLength), true);
@@ -178,6 +196,23 @@ describe('safetensors decoding rejects malformed files', () => {
     assertRejects(latin1, [/not valid UTF-8/]);
     assertRejects(makeFile('[1, 2, 3]'), [/start with '\{'/]);
     assertRejects(makeFile('{"__metadata__": {"epoch": 3}}'), [/__metadata__\["epoch"\] must be a string/]);
+  });
+
+  it('rejects a tensor named twice, however its key is spelled', () => {
+    const entry = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+    // Identical entries would pass every offset check: only the key scan catches them.
+    assertRejects(makeFile(`{"ab":${entry},"a\\u0062":${entry}}`, f32([1])), [/names this tensor twice/], {
+      tensor: 'ab',
+    });
+    // Keys and metadata holding quotes, braces and the same names at depth 2 are not duplicates.
+    const tricky = encodeSafetensors(
+      {
+        'x"}{': hostTensor(new Float32Array([1]), [1]),
+        'y\\': hostTensor(new Float32Array([2]), [1]),
+      },
+      { 'x"}{': 'y\\', dtype: '{"a":1,"a":2}' },
+    );
+    assert.deepEqual(Object.keys(decodeSafetensors(tricky).tensors).sort(), ['x"}{', 'y\\']);
   });
 
   it('rejects an unknown dtype, naming the tensor', () => {
@@ -313,6 +348,21 @@ describe('safetensors written here, read by Python', () => {
   });
   after(() => {
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the committed fixture is what make_fixture.py writes', (t) => {
+    if (!pythonHasNumpy()) {
+      t.skip(`${PYTHON} with NumPy is not available`);
+      return;
+    }
+    const r = spawnSync(PYTHON, [new URL('make_fixture.py', FIXTURES).pathname, dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    for (const file of ['python_made.safetensors', 'python_made.json']) {
+      assert.ok(
+        readFileSync(join(dir, file)).equals(readFileSync(new URL(file, FIXTURES))),
+        `${file} is stale`,
+      );
+    }
   });
 
   it('reads back every tensor with the independent Python reader (PyTorch when importable)', async (t) => {
