@@ -108,7 +108,7 @@ const wasmCandidate: Candidate = {
   tfjsName: 'wasm',
   async activate(ctx) {
     await importOrExplain(ctx, '@tensorflow/tfjs-backend-wasm');
-    const threads = configureWasmThreads(ctx.wasmThreads);
+    const threads = await configureWasmThreads(ctx.wasmThreads);
     await setActive('wasm');
     registerWasmKernels();
     return `XNNPACK on the CPU, ${threads.inUse} thread(s)${threads.note ? ` (${threads.note})` : ''}`;

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { configureWasmThreads } from '../../../src/backend/wasm/wasm_threads.js';
+
+const child = fileURLToPath(new URL('./wasm_threads_child.ts', import.meta.url));
+
+/** Runs the child in a fresh process; it must exit on its own (threads must not keep it alive). */
+function runChild(...args: string[]): { reason: string; err: number } {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], {
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  assert.equal(res.signal, null, `child was killed (hung at exit?): ${res.stderr}`);
+  assert.equal(res.status, 0, res.stderr);
+  const line = res.stdout.trim().split('\n').at(-1)!;
+  return JSON.parse(line) as { reason: string; err: number };
+}
+
+describe('configureWasmThreads', () => {
+  it('runs the wasm backend on 2 threads in Node, correctly, and the process exits', (t) => {
+    if (availableParallelism() < 2) {
+      t.skip('one core: a second thread cannot be shown to work here');
+      return;
+    }
+    const out = runChild('2');
+    assert.match(out.reason, /XNNPACK on the CPU, 2 thread\(s\)$/);
+    assert.ok(out.err <= 1e-4, `threaded conv gradients differ from cpu: ${out.err}`);
+  });
+
+  it('falls back to 1 thread and says why when threads are unavailable', () => {
+    const out = runChild('2', 'no-shared-memory');
+    assert.match(out.reason, /1 thread\(s\) \(SharedArrayBuffer is unavailable; using 1 thread\)/);
+    assert.ok(out.err <= 1e-4);
+  });
+
+  it('rejects a bad thread count, naming the argument', async () => {
+    await assert.rejects(
+      configureWasmThreads(0),
+      /configureWasmThreads: argument 'requested' must be .* got 0/,
+    );
+    await assert.rejects(configureWasmThreads(1.5), /got 1.5/);
+  });
+});
