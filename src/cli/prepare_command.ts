@@ -101,6 +101,9 @@ export function registerPrepareCommand(program: Command): void {
         `dataset: expected one of ${listPreparableDatasets().join(', ')}, got ${dataset}`,
       );
     }
+    if (o.size !== undefined && DATASET_PREPARERS[dataset].sizeHelp === null) {
+      throw new InvalidArgumentError(`--size: ${dataset} has a fixed image size; got --size ${o.size}`);
+    }
     await run(dataset, o);
   });
 }

@@ -64,7 +64,11 @@ class BarProgress implements ProgressReporter {
 
   start(label: string, total: number): void {
     this.bar = new SingleBar({
-      format: `${label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`,
+      // A streamed archive has no known total: show a running count instead of a bar.
+      format:
+        total > 0
+          ? `${label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`
+          : `${label} {value} records | {duration_formatted}`,
       hideCursor: true,
       stream: process.stderr,
     });

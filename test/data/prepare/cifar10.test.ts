@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -158,4 +160,35 @@ describe('prepareCifar10', () => {
       assert.deepEqual(leftovers(out), []);
     });
   }
+
+  it('--download fetches the tarball from the (injectable) base URL and checks its MD5', async () => {
+    const served = fresh();
+    writeCifarFolder(served.src, 1, 2);
+    const tarball = await writeCifarTarball(served.src);
+    const server = createServer((req, res) => {
+      if (req.url === '/cifar-10-binary.tar.gz') res.end(readFileSync(tarball));
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const md5 = { 'cifar-10-binary.tar.gz': createHash('md5').update(readFileSync(tarball)).digest('hex') };
+      const ok = fresh();
+      const res = await prepareCifar10({ out: ok.out, download: true, baseUrl, md5, progress: 'quiet' });
+      assert.deepEqual(res.counts, { train: 5, test: 2 });
+      const bad = fresh();
+      await assert.rejects(
+        prepareCifar10({ out: bad.out, download: true, baseUrl, progress: 'quiet' }),
+        (err: Error) =>
+          err.message.includes('cifar-10-binary.tar.gz') && /checksum mismatch/.test(err.message),
+      );
+      assert.deepEqual(leftovers(bad.out), []);
+      assert.deepEqual(leftovers(join(bad.out, 'raw')), []);
+    } finally {
+      server.close();
+    }
+  });
 });
