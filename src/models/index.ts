@@ -1,4 +1,47 @@
-// Public surface of the models module.
-export {};
-export * from './safetensors.js';
+// Public surface of the models module: the registry, the model types, MAC counting and the layers.
+export { BasicBlock, type ResidualBlock } from './blocks/basic_block.js';
+export { Bottleneck } from './blocks/bottleneck.js';
 export * from './checkpoint.js';
+export { adaptiveAvgPoolBins, adaptivePoolMatrix } from './layers/adaptive_avg_pool.js';
+export { BatchNorm, type BatchNormOptions } from './layers/batch_norm.js';
+export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
+export { Dense, type DenseOptions } from './layers/dense.js';
+export { fusedBatchNorm, plainBatchNorm } from './layers/fused_batch_norm.js';
+export { convOutSize, type LayerCost, type ShapeHWC } from './layers/layer_cost.js';
+export { deriveSeed, type Initializer, ParamStore, Scope } from './layers/param_store.js';
+export {
+  countMacs,
+  type DynamicMacCount,
+  dynamicMacs,
+  type GateMacCost,
+  type GateMaskInput,
+  gateMacCosts,
+  type MacCount,
+} from './macs.js';
+export type {
+  ApplyOptions,
+  GatedModel,
+  GatePosition,
+  GateRecord,
+  Gating,
+  ModelConfig,
+  ModelName,
+  ModelOptions,
+  ModelOutput,
+  Shortcut,
+  Task,
+} from './model_types.js';
+export { PSP_BINS, PSPNet } from './pspnet.js';
+export {
+  createModel,
+  createModelFromConfig,
+  createModelSkeleton,
+  isModelName,
+  listModels,
+  type ModelInfo,
+  modelInfo,
+  resolveModelConfig,
+} from './registry.js';
+export { ResNet, ResNetBackbone, type ResNetSpec } from './resnet.js';
+// Checkpoint exports (safetensors / checkpoint) are added by their owner below this line.
+export * from './safetensors.js';

@@ -42,20 +42,21 @@ export class BatchNorm {
         epsilon,
       );
     }
-    const { mean, variance } = tf.moments(x, reductionAxes(x.rank, 'BatchNorm.apply')); // [C], [C]
-    const count = x.size / this.channels;
-    tf.tidy(() => {
+    // tidy: the batch statistics live only as long as this call (the fused op saves what its gradient needs).
+    return tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, reductionAxes(x.rank, 'BatchNorm.apply')); // [C], [C]
+      const count = x.size / this.channels;
       const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - momentum), tf.mul(mean, momentum)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+      return fusedBatchNorm(
+        x,
+        this.gamma as tf.Tensor1D,
+        this.beta as tf.Tensor1D,
+        mean as tf.Tensor1D,
+        variance as tf.Tensor1D,
+        epsilon,
+      );
     });
-    return fusedBatchNorm(
-      x,
-      this.gamma as tf.Tensor1D,
-      this.beta as tf.Tensor1D,
-      mean as tf.Tensor1D,
-      variance as tf.Tensor1D,
-      epsilon,
-    );
   }
 }

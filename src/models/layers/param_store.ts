@@ -19,13 +19,25 @@ export function deriveSeed(seed: number, name: string): number {
   return h >>> 0;
 }
 
+/** Stands in for every variable of a skeleton store; the model refuses to run before it is touched. */
+const SKELETON_VARIABLE = null as unknown as tf.Variable;
+
 export class ParamStore {
   /** Trainable parameters, by hierarchical name. */
   readonly weights = new Map<string, tf.Variable>();
   /** Non-trainable state (BatchNorm running statistics), by hierarchical name. */
   readonly buffers = new Map<string, tf.Variable>();
+  /** Shape of every parameter and buffer, also kept by a skeleton store. */
+  readonly shapes = new Map<string, { shape: number[]; trainable: boolean }>();
 
-  constructor(readonly seed: number) {}
+  /**
+   * `materialize: false` makes a skeleton: names and shapes are recorded but no tensor is allocated, so a
+   * full-size model can be described (MACs, parameter counts) in microseconds and without a backend.
+   */
+  constructor(
+    readonly seed: number,
+    readonly materialize = true,
+  ) {}
 
   /** A view of this store whose names start with `prefix.` */
   scope(prefix: string): Scope {
@@ -34,6 +46,8 @@ export class ParamStore {
 
   addWeight(name: string, shape: number[], init: Initializer): tf.Variable {
     this.assertFree(name);
+    this.shapes.set(name, { shape, trainable: true });
+    if (!this.materialize) return SKELETON_VARIABLE;
     const value = init(shape, deriveSeed(this.seed, name));
     const v = tf.variable(value, true);
     value.dispose();
@@ -43,6 +57,8 @@ export class ParamStore {
 
   addBuffer(name: string, shape: number[], fill: number): tf.Variable {
     this.assertFree(name);
+    this.shapes.set(name, { shape, trainable: false });
+    if (!this.materialize) return SKELETON_VARIABLE;
     const value = tf.fill(shape, fill);
     const v = tf.variable(value, false);
     value.dispose();
@@ -55,10 +71,11 @@ export class ParamStore {
     for (const v of this.buffers.values()) v.dispose();
     this.weights.clear();
     this.buffers.clear();
+    this.shapes.clear();
   }
 
   private assertFree(name: string): void {
-    if (this.weights.has(name) || this.buffers.has(name)) {
+    if (this.shapes.has(name)) {
       throw new Error(`ParamStore: parameter name '${name}' is already taken`);
     }
   }

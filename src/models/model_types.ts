@@ -1,0 +1,117 @@
+// Types shared by every model of the registry: options, the resolved JSON config, the forward output and the
+// GatedModel interface (what training, losses, MAC counting and checkpoints rely on).
+import type * as tf from '@tensorflow/tfjs-core';
+import type { NoiseSource } from '../gates/noise_source.js';
+import type { LayerCost, ShapeHWC } from './layers/layer_cost.js';
+
+export type Gating = 'channel' | 'none';
+export type Task = 'classification' | 'segmentation';
+/**
+ * CIFAR shortcut when a stage changes shape. 'A' (He et al. 2016, CIFAR experiments; our default): stride-2
+ * subsampling plus zero-padded channels, parameter-free, as in the 0.27M-parameter ResNet-20 the papers
+ * report. 'B': 1x1 conv + BN projection (always used by the ImageNet models, as in torchvision).
+ */
+export type Shortcut = 'A' | 'B';
+/** Bottleneck: which activation the gate multiplies: after conv1 (1x1, default) or after conv2 (3x3). */
+export type GatePosition = 'conv1' | 'conv2';
+
+export interface ModelOptions {
+  /** 'channel' (default): a ChannelGate per residual block; 'none': the dense baseline. */
+  gating?: Gating;
+  /** Scales every channel count (stem, stages, PSP head); gate hidden width stays 16. Default 1. */
+  widthMultiplier?: number;
+  /** Default: 10 (CIFAR), 1000 (ImageNet), 19 (Cityscapes). */
+  numClasses?: number;
+  /** Initial gate bias (see DEFAULT_GATE_BIAS_INIT, 3: gates start ~95% open). */
+  gateBiasInit?: number;
+  /** Seed of weight init (per parameter name) and of the gate/dropout noise. Default 0. */
+  seed?: number;
+  /** CIFAR models only. Default 'A'. */
+  shortcut?: Shortcut;
+  /** Bottleneck models only. Default 'conv1'. */
+  gatePosition?: GatePosition;
+  /** Zero-init the last BN gamma of each block (Goyal et al. 2017); default false, as torchvision. */
+  zeroInitResidual?: boolean;
+  /** BatchNorm momentum (PyTorch convention: weight of the new batch), default 0.1; epsilon 1e-5. */
+  bnMomentum?: number;
+  bnEpsilon?: number;
+  /** PSPNet: dropout before the classifier, default 0.1. */
+  dropout?: number;
+}
+
+/** The fully resolved, JSON-serialisable configuration a model was built from. */
+export interface ModelConfig {
+  name: ModelName;
+  task: Task;
+  gating: Gating;
+  widthMultiplier: number;
+  numClasses: number;
+  gateBiasInit: number;
+  gateHidden: number;
+  gateTau: number;
+  seed: number;
+  shortcut: Shortcut;
+  gatePosition: GatePosition;
+  zeroInitResidual: boolean;
+  bnMomentum: number;
+  bnEpsilon: number;
+  inputChannels: number;
+  /** Backbone output stride (32 for classifiers, 8 for the dilated PSPNet backbones). */
+  outputStride: number;
+  dropout: number;
+}
+
+export type ModelName =
+  | 'resnet20'
+  | 'resnet32'
+  | 'resnet56'
+  | 'resnet110'
+  | 'resnet18'
+  | 'resnet34'
+  | 'resnet50'
+  | 'pspnet_resnet18'
+  | 'pspnet_resnet50';
+
+/** One gated block's gates for a batch. */
+export interface GateRecord {
+  /** Gate name, e.g. 'layer2.1.gate'. */
+  name: string;
+  /** [N, C] noise-free on-probabilities sigmoid(logits): what the batch-shaping and L0 losses consume. */
+  probs: tf.Tensor2D;
+  /** [N, C] the 0/1 gate that was applied (noisy straight-through in training, 1[logit > 0] in inference). */
+  mask: tf.Tensor2D;
+}
+
+export interface ModelOutput {
+  /** [N, numClasses] for classifiers; [N, H, W, numClasses] (input size) for segmentation. */
+  logits: tf.Tensor;
+  /** One record per gated block, in forward order; empty when gating is 'none'. */
+  gates: GateRecord[];
+}
+
+export interface ApplyOptions {
+  /**
+   * true: gates draw logistic noise (straight-through hard gate), BatchNorm uses batch statistics and
+   * updates its running averages, dropout is on. false: deterministic gates 1[logit > 0], running BN stats.
+   */
+  training: boolean;
+}
+
+export interface GatedModel {
+  readonly config: ModelConfig;
+  /** Source of gate and dropout noise; save `noise.state()` with a checkpoint to replay a run. */
+  readonly noise: NoiseSource;
+  /** x: [N, H, W, 3] (NHWC, float32). The caller owns (and disposes) every returned tensor. */
+  apply(x: tf.Tensor4D, options: ApplyOptions): ModelOutput;
+  /** Trainable parameters by hierarchical name (conv weights HWIO, dense weights [in, out]). */
+  namedWeights(): Record<string, tf.Variable>;
+  /** BatchNorm running statistics by hierarchical name. */
+  namedBuffers(): Record<string, tf.Variable>;
+  /** Names of the gates, in forward order (as in ModelOutput.gates). */
+  gateNames(): string[];
+  /** Static per-layer MAC description for an input [H, W, C] (shape inference, no tensors). */
+  layerCosts(inputShape: ShapeHWC): LayerCost[];
+  /** Number of trainable parameters. */
+  parameterCount(): number;
+  dispose(): void;
+}

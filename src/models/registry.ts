@@ -1,0 +1,177 @@
+// The model registry: every network is one row over a shared builder (as torchvision's resnet.py), created
+// by name with typed options. listModels() drives the tests and benchmarks.
+import { DEFAULT_GATE_BIAS_INIT, GATE_HIDDEN } from '../gates/channel_gate.js';
+import { GATE_TAU } from '../gates/gate_functions.js';
+import type { ShapeHWC } from './layers/layer_cost.js';
+import type { GatedModel, ModelConfig, ModelName, ModelOptions, Task } from './model_types.js';
+import { PSPNet } from './pspnet.js';
+import { ResNet, type ResNetSpec } from './resnet.js';
+
+export interface ModelInfo {
+  name: ModelName;
+  task: Task;
+  /** The dataset resolution the model is meant for, [H, W, C]. */
+  defaultInputShape: ShapeHWC;
+  defaultNumClasses: number;
+  /** The smallest input side the architecture handles (total stride, before the PSP/avg pool). */
+  family: 'cifar' | 'imagenet' | 'pspnet';
+}
+
+interface Row {
+  spec: ResNetSpec;
+  family: ModelInfo['family'];
+}
+
+// biome-ignore format: one row per variant
+const MODEL_TABLE: Record<ModelName, Row> = {
+  resnet20:        { family: 'cifar',    spec: { stem: 'cifar',    block: 'basic',      layers: [3, 3, 3] } },
+  resnet32:        { family: 'cifar',    spec: { stem: 'cifar',    block: 'basic',      layers: [5, 5, 5] } },
+  resnet56:        { family: 'cifar',    spec: { stem: 'cifar',    block: 'basic',      layers: [9, 9, 9] } },
+  resnet110:       { family: 'cifar',    spec: { stem: 'cifar',    block: 'basic',      layers: [18, 18, 18] } },
+  resnet18:        { family: 'imagenet', spec: { stem: 'imagenet', block: 'basic',      layers: [2, 2, 2, 2] } },
+  resnet34:        { family: 'imagenet', spec: { stem: 'imagenet', block: 'basic',      layers: [3, 4, 6, 3] } },
+  resnet50:        { family: 'imagenet', spec: { stem: 'imagenet', block: 'bottleneck', layers: [3, 4, 6, 3] } },
+  pspnet_resnet18: { family: 'pspnet',   spec: { stem: 'imagenet', block: 'basic',      layers: [2, 2, 2, 2] } },
+  pspnet_resnet50: { family: 'pspnet',   spec: { stem: 'imagenet', block: 'bottleneck', layers: [3, 4, 6, 3] } },
+};
+
+const FAMILY = {
+  cifar: { task: 'classification', input: [32, 32, 3], classes: 10, outputStride: 4 },
+  imagenet: { task: 'classification', input: [224, 224, 3], classes: 1000, outputStride: 32 },
+  pspnet: { task: 'segmentation', input: [512, 1024, 3], classes: 19, outputStride: 8 },
+} as const;
+
+/** Names of every registered model, in table order. */
+export function listModels(): ModelName[] {
+  return Object.keys(MODEL_TABLE) as ModelName[];
+}
+
+export function isModelName(name: unknown): name is ModelName {
+  return typeof name === 'string' && Object.hasOwn(MODEL_TABLE, name);
+}
+
+export function modelInfo(name: ModelName): ModelInfo {
+  assertModelName('modelInfo', name);
+  const { family } = MODEL_TABLE[name];
+  const f = FAMILY[family];
+  return {
+    name,
+    task: f.task,
+    defaultInputShape: [...f.input] as ShapeHWC,
+    defaultNumClasses: f.classes,
+    family,
+  };
+}
+
+/** Resolves options against the defaults and checks them; the result is the model's JSON config. */
+export function resolveModelConfig(name: ModelName, options: ModelOptions = {}): ModelConfig {
+  assertModelName('createModel', name);
+  const fn = 'createModel';
+  const known = new Set([
+    'gating',
+    'widthMultiplier',
+    'numClasses',
+    'gateBiasInit',
+    'seed',
+    'shortcut',
+    'gatePosition',
+    'zeroInitResidual',
+    'bnMomentum',
+    'bnEpsilon',
+    'dropout',
+  ]);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new Error(`${fn}: unknown option '${key}' (known: ${[...known].join(', ')})`);
+  }
+  const { family } = MODEL_TABLE[name];
+  const f = FAMILY[family];
+  const config: ModelConfig = {
+    name,
+    task: f.task,
+    gating: options.gating ?? 'channel',
+    widthMultiplier: options.widthMultiplier ?? 1,
+    numClasses: options.numClasses ?? f.classes,
+    gateBiasInit: options.gateBiasInit ?? DEFAULT_GATE_BIAS_INIT,
+    gateHidden: GATE_HIDDEN,
+    gateTau: GATE_TAU,
+    seed: options.seed ?? 0,
+    shortcut: options.shortcut ?? 'A',
+    gatePosition: options.gatePosition ?? 'conv1',
+    zeroInitResidual: options.zeroInitResidual ?? false,
+    bnMomentum: options.bnMomentum ?? 0.1,
+    bnEpsilon: options.bnEpsilon ?? 1e-5,
+    inputChannels: 3,
+    outputStride: f.outputStride,
+    dropout: options.dropout ?? (family === 'pspnet' ? 0.1 : 0),
+  };
+  const bad = (arg: string, expect: string, got: unknown) =>
+    new Error(`${fn}: option '${arg}' must be ${expect}; got ${JSON.stringify(got)}`);
+  if (config.gating !== 'channel' && config.gating !== 'none')
+    throw bad('gating', "'channel' or 'none'", config.gating);
+  if (!(config.widthMultiplier > 0)) throw bad('widthMultiplier', 'a number > 0', config.widthMultiplier);
+  if (!Number.isInteger(config.numClasses) || config.numClasses < 1) {
+    throw bad('numClasses', 'a positive integer', config.numClasses);
+  }
+  if (!Number.isFinite(config.gateBiasInit))
+    throw bad('gateBiasInit', 'a finite number', config.gateBiasInit);
+  if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > 0xffffffff) {
+    throw bad('seed', 'an integer in [0, 2^32)', config.seed);
+  }
+  if (config.shortcut !== 'A' && config.shortcut !== 'B')
+    throw bad('shortcut', "'A' or 'B'", config.shortcut);
+  if (config.gatePosition !== 'conv1' && config.gatePosition !== 'conv2') {
+    throw bad('gatePosition', "'conv1' or 'conv2'", config.gatePosition);
+  }
+  if (!(config.bnMomentum >= 0 && config.bnMomentum <= 1))
+    throw bad('bnMomentum', 'in [0, 1]', config.bnMomentum);
+  if (!(config.bnEpsilon > 0)) throw bad('bnEpsilon', 'a number > 0', config.bnEpsilon);
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw bad('dropout', 'in [0, 1)', config.dropout);
+  return config;
+}
+
+/** Builds a registered model. Its weights are tf.Variables: call `model.dispose()` when done. */
+export function createModel(name: ModelName, options: ModelOptions = {}): GatedModel {
+  const config = resolveModelConfig(name, options);
+  const { spec, family } = MODEL_TABLE[name];
+  return family === 'pspnet' ? new PSPNet(spec, config) : new ResNet(spec, config);
+}
+
+/**
+ * The model's structure without tensors: layerCosts, countMacs, gateMacCosts, gateNames and parameterCount
+ * work (instantly, without a backend); apply, namedWeights and namedBuffers do not.
+ */
+export function createModelSkeleton(name: ModelName, options: ModelOptions = {}): GatedModel {
+  const config = resolveModelConfig(name, options);
+  const { spec, family } = MODEL_TABLE[name];
+  return family === 'pspnet' ? new PSPNet(spec, config, false) : new ResNet(spec, config, false);
+}
+
+/** Rebuilds a model from a saved `model.config` (e.g. from a checkpoint). */
+export function createModelFromConfig(config: ModelConfig): GatedModel {
+  assertModelName('createModelFromConfig', config?.name);
+  const {
+    name,
+    task: _t,
+    gateHidden: _h,
+    gateTau: _tau,
+    inputChannels: _c,
+    outputStride: _o,
+    ...options
+  } = config;
+  const model = createModel(name, options);
+  if (JSON.stringify(model.config) !== JSON.stringify(config)) {
+    model.dispose();
+    throw new Error(
+      `createModelFromConfig: argument 'config' is not a config this version produces for '${name}'`,
+    );
+  }
+  return model;
+}
+
+function assertModelName(fn: string, name: unknown): asserts name is ModelName {
+  if (!isModelName(name)) {
+    throw new Error(
+      `${fn}: argument 'name' must be one of ${listModels().join(', ')}; got ${JSON.stringify(name)}`,
+    );
+  }
+}

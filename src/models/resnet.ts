@@ -1,0 +1,158 @@
+// ResNets for CIFAR (He et al. 2016, sec. 4.2: 3x3 stem, stages of 16/32/64 channels, 6n+2 layers) and
+// ImageNet (torchvision resnet.py: 7x7 stem + max pool, stages of 64..512 channels, Bottleneck v1.5), with
+// optional channel gating in every residual block (Bejnordi et al., ICLR 2020). One builder; the variants
+// are rows of the registry table (registry.ts). Parameter names follow torchvision ('layer1.0.conv1.weight').
+// Dilation (torchvision's replace_stride_with_dilation) serves the output-stride-8 PSPNet backbones.
+import * as tf from '@tensorflow/tfjs-core';
+import { BasicBlock, type ResidualBlock } from './blocks/basic_block.js';
+import type { BlockContext, BlockOptions } from './blocks/block_context.js';
+import { Bottleneck } from './blocks/bottleneck.js';
+import { BatchNorm } from './layers/batch_norm.js';
+import { Conv2d } from './layers/conv2d.js';
+import { Dense } from './layers/dense.js';
+import { convOutSize, type LayerCost, type ShapeHWC } from './layers/layer_cost.js';
+import type { Scope } from './layers/param_store.js';
+import { ModelBase } from './model_base.js';
+import type { ApplyOptions, GateRecord, ModelConfig } from './model_types.js';
+
+export interface ResNetSpec {
+  /** 'cifar': conv3x3(16) stem, stages 16/32/64; 'imagenet': conv7x7(64)/2 + maxpool/2, stages 64..512. */
+  stem: 'cifar' | 'imagenet';
+  block: 'basic' | 'bottleneck';
+  /** Blocks per stage. */
+  layers: number[];
+}
+
+const STAGE_PLANES = { cifar: [16, 32, 64], imagenet: [64, 128, 256, 512] } as const;
+
+/** Channel count after the width multiplier (at least 1). */
+export function scaled(channels: number, widthMultiplier: number): number {
+  return Math.max(1, Math.round(channels * widthMultiplier));
+}
+
+/** Stem and residual stages; the classifier (ResNet) or a segmentation head (PSPNet) sits on top. */
+export class ResNetBackbone {
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm;
+  readonly stages: ResidualBlock[][] = [];
+  readonly outChannels: number;
+
+  /** `dilateStages[i]` replaces stage i's stride by dilation (torchvision replace_stride_with_dilation). */
+  constructor(
+    scope: Scope,
+    readonly spec: ResNetSpec,
+    config: ModelConfig,
+    dilateStages: boolean[] = [],
+  ) {
+    const planes = STAGE_PLANES[spec.stem];
+    if (spec.layers.length !== planes.length) {
+      throw new Error(
+        `ResNetBackbone: a '${spec.stem}' ResNet has ${planes.length} stages; got ${spec.layers.length}`,
+      );
+    }
+    const w = config.widthMultiplier;
+    const bn = { momentum: config.bnMomentum, epsilon: config.bnEpsilon };
+    let inChannels = scaled(planes[0]!, w);
+    this.conv1 =
+      spec.stem === 'cifar'
+        ? new Conv2d(scope.child('conv1'), config.inputChannels, inChannels, { kernel: 3, stride: 1, pad: 1 })
+        : new Conv2d(scope.child('conv1'), config.inputChannels, inChannels, {
+            kernel: 7,
+            stride: 2,
+            pad: 3,
+          });
+    this.bn1 = new BatchNorm(scope.child('bn1'), inChannels, bn);
+    const blockOpts: BlockOptions = {
+      gated: config.gating === 'channel',
+      gateBiasInit: config.gateBiasInit,
+      gateHidden: config.gateHidden,
+      gateTau: config.gateTau,
+      bnMomentum: config.bnMomentum,
+      bnEpsilon: config.bnEpsilon,
+      zeroInitResidual: config.zeroInitResidual,
+    };
+    const expansion = spec.block === 'basic' ? BasicBlock.expansion : Bottleneck.expansion;
+    // Only the ImageNet family uses projection shortcuts unconditionally (torchvision).
+    const shortcut = spec.stem === 'cifar' ? config.shortcut : 'B';
+    let dilation = 1;
+    spec.layers.forEach((count, s) => {
+      let stride = s === 0 ? 1 : 2;
+      const previousDilation = dilation;
+      if (dilateStages[s] === true) {
+        dilation *= stride;
+        stride = 1;
+      }
+      const stage: ResidualBlock[] = [];
+      for (let b = 0; b < count; b++) {
+        const geo = {
+          inChannels,
+          planes: scaled(planes[s]!, w),
+          stride: b === 0 ? stride : 1,
+          dilation: b === 0 ? previousDilation : dilation,
+          shortcut,
+        };
+        const blockScope = scope.child(`layer${s + 1}`).child(b);
+        const block =
+          spec.block === 'basic'
+            ? new BasicBlock(blockScope, geo, blockOpts)
+            : new Bottleneck(blockScope, geo, blockOpts, config.gatePosition);
+        stage.push(block);
+        inChannels = geo.planes * expansion;
+      }
+      this.stages.push(stage);
+    });
+    this.outChannels = inChannels;
+  }
+
+  /** x [N, H, W, 3] -> features [N, H/os, W/os, C]. */
+  features(x: tf.Tensor4D, ctx: BlockContext): tf.Tensor4D {
+    let h = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx.training)) as tf.Tensor4D;
+    if (this.spec.stem === 'imagenet') h = tf.maxPool(h, 3, 2, 1);
+    for (const stage of this.stages) for (const block of stage) h = block.apply(h, ctx);
+    return h;
+  }
+
+  gateNames(): string[] {
+    return this.stages.flat().flatMap((b) => (b.gate === undefined ? [] : [b.gate.name]));
+  }
+
+  describe(input: ShapeHWC, costs: LayerCost[]): ShapeHWC {
+    let shape = this.conv1.describe(input, costs);
+    if (this.spec.stem === 'imagenet') {
+      shape = [convOutSize(shape[0], 3, 2, 1), convOutSize(shape[1], 3, 2, 1), shape[2]];
+    }
+    for (const stage of this.stages) for (const block of stage) shape = block.describe(shape, costs);
+    return shape;
+  }
+}
+
+/** Image classifier: backbone -> global average pool -> fc. */
+export class ResNet extends ModelBase {
+  readonly backbone: ResNetBackbone;
+  readonly fc: Dense;
+
+  constructor(spec: ResNetSpec, config: ModelConfig, materialize = true) {
+    super(config, materialize);
+    const root = this.store.scope('');
+    this.backbone = new ResNetBackbone(root, spec, config);
+    this.fc = new Dense(root.child('fc'), this.backbone.outChannels, config.numClasses);
+  }
+
+  protected forward(x: tf.Tensor4D, options: ApplyOptions, gates: GateRecord[]): tf.Tensor {
+    const ctx: BlockContext = { training: options.training, noise: this.noise, gates };
+    const features = this.backbone.features(x, ctx); // [N, h, w, C]
+    return this.fc.apply(tf.mean(features, [1, 2]) as tf.Tensor2D); // [N, numClasses]
+  }
+
+  gateNames(): string[] {
+    return this.backbone.gateNames();
+  }
+
+  layerCosts(inputShape: ShapeHWC): LayerCost[] {
+    this.checkInputShape(inputShape, `${this.config.name}.layerCosts`);
+    const costs: LayerCost[] = [];
+    this.backbone.describe(inputShape, costs);
+    costs.push(this.fc.cost('main'));
+    return costs;
+  }
+}
