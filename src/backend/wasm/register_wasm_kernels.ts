@@ -1,6 +1,7 @@
 // Registers this project's kernels for the wasm backend (training kernels tfjs-backend-wasm lacks or runs slowly).
 // Idempotent: safe to call on every initBackend('wasm').
 import * as tf from '@tensorflow/tfjs-core';
+import { makeBatchMatMulConfig } from './batch_mat_mul.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { makeTileConfig } from './tile.js';
@@ -14,6 +15,7 @@ const FACTORIES: KernelFactory[] = [
   () => conv2dBackpropInputConfig,
   makeTileConfig,
   () => unsortedSegmentSumConfig,
+  makeBatchMatMulConfig,
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */
