@@ -12,8 +12,10 @@
 //
 // Writing: temporary file in the same directory (same filesystem, so rename is atomic), fsync, rename over
 // `<path>`, fsync the directory. A crash at any point leaves either the old file or the new one at `<path>`;
-// a failed write removes its temporary file. A hard crash can leave a `.<name>.*.tmp` file behind, never a
-// half-written `<path>`.
+// a failed write removes its temporary file. A hard crash can leave a `.<name>.<pid>.<hex8>.tmp` file behind
+// (the naming of src/data/atomic_write.ts, whose removeStaleTempFiles clears it), never a half-written `<path>`.
+// This module keeps its own writer because models may not import data (DESIGN.md §3); it adds streaming of
+// chunks through an injectable writer, which the failure tests use.
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -88,7 +90,7 @@ export async function writeFileAtomic(
 ): Promise<number> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const writeChunk = options.writeChunk ?? writeAll;
   let handle: FileHandle | undefined = await open(tmp, 'wx');
   let bytes = 0;

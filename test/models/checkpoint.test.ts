@@ -349,7 +349,7 @@ describe('atomic write', () => {
     assert.ok(readFileSync(path).equals(old), 'old file intact after the crash');
     const stray = readdirSync(d).filter((f) => f !== 'ckpt.safetensors');
     assert.equal(stray.length, 1);
-    assert.match(stray[0]!, /^\.ckpt\.safetensors\.\d+\.[0-9a-f]+\.tmp$/);
+    assert.match(stray[0]!, /^\.ckpt\.safetensors\.\d+\.[0-9a-f]{8}\.tmp$/);
     assert.equal(
       readFileSync(join(d, stray[0]!)).byteLength,
       128,
