@@ -184,7 +184,7 @@ describe('prepareCityscapes', () => {
           out,
           size: `${H}x${W}`,
           shardSize: 10,
-          workers: 1,
+          workers: 0,
           progress: 'quiet',
         }),
         (err: Error) => {

@@ -145,6 +145,22 @@ describe('prepareImagenet', () => {
     assert.equal(readSplit(out, 'train').ids.length, 9);
   });
 
+  it('after a failure, keeps the complete shards written before it and resumes from them', async () => {
+    const { src, out } = fresh();
+    await writeImagenetFolders(src, FIX);
+    const bad = join(src, 'train', FIX.wnids[2], `${FIX.wnids[2]}_1.JPEG`); // record 7 -> shard 3 (size 2)
+    const good = readFileSync(bad);
+    writeFileSync(bad, good.subarray(0, 100));
+    const opts = { source: src, out, size: SIZE, shardSize: 2, workers: 0, progress: 'quiet' as const };
+    await assert.rejects(prepareImagenet(opts), (err: Error) => err.message.includes(bad));
+    assert.deepEqual(leftovers(out).sort(), ['train-00000.arrow', 'train-00001.arrow', 'train-00002.arrow']);
+    writeFileSync(bad, good);
+    const res = await prepareImagenet(opts);
+    assert.deepEqual(res.reused.train, [0, 1, 2]);
+    assert.equal(readSplit(out, 'train').ids.length, 9);
+    assertCentre(readSplit(out, 'train').images[7], centreColour(2, 1), 'train[7] after resume');
+  });
+
   const badCases: [string, (src: string) => Promise<string>, RegExp, boolean][] = [
     [
       'truncated JPEG',
@@ -225,7 +241,7 @@ describe('prepareImagenet', () => {
       await writeImagenetFolders(src, FIX);
       const file = await corrupt(src);
       await assert.rejects(
-        prepareImagenet({ source: src, out, size: SIZE, shardSize: 100, workers: 1, progress: 'quiet' }),
+        prepareImagenet({ source: src, out, size: SIZE, shardSize: 100, workers: 0, progress: 'quiet' }),
         (err: Error) => {
           assert.match(err.message, pattern);
           assert.ok(err.message.includes(file), `${err.message} should name ${file}`);
