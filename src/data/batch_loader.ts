@@ -31,8 +31,9 @@ export interface LoaderOptions {
   /** Drop the last, short batch of each epoch (default false). */
   dropLast?: boolean;
   /**
-   * Per-sample transform (default: evalTransform normalised with meta.json's mean/std). Worker threads
-   * need a TransformSpec (plain data); a SampleTransform object works in-thread only.
+   * Per-sample transform (default: evalTransform, the identity geometry). A TransformSpec without
+   * `normalization` is normalised with meta.json's mean/std; a SampleTransform object is used as is.
+   * Worker threads need a TransformSpec (plain data); a SampleTransform object works in-thread only.
    */
   transform?: SampleTransform | TransformSpec;
   /**
@@ -122,11 +123,13 @@ export class BatchLoader {
         'BatchLoader: options.transform: expected a TransformSpec (plain data) when workers > 0, got a SampleTransform object',
       );
     }
+    // Specs without a normalisation get the dataset's (meta.json mean/std, computed on train).
+    const datasetNorm = { mean: meta.mean, std: meta.std };
     this.transform =
       t === undefined
-        ? evalTransform({ normalization: { mean: meta.mean, std: meta.std } })
+        ? evalTransform({ normalization: datasetNorm })
         : 'kind' in t
-          ? createTransform(t)
+          ? createTransform(t.normalization ? t : { ...t, normalization: datasetNorm })
           : t;
     this.outputShape = this.transform.outputShape(meta.imageShape);
     this.shardCounts = s.shards.map((sh) => sh.count);
