@@ -401,6 +401,9 @@ export function applyCheckpoint(
       `${fn}: checkpoint does not match the target; nothing was assigned\n  ${problems.join('\n  ')}`,
     );
   }
-  for (const name of common) target[name]!.assign(source[name]!);
+  for (const name of common) {
+    // Assigning a variable its own storage would free it first (assign drops the old reference).
+    if (target[name]!.dataId !== source[name]!.dataId) target[name]!.assign(source[name]!);
+  }
   return { assigned: common, missing, unexpected };
 }
