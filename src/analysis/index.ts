@@ -1,0 +1,88 @@
+// Public surface of the analysis module: per-sample gate records (Arrow), statistics, Plotly figure builders,
+// image galleries and the standalone HTML report. No tfjs at runtime: plain records in, numbers and JSON out.
+export {
+  type RecordsSummary,
+  summarizeRecords,
+  type TradeoffCurve,
+  type TradeoffPoint,
+  tradeoffCurve,
+} from './accuracy_macs_tradeoff.js';
+export { cdfVsPriorFigure } from './figures/cdf_vs_prior_figure.js';
+export { type ClassGateHeatmapOptions, classGateHeatmapFigure } from './figures/class_gate_heatmap.js';
+export { layerUsageFigure } from './figures/layer_usage_figure.js';
+export { type MacsHistogramOptions, macsHistogramFigure } from './figures/macs_histogram.js';
+export { type MacsVsConfidenceOptions, macsVsConfidenceFigure } from './figures/macs_vs_confidence_figure.js';
+export { macsVsDifficultyFigure } from './figures/macs_vs_difficulty_figure.js';
+export { macsUnit, type PlotlyFigure } from './figures/plotly_figure.js';
+export { tradeoffFigure } from './figures/tradeoff_figure.js';
+export { gateBit, packedBytes, packGateBits, unpackGateBits } from './gate_bits.js';
+export {
+  type ClassGateFrequency,
+  classGateFrequency,
+  type GateUsageThresholds,
+  gateOnFrequency,
+  type LayerGateFrequency,
+  type LayerGateUsage,
+  layerGateUsage,
+} from './gate_frequency.js';
+export {
+  GATE_RECORDS_VERSION,
+  type GateLayerInfo,
+  type GateRecords,
+  type GateRecordsMeta,
+  isCorrect,
+  layerOffsets,
+  makeGateRecords,
+  maskBytes,
+  type SampleGateInput,
+  sampleMask,
+  totalGates,
+} from './gate_records.js';
+export {
+  ACTIVE_COLUMN_PREFIX,
+  decodeGateRecords,
+  encodeGateRecords,
+  GATE_RECORDS_META_KEY,
+  readGateRecords,
+  writeGateRecords,
+} from './gate_records_arrow.js';
+export { buildReportHtml, metricsFigure, type ReportInput, writeReport } from './html_report.js';
+export {
+  type DifficultyBin,
+  type DifficultyMeasure,
+  difficultyMeasure,
+  type ExtremeSamples,
+  extremeSamples,
+  type MacsByCorrectness,
+  type MacsVsDifficulty,
+  type MacsVsDifficultyOptions,
+  macsByCorrectness,
+  macsVsDifficulty,
+  type SampleSummary,
+  sampleSummary,
+} from './macs_statistics.js';
+export { plotlyJsSource, plotlyJsVersion, scriptJson } from './plotly_bundle.js';
+export {
+  type CdfVsPrior,
+  cdfVsPrior,
+  empiricalCdf,
+  gateProbabilities,
+  linearGrid,
+} from './probability_cdf.js';
+export { averageRanks, pearson, spearman } from './rank_correlation.js';
+export {
+  type NamedFigure,
+  type PriorCdfValues,
+  type RecordsFiguresOptions,
+  recordsFigures,
+  recordsSummaryRows,
+} from './records_figures.js';
+export {
+  escapeHtml,
+  type GalleryItem,
+  galleryHtml,
+  imageDataUrl,
+  loadSampleImages,
+  type SampleImage,
+} from './sample_gallery.js';
+export { mean, type Summary, sortedQuantile, summarize } from './summary_stats.js';
