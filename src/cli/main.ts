@@ -1,7 +1,9 @@
 // The `batch-shaping` command line: one subcommand per file, composed here.
 import { Command } from 'commander';
 import { registerDoctorCommand } from './doctor.js';
+import { registerEvalCommand } from './eval_command.js';
 import { registerPrepareCommand } from './prepare_command.js';
+import { registerTrainCommand } from './train_command.js';
 
 export function buildProgram(): Command {
   const program = new Command('batch-shaping')
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDoctorCommand(program);
   registerPrepareCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 

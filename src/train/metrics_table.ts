@@ -1,0 +1,39 @@
+// Metrics on disk as Arrow IPC files (DESIGN.md §2: apache-arrow for every table): one row per step per
+// epoch file (metrics/steps_epoch_NNNN.arrow) and one row per epoch (metrics/epochs.arrow), every column
+// float64 (NaN where a value does not apply), written atomically so a kill never leaves half a table.
+// pyarrow.ipc.open_file / pandas.read_feather read them as they are.
+import { readFile } from 'node:fs/promises';
+import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { atomicWriteFile } from '../data/atomic_write.js';
+
+export type MetricsRow = Record<string, number>;
+
+/** Writes `rows` (all with the same keys, numbers) as an Arrow IPC file, atomically. */
+export async function writeMetricsTable(
+  path: string,
+  rows: readonly MetricsRow[],
+  columns?: readonly string[],
+): Promise<void> {
+  const keys = columns ?? (rows.length > 0 ? Object.keys(rows[0]!) : []);
+  const arrays: Record<string, Float64Array> = {};
+  for (const k of keys)
+    arrays[k] = Float64Array.from(rows, (r) => (typeof r[k] === 'number' ? r[k]! : Number.NaN));
+  const table = tableFromArrays(arrays);
+  await atomicWriteFile(path, tableToIPC(table, 'file'));
+}
+
+/** Reads a table written by writeMetricsTable back into rows. */
+export async function readMetricsTable(path: string): Promise<MetricsRow[]> {
+  const table = tableFromIPC(await readFile(path));
+  const names = table.schema.fields.map((f) => f.name);
+  const cols = names.map((n) => table.getChild(n)!.toArray() as Float64Array);
+  const rows: MetricsRow[] = [];
+  for (let i = 0; i < table.numRows; i++) {
+    const row: MetricsRow = {};
+    names.forEach((n, j) => {
+      row[n] = Number(cols[j]![i]);
+    });
+    rows.push(row);
+  }
+  return rows;
+}

@@ -1,0 +1,217 @@
+// Training presets: complete TrainConfigs with the reasoning behind each default. The paper's recipes
+// (Bejnordi et al., ICLR 2020, section 5 and DESIGN.md §1) for CIFAR-10, ImageNet and Cityscapes, plus
+// `fashion-mnist-quick`, sized to train in a few minutes on a 2-core CPU (the `npm start` job), and `tiny`,
+// a seconds-long smoke configuration on the synthetic set (tests, CI).
+import { DEFAULT_LOSS_SCHEDULE } from '../losses/loss_schedule.js';
+import { cloneConfig, type TrainConfig, validateTrainConfig } from './train_config.js';
+
+// The CIFAR recipe of DESIGN.md §1 (the paper's, after He et al. 2016): SGD momentum 0.9, weight decay 5e-4,
+// lr 0.1 divided by 10 at 60/75/90% of training, 500 epochs. DESIGN does not fix the batch size; 128 is
+// He et al.'s CIFAR batch. Augmentation: pad 4 + random 32x32 crop + flip. lambda (L0 weight) sets the
+// accuracy/MAC trade-off, which the paper sweeps; 0.1 after a 20% warm-up is our middle-of-the-sweep pick
+// (the L0 term is a fraction in [0, 1], so lambda 0.1 costs at most 0.1 nats against the CE).
+const CIFAR_BASE: Omit<TrainConfig, 'name' | 'description' | 'model'> = {
+  seed: 0,
+  backend: 'auto',
+  data: {
+    dataset: 'cifar10',
+    dir: 'data/cifar10',
+    trainSplit: 'train',
+    evalSplit: 'test',
+    batchSize: 128,
+    evalBatchSize: 250,
+    trainTransform: { kind: 'padCropFlip', pad: 4, flipProb: 0.5 },
+    evalTransform: { kind: 'eval' },
+    maxStepsPerEpoch: null,
+    maxEvalSamples: null,
+    workers: 0,
+    syntheticSize: 32,
+    syntheticTrain: 5000,
+    syntheticTest: 1000,
+  },
+  epochs: 500,
+  optim: { lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 5e-4, decayBnAndBias: false },
+  lr: {
+    schedule: 'step',
+    milestones: [0.6, 0.75, 0.9],
+    stepFactor: 0.1,
+    polyPower: 0.9,
+    warmupEpochs: 0,
+    warmupStartFactor: 0.1,
+  },
+  loss: { ...DEFAULT_LOSS_SCHEDULE, lambda: 0.1, l0MacWeighted: false },
+  evalEveryEpochs: 10,
+  logEverySteps: 50,
+};
+
+// The torchvision ImageNet recipe (DESIGN.md §1): 90 epochs, batch 256, lr 0.1 /10 every 30 epochs
+// (milestones at 1/3 and 2/3), momentum 0.9, weight decay 1e-4, RandomResizedCrop(224) + flip, eval
+// resize 256 -> centre crop 224. Loader workers: ImageNet decoding/augmentation is CPU-heavy.
+const IMAGENET_BASE: Omit<TrainConfig, 'name' | 'description' | 'model'> = {
+  ...CIFAR_BASE,
+  data: {
+    ...CIFAR_BASE.data,
+    dataset: 'imagenet',
+    dir: 'data/imagenet',
+    trainSplit: 'train',
+    evalSplit: 'val',
+    batchSize: 256,
+    evalBatchSize: 250,
+    trainTransform: { kind: 'randomResizedCrop', size: [224, 224], flipProb: 0.5 },
+    evalTransform: { kind: 'eval', resize: 256, crop: [224, 224] },
+    workers: 4,
+  },
+  epochs: 90,
+  optim: { lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 1e-4, decayBnAndBias: false },
+  lr: { ...CIFAR_BASE.lr, schedule: 'step', milestones: [1 / 3, 2 / 3] },
+  evalEveryEpochs: 1,
+  logEverySteps: 100,
+};
+
+const PRESET_TABLE: Record<string, TrainConfig> = {
+  // The npm-start job. Measured on the wasm backend (2 cores): a width-1 ResNet-20 trains at ~50-70 images/s,
+  // a width-0.25 one (4-8-16 channels) several times faster because the step is then dominated by per-op
+  // overheads rather than convolution work. Budget ~3 minutes of training + evaluation: 28x28 inputs kept
+  // at their native size (the CIFAR ResNet's global pooling takes any size; padding to 32 would cost 30%
+  // more MACs for zeros), gray replicated to the 3 channels the models take (the stem pays 3x, ~1% of
+  // MACs), 3 epochs of 80 steps x 64 images = 15 360 distinct-per-epoch random images, evaluation on 2 000
+  // test images. lr 0.1 cosine (short runs need no milestones) with a 1/3-epoch warm-up; gamma 0.75
+  // annealed to 0, lambda 0.2 from 20% of training so the few epochs show both conditional gates and savings.
+  'fashion-mnist-quick': {
+    ...CIFAR_BASE,
+    name: 'fashion-mnist-quick',
+    description:
+      'Gated ResNet-20 (width 0.25) on Fashion-MNIST 28x28, 3 short epochs: a few minutes on a 2-core CPU',
+    backend: 'auto',
+    model: { name: 'resnet20', widthMultiplier: 0.25 },
+    data: {
+      ...CIFAR_BASE.data,
+      dataset: 'fashion-mnist',
+      dir: 'data/fashion-mnist',
+      batchSize: 64,
+      evalBatchSize: 250,
+      trainTransform: { kind: 'padCropFlip', pad: 2, flipProb: 0.5 },
+      maxStepsPerEpoch: 80,
+      maxEvalSamples: 2000,
+    },
+    epochs: 3,
+    lr: { ...CIFAR_BASE.lr, schedule: 'cosine', warmupEpochs: 0.34 },
+    loss: { ...CIFAR_BASE.loss, lambda: 0.2 },
+    evalEveryEpochs: 0,
+    logEverySteps: 10,
+  },
+  'cifar10-resnet20-gated': {
+    ...CIFAR_BASE,
+    name: 'cifar10-resnet20-gated',
+    description:
+      'Gated ResNet-20 on CIFAR-10, the paper recipe (SGD 0.9, wd 5e-4, lr 0.1 /10 at 60/75/90%, 500 epochs)',
+    model: { name: 'resnet20' },
+  },
+  'cifar10-resnet32-gated': {
+    ...CIFAR_BASE,
+    name: 'cifar10-resnet32-gated',
+    description:
+      'Gated ResNet-32 on CIFAR-10, the paper recipe (SGD 0.9, wd 5e-4, lr 0.1 /10 at 60/75/90%, 500 epochs)',
+    model: { name: 'resnet32' },
+  },
+  // Imagenette (10 ImageNet classes, prepared at 160 px): a GPU-hour-scale check of the ImageNet pipeline.
+  // 128-pixel crops from the 160-pixel shards (eval 146 -> 128, the 256/224 ratio); batch 64, lr 0.1 cosine
+  // with a 2-epoch warm-up over 40 epochs, as fast.ai's Imagenette baselines use cosine-style schedules.
+  'imagenette-resnet18-gated': {
+    ...IMAGENET_BASE,
+    name: 'imagenette-resnet18-gated',
+    description: 'Gated ResNet-18 on Imagenette (160 px shards, 128 px crops), 40 epochs cosine',
+    model: { name: 'resnet18', numClasses: 10 },
+    data: {
+      ...IMAGENET_BASE.data,
+      dir: 'data/imagenette',
+      batchSize: 64,
+      evalBatchSize: 100,
+      trainTransform: { kind: 'randomResizedCrop', size: [128, 128], scale: [0.35, 1], flipProb: 0.5 },
+      evalTransform: { kind: 'eval', resize: 146, crop: [128, 128] },
+    },
+    epochs: 40,
+    optim: { ...IMAGENET_BASE.optim, weightDecay: 5e-5 },
+    lr: { ...IMAGENET_BASE.lr, schedule: 'cosine', warmupEpochs: 2 },
+  },
+  'imagenet-resnet34-gated': {
+    ...IMAGENET_BASE,
+    name: 'imagenet-resnet34-gated',
+    description: 'Gated ResNet-34 on ImageNet, torchvision recipe (paper: 72.55% top-1 at ~ResNet-18 MACs)',
+    model: { name: 'resnet34' },
+  },
+  'imagenet-resnet50-gated': {
+    ...IMAGENET_BASE,
+    name: 'imagenet-resnet50-gated',
+    description: 'Gated ResNet-50 (gate after conv1 of each bottleneck), torchvision recipe (paper: 74.60%)',
+    model: { name: 'resnet50' },
+  },
+  // PSPNet recipe (Zhao et al. 2017) on Cityscapes: SGD 0.9, lr 0.01 with the poly(0.9) schedule, wd 1e-4,
+  // random scale 0.5-2 + 713x713 crops (here 512x1024 halves for memory), batch 8, ~200 epochs of 2 975
+  // images; evaluation on full val frames; ignore label 255.
+  'cityscapes-pspnet-resnet50-gated': {
+    ...IMAGENET_BASE,
+    name: 'cityscapes-pspnet-resnet50-gated',
+    description: 'PSPNet head on a dilated gated ResNet-50, Cityscapes 19 classes, poly lr, mIoU vs MACs',
+    model: { name: 'pspnet_resnet50' },
+    data: {
+      ...IMAGENET_BASE.data,
+      dataset: 'cityscapes',
+      dir: 'data/cityscapes',
+      trainSplit: 'train',
+      evalSplit: 'val',
+      batchSize: 8,
+      evalBatchSize: 2,
+      trainTransform: { kind: 'scaleCropFlip', size: [512, 512], scale: [0.5, 2], flipProb: 0.5 },
+      evalTransform: { kind: 'eval' },
+    },
+    epochs: 200,
+    optim: { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 1e-4, decayBnAndBias: false },
+    lr: { ...IMAGENET_BASE.lr, schedule: 'poly', milestones: [] },
+    evalEveryEpochs: 10,
+    logEverySteps: 20,
+  },
+  // Seconds on a CPU: the synthetic shapes set at 16x16, width 0.25, a few steps. For tests and smoke runs.
+  tiny: {
+    ...CIFAR_BASE,
+    name: 'tiny',
+    description:
+      'Smoke configuration: gated ResNet-20 (width 0.25) on 16x16 synthetic shapes, seconds on a CPU',
+    backend: 'auto',
+    model: { name: 'resnet20', widthMultiplier: 0.25 },
+    data: {
+      ...CIFAR_BASE.data,
+      dataset: 'synthetic',
+      dir: 'data/synthetic-16',
+      batchSize: 16,
+      evalBatchSize: 32,
+      trainTransform: { kind: 'padCropFlip', pad: 2, flipProb: 0.5 },
+      maxStepsPerEpoch: 4,
+      maxEvalSamples: 64,
+      syntheticSize: 16,
+      syntheticTrain: 128,
+      syntheticTest: 64,
+    },
+    epochs: 2,
+    lr: { ...CIFAR_BASE.lr, schedule: 'cosine' },
+    loss: { ...CIFAR_BASE.loss, lambda: 0.1 },
+    evalEveryEpochs: 0,
+    logEverySteps: 1,
+  },
+};
+
+/** Names of the presets. */
+export function listPresets(): string[] {
+  return Object.keys(PRESET_TABLE);
+}
+
+/** A fresh copy of a preset (validated). */
+export function getPreset(name: string): TrainConfig {
+  const p = PRESET_TABLE[name];
+  if (p === undefined) {
+    throw new Error(
+      `getPreset: argument 'name' must be one of ${listPresets().join(', ')}; got ${JSON.stringify(name)}`,
+    );
+  }
+  return validateTrainConfig(cloneConfig(p));
+}
