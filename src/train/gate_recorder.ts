@@ -8,9 +8,14 @@
 // Classification models only: a segmentation record would need per-pixel outcomes.
 import * as tf from '@tensorflow/tfjs-core';
 import { packGateBits } from '../analysis/gate_bits.js';
-import { GATE_RECORDS_VERSION, type GateRecords, type GateRecordsMeta, maskBytes } from '../analysis/gate_records.js';
+import {
+  GATE_RECORDS_VERSION,
+  type GateRecords,
+  type GateRecordsMeta,
+  maskBytes,
+} from '../analysis/gate_records.js';
 import { writeGateRecords } from '../analysis/gate_records_arrow.js';
-import type { Batch } from '../data/batch_loader.js';
+import type { Batch, BatchLoader } from '../data/batch_loader.js';
 import type { ShapeHWC } from '../models/layers/layer_cost.js';
 import { countMacs, dynamicMacs } from '../models/macs.js';
 import type { GatedModel } from '../models/model_types.js';
@@ -39,6 +44,11 @@ export interface RecorderSource {
   total?: number;
 }
 
+/** One pass over a loader (epoch 0; use an unshuffled loader to keep the dataset's order). */
+export function loaderSource(loader: BatchLoader): RecorderSource {
+  return { batches: loader.epoch(0), total: loader.numSamples };
+}
+
 // Growable column storage: one chunk per batch, concatenated once at the end.
 function concat<T extends Int32Array | Float32Array | Float64Array | Uint8Array>(
   parts: T[],
@@ -61,7 +71,9 @@ export async function recordGates(
 ): Promise<GateRecords> {
   const fn = 'recordGates';
   if (model?.config?.task !== 'classification') {
-    throw new Error(`${fn}: argument 'model' must be a classification model; got task ${String(model?.config?.task)}`);
+    throw new Error(
+      `${fn}: argument 'model' must be a classification model; got task ${String(model?.config?.task)}`,
+    );
   }
   const withProbs = options.probs ?? true;
   const maxSamples = options.maxSamples ?? Number.POSITIVE_INFINITY;
@@ -87,12 +99,15 @@ export async function recordGates(
 
   for await (const batch of source.batches) {
     if (done >= maxSamples) break;
-    if (!batch.labels) throw new Error(`${fn}: batch ${batch.step} has no labels (classification batches only)`);
+    if (!batch.labels)
+      throw new Error(`${fn}: batch ${batch.step} has no labels (classification batches only)`);
     const n = Math.min(batch.size, maxSamples - done);
     const shape = modelInputShape(batch.imageShape.slice(1), model.config.inputChannels);
     inputShape ??= shape;
     if (shape.join() !== inputShape.join()) {
-      throw new Error(`${fn}: batch ${batch.step} has images [${shape}]; earlier batches had [${inputShape}]`);
+      throw new Error(
+        `${fn}: batch ${batch.step} has images [${shape}]; earlier batches had [${inputShape}]`,
+      );
     }
     withDifficulty ??= batch.difficulties !== undefined;
     // Host copies of everything a record needs, in one read per tensor.
@@ -145,7 +160,11 @@ export async function recordGates(
     }
     const macs =
       L > 0
-        ? dynamicMacs(model, inputShape, names.map((name, l) => ({ name, mask: nested[l]! }))).total
+        ? dynamicMacs(
+            model,
+            inputShape,
+            names.map((name, l) => ({ name, mask: nested[l]! })),
+          ).total
         : new Array<number>(n).fill(countMacs(model, inputShape).total);
     ids.push(...batch.ids.slice(0, n));
     cols.labels.push(batch.labels.slice(0, n));
@@ -154,7 +173,8 @@ export async function recordGates(
     cols.losses.push(Float32Array.from(nll as Float32Array));
     cols.macs.push(Float64Array.from(macs));
     if (withDifficulty) {
-      if (!batch.difficulties) throw new Error(`${fn}: batch ${batch.step} lacks the difficulty column earlier batches had`);
+      if (!batch.difficulties)
+        throw new Error(`${fn}: batch ${batch.step} lacks the difficulty column earlier batches had`);
       cols.difficulties.push(batch.difficulties.slice(0, n));
     }
     cols.activeCounts.push(active);
