@@ -19,6 +19,7 @@ import { type DatasetMeta, type ImageShape, layoutOf } from './schema.js';
 import { SeededRandom } from './seeded_random.js';
 import { readShard, type ShardData } from './shard_reader.js';
 import { createTransform, type TransformSpec } from './transform_spec.js';
+import { WorkerPool } from './worker_pool.js';
 
 export interface LoaderOptions {
   /** Split name in meta.json (train, val, test, ...). */
@@ -46,7 +47,9 @@ export interface LoaderOptions {
   prefetch?: number;
   /**
    * Worker threads producing batches (default 0: in-thread, asynchronously ahead of the consumer).
-   * With W > 0, worker k makes steps k, k+W, ...; each reads the blocks it needs itself.
+   * With W > 0, worker k makes steps k, k+W, ...; each reads the blocks it needs itself. The workers
+   * start on the first epoch() and serve every later one (one epoch at a time per loader: starting an
+   * epoch stops the previous one); idle, they do not keep the process alive; close() ends them.
    */
   workers?: number;
 }
@@ -97,6 +100,7 @@ export class BatchLoader {
   private readonly transform: SampleTransform;
   private readonly shardCounts: number[];
   private readonly blockShards: number;
+  private pool: WorkerPool | undefined;
 
   constructor(
     readonly dir: string,
@@ -173,10 +177,17 @@ export class BatchLoader {
     const workers = this.options.workers ?? 0;
     const depth = this.options.prefetch ?? 2;
     if (workers > 0) {
-      // Imported lazily so the in-thread path never loads worker_threads machinery.
-      return lazyWorkerBatches(this, epoch, startStep, workers, depth);
+      if (!this.pool?.usable)
+        this.pool = new WorkerPool({ dir: this.dir, meta: this.meta, options: this.options }, workers);
+      return this.pool.run(epoch, startStep, this.stepsPerEpoch, depth);
     }
     return prefetch(this.produce(epoch, startStep, 1, 0), depth);
+  }
+
+  /** Ends the worker threads, if any (they are unref'd when idle, so this is optional). */
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
   }
 
   /**
@@ -279,33 +290,4 @@ export class BatchLoader {
       perm: blockPermutation(b.count, this.planOptions(epoch), index),
     };
   }
-}
-
-function lazyWorkerBatches(
-  loader: BatchLoader,
-  epoch: number,
-  startStep: number,
-  workers: number,
-  depth: number,
-): AsyncIterableIterator<Batch> {
-  let inner: AsyncIterableIterator<Batch> | undefined;
-  const get = async () => {
-    if (!inner) {
-      const { workerBatches } = await import('./worker_batches.js');
-      inner = workerBatches(
-        { dir: loader.dir, meta: loader.meta, options: loader.options },
-        epoch,
-        startStep,
-        workers,
-        depth,
-      );
-    }
-    return inner;
-  };
-  const it: AsyncIterableIterator<Batch> = {
-    next: async () => (await get()).next(),
-    return: async () => (inner?.return ? inner.return() : { done: true, value: undefined }),
-    [Symbol.asyncIterator]: () => it,
-  };
-  return it;
 }

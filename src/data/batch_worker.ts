@@ -1,36 +1,63 @@
-// Worker-thread entry of worker_batches.ts: produces every `stride`-th batch of an epoch and posts it
-// (typed arrays transferred, not copied), waiting for a credit from the main thread whenever `depth + 1`
-// batches are unconsumed.
+// Worker-thread entry of worker_pool.ts: holds one BatchLoader for the pool's lifetime and, per run,
+// produces every `stride`-th batch of an epoch and posts it (typed arrays transferred, not copied),
+// pausing whenever `depth + 1` batches are unconsumed. A new run or a stop ends the current run.
 import { parentPort, workerData } from 'node:worker_threads';
-import { BatchLoader } from './batch_loader.js';
-import type { WorkerMessage, WorkerTask } from './worker_batches.js';
+import { BatchLoader, type LoaderInit } from './batch_loader.js';
+import type { PoolCommand, PoolReply } from './worker_pool.js';
 
-const task = workerData as WorkerTask;
+const init = workerData as LoaderInit;
 const port = parentPort!;
-let credits = task.depth + 1;
-let wake: (() => void) | null = null;
-port.on('message', () => {
-  credits++;
-  wake?.();
-  wake = null;
-});
+const loader = new BatchLoader(init.dir, init.meta, { ...init.options, workers: 0 });
 
-async function main(): Promise<void> {
-  const loader = new BatchLoader(task.init.dir, task.init.meta, { ...task.init.options, workers: 0 });
-  for await (const batch of loader.produce(task.epoch, task.startStep, task.stride, task.offset)) {
-    while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
-    credits--;
-    const transfer: ArrayBuffer[] = [batch.images.buffer as ArrayBuffer];
-    if (batch.labels) transfer.push(batch.labels.buffer as ArrayBuffer);
-    if (batch.masks) transfer.push(batch.masks.buffer as ArrayBuffer);
-    if (batch.difficulties) transfer.push(batch.difficulties.buffer as ArrayBuffer);
-    port.postMessage({ type: 'batch', batch } satisfies WorkerMessage, transfer);
-  }
-  port.postMessage({ type: 'done' } satisfies WorkerMessage);
-  port.close();
+interface RunState {
+  runId: number;
+  credits: number;
+  stopped: boolean;
+  wake: (() => void) | null;
+}
+let current: RunState | null = null;
+
+function nudge(state: RunState): void {
+  const w = state.wake;
+  state.wake = null;
+  w?.();
 }
 
-main().catch((err: Error) => {
-  port.postMessage({ type: 'error', message: err.message, stack: err.stack } satisfies WorkerMessage);
-  port.close();
+function reply(m: PoolReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(m, transfer);
+}
+
+async function run(state: RunState, cmd: Extract<PoolCommand, { type: 'run' }>): Promise<void> {
+  try {
+    for await (const batch of loader.produce(cmd.epoch, cmd.startStep, cmd.stride, cmd.offset)) {
+      while (state.credits === 0 && !state.stopped)
+        await new Promise<void>((resolve) => (state.wake = resolve));
+      if (state.stopped) return;
+      state.credits--;
+      const transfer = [batch.images, batch.labels, batch.masks, batch.difficulties]
+        .filter((a): a is NonNullable<typeof a> => a !== undefined)
+        .map((a) => a.buffer as ArrayBuffer);
+      reply({ type: 'batch', runId: state.runId, batch }, transfer);
+    }
+    if (!state.stopped) reply({ type: 'done', runId: state.runId });
+  } catch (err) {
+    const e = err as Error;
+    reply({ type: 'error', runId: state.runId, message: e.message, stack: e.stack });
+  }
+}
+
+port.on('message', (cmd: PoolCommand) => {
+  if (cmd.type === 'run') {
+    if (current) {
+      current.stopped = true;
+      nudge(current);
+    }
+    const state: RunState = { runId: cmd.runId, credits: cmd.depth + 1, stopped: false, wake: null };
+    current = state;
+    void run(state, cmd);
+  } else if (current?.runId === cmd.runId) {
+    if (cmd.type === 'credit') current.credits++;
+    else current.stopped = true;
+    nudge(current);
+  }
 });

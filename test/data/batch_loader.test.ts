@@ -172,12 +172,27 @@ describe('BatchLoader', () => {
     });
   });
 
-  it('stopping early (break) ends cleanly, also with workers', async () => {
-    for (const workers of [0, 1]) {
-      const loader: BatchLoader = ds.loader({ split: 'train', batchSize: 2, workers });
+  it('stopping early (break) ends cleanly; a worker pool then serves the next epochs correctly', async () => {
+    const opts = {
+      split: 'train',
+      batchSize: 2,
+      shuffle: true,
+      seed: 2,
+      transform: { kind: 'padCropFlip' as const },
+    };
+    for (const workers of [0, 2]) {
+      const loader: BatchLoader = ds.loader({ ...opts, workers });
       let seen = 0;
       for await (const _ of loader.epoch(0)) if (++seen === 2) break;
       assert.equal(seen, 2);
+      // Same loader (same pool): later epochs are complete and equal to the in-thread ones.
+      for (const epoch of [1, 2]) {
+        const got = await collect(loader.epoch(epoch));
+        const want = await collect(ds.loader(opts).epoch(epoch));
+        assert.deepEqual(idsOf(got), idsOf(want));
+        assert.deepEqual(got.at(-1)!.images, want.at(-1)!.images);
+      }
+      await loader.close();
     }
   });
 
