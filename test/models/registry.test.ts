@@ -247,3 +247,68 @@ describe('registry', () => {
     m.dispose();
   });
 });
+
+describe('cpu and wasm agree on a training step', () => {
+  // Same seed -> same initial weights and the same gate noise on both backends (both are drawn on the host),
+  // so loss and every gradient must agree up to float32 rounding: a check of the wasm training kernels
+  // (Conv2DBackpropFilter/Input, fused BN, dilated conv, pooling) through whole networks against tfjs-cpu.
+  for (const [name, size, width] of [
+    ['resnet20', 8, 0.25],
+    ['resnet50', 64, 0.0625],
+    ['pspnet_resnet18', 16, 0.0625],
+  ] as const) {
+    it(`${name}: loss and gradients`, async () => {
+      const run = async (backend: TestBackend) => {
+        await useBackend(backend);
+        const model = createModel(name, {
+          widthMultiplier: width,
+          numClasses: NUM_CLASSES,
+          seed: 11,
+          gateBiasInit: 1,
+        });
+        // Samples with distinct global statistics: the gate's BatchNorm normalises pooled features over the
+        // batch, and for i.i.d. noise images (near-identical pooled means) over 3 samples it amplifies float32
+        // rounding until the two backends legitimately disagree.
+        const x = tf.tidy(() => {
+          const z = tf.randomNormal([BATCH, size, size, 3], 0, 1, 'float32', 12);
+          return tf.add(
+            tf.mul(z, tf.tensor4d([0.5, 1, 2], [3, 1, 1, 1])),
+            tf.tensor4d([-1, 0, 1], [3, 1, 1, 1]),
+          );
+        }) as tf.Tensor4D;
+        const labels =
+          modelInfo(name).task === 'segmentation'
+            ? tf.randomUniform([BATCH, size, size], 0, NUM_CLASSES, 'int32', 13)
+            : tf.tensor1d([2, 0, 1], 'int32');
+        const weights = model.namedWeights();
+        const { value, grads } = tf.variableGrads(
+          () => trainingLoss(model, x, labels),
+          Object.values(weights),
+        );
+        const out = {
+          loss: value.dataSync()[0]!,
+          grads: Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, grads[v.name]!.dataSync()])),
+        };
+        tf.dispose([value, x, labels, ...Object.values(grads)]);
+        model.dispose();
+        return out;
+      };
+      const cpu = await run('cpu');
+      const wasm = await run('wasm');
+      assert.ok(
+        Math.abs(cpu.loss - wasm.loss) < 1e-4 * Math.max(1, Math.abs(cpu.loss)),
+        `${cpu.loss} vs ${wasm.loss}`,
+      );
+      for (const [k, g] of Object.entries(cpu.grads)) {
+        const h = wasm.grads[k]!;
+        let scale = 0;
+        let diff = 0;
+        for (let i = 0; i < g.length; i++) {
+          scale = Math.max(scale, Math.abs(g[i]!));
+          diff = Math.max(diff, Math.abs(g[i]! - h[i]!));
+        }
+        assert.ok(diff <= 1e-3 * Math.max(scale, 1e-3), `${k}: max diff ${diff}, max |grad| ${scale}`);
+      }
+    });
+  }
+});
