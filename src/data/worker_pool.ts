@@ -65,7 +65,7 @@ export class WorkerPool {
   private broken = false;
 
   constructor(
-    private readonly init: LoaderInit,
+    init: LoaderInit,
     readonly size: number,
   ) {
     for (let k = 0; k < size; k++) {
