@@ -7,7 +7,7 @@ import { layerUsageFigure } from './figures/layer_usage_figure.js';
 import { macsHistogramFigure } from './figures/macs_histogram.js';
 import { macsVsConfidenceFigure } from './figures/macs_vs_confidence_figure.js';
 import { macsVsDifficultyFigure } from './figures/macs_vs_difficulty_figure.js';
-import type { PlotlyFigure } from './figures/plotly_figure.js';
+import { macsUnit, type PlotlyFigure } from './figures/plotly_figure.js';
 import { tradeoffFigure } from './figures/tradeoff_figure.js';
 import { classGateFrequency, layerGateUsage } from './gate_frequency.js';
 import type { GateRecords } from './gate_records.js';
@@ -40,15 +40,18 @@ export function recordsSummaryRows(records: GateRecords): [string, string][] {
   const byRight = macsByCorrectness(records);
   const fmt = (v: number | undefined, digits = 4) =>
     v === undefined || !Number.isFinite(v) ? 'n/a' : v.toPrecision(digits);
+  const unit = macsUnit(Math.max(s.macs, s.denseMacs ?? 0));
+  const macs = (v: number | undefined) =>
+    v === undefined || !Number.isFinite(v) ? 'n/a' : `${(v / unit.scale).toPrecision(4)} ${unit.label}`;
   const rows: [string, string][] = [
     ['samples', String(s.samples)],
     ['model', records.meta.model ?? 'n/a'],
     ['dataset / split', `${records.meta.dataset ?? 'n/a'} / ${records.meta.split ?? 'n/a'}`],
     ['top-1 accuracy', `${fmt(s.accuracy * 100)} %`],
-    ['mean MACs per sample', fmt(s.macs)],
-    ['MACs, all gates open', fmt(s.denseMacs)],
+    ['mean MACs per sample', macs(s.macs)],
+    ['MACs, all gates open', macs(s.denseMacs)],
     ['mean MACs / all open', fmt(s.macsFraction)],
-    ['mean MACs, correct | wrong', `${fmt(byRight.correct.mean)} | ${fmt(byRight.wrong.mean)}`],
+    ['mean MACs, correct | wrong', `${macs(byRight.correct.mean)} | ${macs(byRight.wrong.mean)}`],
     [
       'gated layers / gates',
       `${records.meta.layers.length} / ${records.meta.layers.reduce((a, l) => a + l.channels, 0)}`,
