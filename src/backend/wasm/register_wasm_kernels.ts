@@ -2,8 +2,11 @@
 // Idempotent: safe to call on every initBackend('wasm').
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
+import { BROADCAST_BINARY_KERNELS, makeBroadcastBinaryConfig } from './broadcast_binary.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
+import { identityConfig } from './identity.js';
+import { makeReduceConfig } from './reduce_over_axes.js';
 import { makeTileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted_segment_sum.js';
 
@@ -16,6 +19,10 @@ const FACTORIES: KernelFactory[] = [
   makeTileConfig,
   () => unsortedSegmentSumConfig,
   makeBatchMatMulConfig,
+  () => identityConfig,
+  ...BROADCAST_BINARY_KERNELS.map(makeBroadcastBinaryConfig),
+  makeReduceConfig(tf.Sum),
+  makeReduceConfig(tf.Mean),
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */
