@@ -159,10 +159,13 @@ export function createModelFromConfig(config: ModelConfig): GatedModel {
     ...options
   } = config;
   const model = createModel(name, options);
-  if (JSON.stringify(model.config) !== JSON.stringify(config)) {
+  const differs = (Object.keys(model.config) as (keyof ModelConfig)[]).filter(
+    (k) => model.config[k] !== config[k],
+  );
+  if (differs.length > 0) {
     model.dispose();
     throw new Error(
-      `createModelFromConfig: argument 'config' is not a config this version produces for '${name}'`,
+      `createModelFromConfig: argument 'config' is not a config this version produces for '${name}' (differs in ${differs.join(', ')})`,
     );
   }
   return model;

@@ -312,3 +312,10 @@ describe('cpu and wasm agree on a training step', () => {
     });
   }
 });
+
+describe('createModelFromConfig', () => {
+  it('names the fields of a config this version would not produce', () => {
+    const config = { ...createModelSkeleton('resnet20').config, gateHidden: 32 };
+    assert.throws(() => createModelFromConfig(config), /differs in gateHidden/);
+  });
+});
