@@ -6,7 +6,7 @@
 // the loader outruns that training step on these cores (it shares them with training, so the margin
 // matters). Output: bench/results/data.json. Run: node --import tsx bench/data.ts [--quick]
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
@@ -209,6 +209,8 @@ async function main(): Promise<void> {
       benchmark: 'data loader throughput vs a training-step baseline (same process)',
       quick,
       machine: machineInfo(),
+      // 1/5/15-minute load averages at the end of the run: the cores are shared with other work.
+      loadAverage: loadavg().map((x) => +x.toFixed(2)),
       baseline: {
         what: 'ResNet-20-shaped conv net (no BN), forward + backward + SGD, 32x32x3 input',
         backend: backend.name,

@@ -7,6 +7,7 @@
 // analysis notebooks inputs whose difficulty is known, to ask whether harder samples switch on more
 // channels. Segmentation variant: 1-3 shapes per image, mask = class + 1 (0 = background), anti-aliased
 // edges marked 255 (ignore).
+import { mkdir } from 'node:fs/promises';
 import { writeMeta } from './meta_file.js';
 import { type DatasetMeta, IGNORE_INDEX, SCHEMA_VERSION, type Task } from './schema.js';
 import { mixSeed, SeededRandom } from './seeded_random.js';
@@ -214,13 +215,15 @@ export interface SyntheticDatasetOptions {
   task?: Task;
   /** Difficulty range the samples are drawn from, uniformly (default [0, 1]). */
   difficulty?: [number, number];
+  /** Called after each sample (written or skipped on resume), e.g. to drive a progress bar. */
+  onProgress?: (done: number, total: number, split: 'train' | 'test') => void;
 }
 
 // Salt per split so train and test are different samples for the same seed.
 const SPLIT_SALT: Record<string, number> = { train: 11, test: 12 };
 
 /**
- * Writes (or resumes writing) the synthetic dataset into `outDir` (which must exist) and returns its meta.
+ * Writes (or resumes writing) the synthetic dataset into `outDir` (created if missing) and returns its meta.
  * Labels cycle through the classes (balanced); difficulty is uniform in options.difficulty.
  */
 export async function writeSyntheticDataset(options: SyntheticDatasetOptions): Promise<DatasetMeta> {
@@ -244,6 +247,7 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
   const imageShape: [number, number, number] = [H, W, C];
   const numClasses = SYNTHETIC_CLASSES.length + (task === 'segmentation' ? 1 : 0);
   const results: Record<string, SplitResult> = {};
+  await mkdir(options.outDir, { recursive: true });
   for (const split of ['train', 'test'] as const) {
     const n = counts[split];
     if (!Number.isInteger(n) || n < 1) {
@@ -262,6 +266,7 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
       const id = `${split}-${String(i).padStart(6, '0')}`;
       if (w.nextIsDone()) {
         w.skip(id);
+        options.onProgress?.(i + 1, n, split);
         continue;
       }
       const rng = new SeededRandom(mixSeed(seed, SPLIT_SALT[split], i));
@@ -271,6 +276,7 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
       await w.add(
         task === 'segmentation' ? { id, image, mask, difficulty } : { id, image, label, difficulty },
       );
+      options.onProgress?.(i + 1, n, split);
     }
     results[split] = await w.close();
   }

@@ -103,9 +103,19 @@ describe('synthetic shapes', () => {
     const opts = { size: S, train: 120, test: 30, shardSize: 50 };
     await writeSyntheticDataset({ outDir: again, seed: 1, ...opts });
     await writeSyntheticDataset({ outDir: other, seed: 2, ...opts });
-    const small = join(root, 'small');
-    await mkdir(small);
-    await writeSyntheticDataset({ outDir: small, seed: 1, ...opts });
+    const small = join(root, 'small', 'nested'); // created by the writer
+    const progress: string[] = [];
+    await writeSyntheticDataset({
+      outDir: small,
+      seed: 1,
+      ...opts,
+      onProgress: (d, t, s) => progress.push(`${s}${d}/${t}`),
+    });
+    assert.equal(progress.length, 150);
+    assert.deepEqual(
+      [progress[0], progress[119], progress[149]],
+      ['train1/120', 'train120/120', 'test30/30'],
+    );
     const a = await readFile(join(again, 'train-00001.arrow'));
     assert.deepEqual(a, await readFile(join(small, 'train-00001.arrow')));
     assert.notDeepEqual(a, await readFile(join(other, 'train-00001.arrow')));
