@@ -66,8 +66,8 @@ export {
   type CdfVsPrior,
   cdfVsPrior,
   empiricalCdf,
-  gateProbabilities,
   linearGrid,
+  recordedGateProbs,
 } from './probability_cdf.js';
 export { averageRanks, pearson, spearman } from './rank_correlation.js';
 export {

@@ -30,10 +30,10 @@ export function empiricalCdf(values: ArrayLike<number>, grid: readonly number[])
 }
 
 /** The recorded gate probabilities, of every layer or of the named one. */
-export function gateProbabilities(records: GateRecords, layer?: string): Float32Array {
+export function recordedGateProbs(records: GateRecords, layer?: string): Float32Array {
   if (!records.probs) {
     throw new Error(
-      'gateProbabilities: these records carry no gate probabilities (record them with probs enabled)',
+      'recordedGateProbs: these records carry no gate probabilities (record them with probs enabled)',
     );
   }
   const G = totalGates(records.meta);
@@ -41,7 +41,7 @@ export function gateProbabilities(records: GateRecords, layer?: string): Float32
   const l = records.meta.layers.findIndex((x) => x.name === layer);
   if (l < 0) {
     throw new Error(
-      `gateProbabilities: argument 'layer' must be one of ${records.meta.layers.map((x) => x.name).join(', ')}; got ${layer}`,
+      `recordedGateProbs: argument 'layer' must be one of ${records.meta.layers.map((x) => x.name).join(', ')}; got ${layer}`,
     );
   }
   const offsets = layerOffsets(records.meta);

@@ -10,12 +10,12 @@ import {
   empiricalCdf,
   extremeSamples,
   gateOnFrequency,
-  gateProbabilities,
   layerGateUsage,
   linearGrid,
   macsByCorrectness,
   macsVsDifficulty,
   packGateBits,
+  recordedGateProbs,
   sortedQuantile,
   spearman,
   summarize,
@@ -176,17 +176,17 @@ describe('gate-probability CDF vs prior', () => {
     const grid = linearGrid(5);
     assert.deepEqual(grid, [0, 0.25, 0.5, 0.75, 1]);
     const r = handRecords(true);
-    const probs = gateProbabilities(r);
+    const probs = recordedGateProbs(r);
     assert.equal(probs.length, 20);
     // 12 gates on (0.8, one 0.95) and 8 off (0.2) over 4 samples x 5 gates.
     const cdf = cdfVsPrior(probs, grid, grid);
     assert.deepEqual(cdf.empirical, [0, 8 / 20, 8 / 20, 8 / 20, 1]);
     close(cdf.maxGap, Math.max(8 / 20 - 0.25, 0.75 - 8 / 20));
     assert.deepEqual(
-      Array.from(gateProbabilities(r, 'A')).map((v) => Math.round(v * 100)),
+      Array.from(recordedGateProbs(r, 'A')).map((v) => Math.round(v * 100)),
       [95, 20, 80, 20, 80, 20, 80, 80],
     );
-    assert.throws(() => gateProbabilities(handRecords()), /no gate probabilities/);
+    assert.throws(() => recordedGateProbs(handRecords()), /no gate probabilities/);
     assert.throws(() => cdfVsPrior(probs, grid, [0, 1]), /one value per grid point \(5\); got 2/);
   });
 
