@@ -201,7 +201,9 @@ export class BatchLoader {
     const [h, w, c] = this.outputShape;
     const [H, W, C] = this.meta.imageShape;
     const inPixels = H * W * C;
-    const inMask = this.meta.task === 'segmentation' ? H * W : 0;
+    // Stored masks may in principle differ from the image's [H, W]; the transform checks they agree.
+    const [mh, mw] = this.meta.maskShape ?? [H, W];
+    const inMask = this.meta.task === 'segmentation' ? mh * mw : 0;
     const outPixels = h * w * c;
     const seg = this.meta.task === 'segmentation';
     const withDiff = this.meta.difficulty;
