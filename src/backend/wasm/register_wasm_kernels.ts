@@ -2,7 +2,6 @@
 // Idempotent: safe to call on every initBackend('wasm').
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
-import { BROADCAST_BINARY_KERNELS, makeBroadcastBinaryConfig } from './broadcast_binary.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { identityConfig } from './identity.js';
@@ -20,7 +19,6 @@ const FACTORIES: KernelFactory[] = [
   () => unsortedSegmentSumConfig,
   makeBatchMatMulConfig,
   () => identityConfig,
-  ...BROADCAST_BINARY_KERNELS.map(makeBroadcastBinaryConfig),
   makeReduceConfig(tf.Sum),
   makeReduceConfig(tf.Mean),
 ];
@@ -62,4 +60,16 @@ export function registerWasmKernels(): void {
 /** Names of the kernels this project registers for 'wasm'. */
 export function ourWasmKernelNames(): string[] {
   return FACTORIES.map((f) => f(undefined).kernelName);
+}
+
+/**
+ * Puts the stock tfjs-backend-wasm kernels back where ours replaced one (kernels tfjs lacks stay ours), so
+ * that benchmarks can compare both in one process; registerWasmKernels() switches ours on again.
+ */
+export function restoreStockWasmKernels(): void {
+  for (const [name, stock] of stockKernels) {
+    if (!isOurWasmKernel(name)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(stock);
+  }
 }

@@ -1,0 +1,353 @@
+// Our wasm kernels (src/backend/wasm) against the stock tfjs-backend-wasm 4.22 kernels they replace, in the
+// same process, on ResNet-20 (CIFAR, batch 32) shapes; and a gated ResNet-20 training step with all our
+// kernels against one with the stock kernels (only the kernels tfjs lacks are ours there), on 1 and 2
+// threads (one child process per thread count: the wasm backend starts once per process).
+// Kernels tfjs lacks have no stock time: Conv2DBackpropFilter is compared with the forward Conv2D of the
+// same layer (same multiply-adds), UnsortedSegmentSum with the cpu backend.
+// Ours and stock run alternately, one call each, and each is the median of its calls: the machine is
+// shared, so only ratios measured this way mean anything.
+// Output: bench/results/wasm_kernels.json. Run: node --import tsx bench/wasm_kernels.ts [--quick]
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/index.js';
+import {
+  isOurWasmKernel,
+  registerWasmKernels,
+  restoreStockWasmKernels,
+  stockWasmKernel,
+} from '../src/backend/wasm/register_wasm_kernels.js';
+import type { BackendWasm } from '../src/backend/wasm/wasm_kernel_utils.js';
+import { createModel } from '../src/models/registry.js';
+import { trainStep } from '../src/train/train_step.js';
+import { machineInfo, writeResult } from './lib/results.js';
+
+const quick = process.argv.includes('--quick');
+const childThreads = process.argv.find((a) => a.startsWith('--step-child='))?.split('=')[1];
+
+type Info = tf.TensorInfo;
+interface Case {
+  name: string;
+  kernel: string;
+  inputs: Record<string, { shape: number[]; dtype?: 'float32' | 'int32'; values?: Int32Array }>;
+  attrs: Record<string, unknown>;
+  /** Baseline when there is no stock kernel. */
+  baseline?: {
+    what: string;
+    kernel: string;
+    inputs?: Case['inputs'];
+    attrs?: Record<string, unknown>;
+    cpu?: boolean;
+  };
+}
+
+const conv = (n: number, h: number, ci: number, co: number, k: number, s: number): Case[] => {
+  const oh = Math.ceil(h / s);
+  const tag = `${k}x${k} ${ci}->${co} s${s} on [${n},${h},${h},${ci}]`;
+  const fwd = {
+    kernel: 'Conv2D',
+    inputs: { x: { shape: [n, h, h, ci] }, filter: { shape: [k, k, ci, co] } },
+    attrs: { strides: s, pad: 'same', dilations: 1, dataFormat: 'NHWC' },
+  };
+  return [
+    {
+      name: `Conv2DBackpropFilter ${tag}`,
+      kernel: 'Conv2DBackpropFilter',
+      inputs: { x: { shape: [n, h, h, ci] }, dy: { shape: [n, oh, oh, co] } },
+      attrs: { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, ci, co] },
+      baseline: { what: 'forward Conv2D of the layer (same multiply-adds)', ...fwd },
+    },
+    {
+      name: `Conv2DBackpropInput ${tag}`,
+      kernel: 'Conv2DBackpropInput',
+      inputs: { dy: { shape: [n, oh, oh, co] }, filter: { shape: [k, k, ci, co] } },
+      attrs: { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: [n, h, h, ci] },
+    },
+  ];
+};
+
+function cases(): Case[] {
+  const n = 32;
+  const act = [n, 32, 32, 16];
+  return [
+    ...conv(n, 32, 16, 16, 3, 1),
+    ...conv(n, 32, 16, 32, 3, 2),
+    ...conv(n, 32, 16, 32, 1, 2),
+    ...conv(n, 16, 32, 32, 3, 1),
+    ...conv(n, 8, 64, 64, 3, 1),
+    {
+      name: 'Tile [1,1,1,16] -> [32,32,32,16]',
+      kernel: 'Tile',
+      inputs: { x: { shape: [1, 1, 1, 16] } },
+      attrs: { reps: [32, 32, 32, 1] },
+    },
+    {
+      name: 'Tile [32,1,1,64] -> [32,8,8,64]',
+      kernel: 'Tile',
+      inputs: { x: { shape: [32, 1, 1, 64] } },
+      attrs: { reps: [1, 8, 8, 1] },
+    },
+    {
+      name: 'UnsortedSegmentSum [128,64] into 128 (gather gradient)',
+      kernel: 'UnsortedSegmentSum',
+      inputs: {
+        x: { shape: [128, 64] },
+        segmentIds: {
+          shape: [128],
+          dtype: 'int32',
+          values: Int32Array.from({ length: 128 }, (_, i) => (i * 37) % 128),
+        },
+      },
+      attrs: { numSegments: 128 },
+      baseline: { what: 'cpu backend', kernel: 'UnsortedSegmentSum', cpu: true },
+    },
+    {
+      name: 'BatchMatMul [256,512]x[512,256] transposeA',
+      kernel: 'BatchMatMul',
+      inputs: { a: { shape: [1, 512, 256] }, b: { shape: [1, 512, 256] } },
+      attrs: { transposeA: true, transposeB: false },
+    },
+    {
+      name: 'BatchMatMul [256,512]x[512,256] transposeB',
+      kernel: 'BatchMatMul',
+      inputs: { a: { shape: [1, 256, 512] }, b: { shape: [1, 256, 512] } },
+      attrs: { transposeA: false, transposeB: true },
+    },
+    {
+      name: 'BatchMatMul dense grad [32,64]^T x [32,10]',
+      kernel: 'BatchMatMul',
+      inputs: { a: { shape: [1, 32, 64] }, b: { shape: [1, 32, 10] } },
+      attrs: { transposeA: true, transposeB: false },
+    },
+    {
+      name: 'BatchMatMul batch 8 [64,128]x[128,64]',
+      kernel: 'BatchMatMul',
+      inputs: { a: { shape: [8, 64, 128] }, b: { shape: [8, 128, 64] } },
+      attrs: { transposeA: false, transposeB: false },
+    },
+    {
+      name: 'BatchMatMul batch 8 x shared [128,64]',
+      kernel: 'BatchMatMul',
+      inputs: { a: { shape: [8, 64, 128] }, b: { shape: [1, 128, 64] } },
+      attrs: { transposeA: false, transposeB: false },
+    },
+    { name: 'Identity [32,32,32,16]', kernel: 'Identity', inputs: { x: { shape: act } }, attrs: {} },
+    {
+      name: 'Mean [32,32,32,16] over [0,1,2] (BN statistics)',
+      kernel: 'Mean',
+      inputs: { x: { shape: act } },
+      attrs: { axis: [0, 1, 2], keepDims: false },
+    },
+    {
+      name: 'Sum [32,32,32,16] over [0,1,2] (BN gradient)',
+      kernel: 'Sum',
+      inputs: { x: { shape: act } },
+      attrs: { axis: [0, 1, 2], keepDims: false },
+    },
+    {
+      name: 'Mean [32,32,32,16] over [1,2] (global pool)',
+      kernel: 'Mean',
+      inputs: { x: { shape: act } },
+      attrs: { axis: [1, 2], keepDims: false },
+    },
+  ];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function makeInputs(backend: tf.KernelBackend, spec: Case['inputs']): Record<string, Info> {
+  const out: Record<string, Info> = {};
+  let seed = 1;
+  for (const [k, v] of Object.entries(spec)) {
+    const size = v.shape.reduce((a, b) => a * b, 1);
+    const values =
+      v.values ??
+      Float32Array.from({ length: size }, () => {
+        seed = (seed * 16807) % 2147483647;
+        return (seed / 2147483647) * 2 - 1;
+      });
+    const dataId = backend.write(values, v.shape, v.dtype ?? 'float32');
+    out[k] = { dataId, shape: v.shape, dtype: v.dtype ?? 'float32' };
+  }
+  return out;
+}
+
+/** Milliseconds of one call of `fn` on backend-level data (the output is released right away). */
+function timeCall(
+  backend: tf.KernelBackend,
+  fn: tf.KernelFunc,
+  inputs: Record<string, Info>,
+  attrs: Record<string, unknown>,
+): number {
+  const t0 = performance.now();
+  const out = fn({ inputs, backend, attrs } as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  const ms = performance.now() - t0;
+  backend.disposeData(out.dataId);
+  return ms;
+}
+
+function benchKernels(reps: number) {
+  const wasm = tf.findBackend('wasm') as unknown as BackendWasm;
+  const cpu = tf.findBackend('cpu')!;
+  const results = [];
+  for (const c of cases()) {
+    const ours = tf.getKernel(c.kernel, 'wasm')!;
+    if (!isOurWasmKernel(c.kernel)) throw new Error(`${c.kernel}: ours is not registered`);
+    const stock = stockWasmKernel(c.kernel);
+    const base = c.baseline;
+    const baseBackend = base?.cpu ? cpu : (wasm as unknown as tf.KernelBackend);
+    const baseFunc =
+      stock?.kernelFunc ??
+      (base ? tf.getKernel(base.kernel, base.cpu ? 'cpu' : 'wasm')?.kernelFunc : undefined);
+    const inputs = makeInputs(wasm as unknown as tf.KernelBackend, c.inputs);
+    const baseInputs = baseFunc
+      ? makeInputs(baseBackend, stock ? c.inputs : (base?.inputs ?? c.inputs))
+      : undefined;
+    const baseAttrs = stock ? c.attrs : (base?.attrs ?? c.attrs);
+    const oursMs: number[] = [];
+    const baseMs: number[] = [];
+    // warm-up: operator creation, JIT
+    timeCall(wasm as unknown as tf.KernelBackend, ours.kernelFunc, inputs, c.attrs);
+    if (baseFunc && baseInputs) timeCall(baseBackend, baseFunc, baseInputs, baseAttrs);
+    const baseReps = base?.cpu ? Math.min(reps, 3) : reps;
+    for (let r = 0; r < reps; r++) {
+      oursMs.push(timeCall(wasm as unknown as tf.KernelBackend, ours.kernelFunc, inputs, c.attrs));
+      if (baseFunc && baseInputs && r < baseReps)
+        baseMs.push(timeCall(baseBackend, baseFunc, baseInputs, baseAttrs));
+    }
+    for (const i of Object.values(inputs)) wasm.disposeData(i.dataId);
+    for (const i of Object.values(baseInputs ?? {})) baseBackend.disposeData(i.dataId);
+    const o = median(oursMs);
+    const b = baseMs.length > 0 ? median(baseMs) : null;
+    const row = {
+      case: c.name,
+      kernel: c.kernel,
+      oursMs: +o.toFixed(3),
+      baseline: stock ? 'stock tfjs-backend-wasm kernel' : (base?.what ?? null),
+      baselineMs: b === null ? null : +b.toFixed(3),
+      speedup: b === null ? null : +(b / o).toFixed(2),
+    };
+    results.push(row);
+    console.log(
+      `${c.name.padEnd(58)} ours ${o.toFixed(2).padStart(8)} ms   ${row.baseline ?? ''} ${b?.toFixed(2) ?? '-'} ms   x${row.speedup ?? '-'}`,
+    );
+  }
+  return results;
+}
+
+/** Seconds per gated ResNet-20 training step, ours and stock alternating step by step. */
+async function benchSteps(batch: number, steps: number) {
+  const model = createModel('resnet20', { gating: 'channel', seed: 1 });
+  const optimizer = tf.train.momentum(0.05, 0.9);
+  const images = tf.randomNormal<tf.Rank.R4>([batch, 32, 32, 3], 0, 1, 'float32', 2);
+  const labels = tf.tensor1d(
+    Int32Array.from({ length: batch }, (_, i) => i % 10),
+    'int32',
+  );
+  const step = () => {
+    const t0 = performance.now();
+    const losses = trainStep(model, optimizer, images, labels, { gamma: 0.75, lambda: 0.1 });
+    losses.total.dataSync();
+    tf.dispose(Object.values(losses));
+    return performance.now() - t0;
+  };
+  const ours: number[] = [];
+  const stock: number[] = [];
+  step();
+  restoreStockWasmKernels();
+  step();
+  for (let i = 0; i < steps; i++) {
+    registerWasmKernels();
+    ours.push(step());
+    restoreStockWasmKernels();
+    stock.push(step());
+  }
+  registerWasmKernels();
+  // Per-kernel profile of one step with our kernels.
+  const info = await tf.profile(() => {
+    step();
+  });
+  tf.dispose([images, labels]);
+  optimizer.dispose();
+  model.dispose();
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    byKernel.set(k.name, e);
+  }
+  const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
+  const profile = [...byKernel]
+    .map(([kernel, e]) => ({
+      kernel,
+      ms: +e.ms.toFixed(2),
+      share: +(e.ms / total).toFixed(4),
+      calls: e.calls,
+    }))
+    .sort((p, q) => q.ms - p.ms)
+    .slice(0, 25);
+  const o = median(ours);
+  const s = median(stock);
+  return {
+    batch,
+    stepsEach: steps,
+    oursImagesPerSecond: +((batch / o) * 1000).toFixed(1),
+    stockImagesPerSecond: +((batch / s) * 1000).toFixed(1),
+    speedup: +(s / o).toFixed(2),
+    profileOurs: profile,
+  };
+}
+
+async function stepChild(threads: number): Promise<void> {
+  const report = await initBackend('wasm', { wasmThreads: threads });
+  const runs = [];
+  for (const batch of quick ? [32] : [32, 128]) runs.push(await benchSteps(batch, quick ? 2 : 4));
+  process.stdout.write(`${JSON.stringify({ threads, backend: report.reason, runs })}\n`);
+}
+
+async function main(): Promise<void> {
+  await initBackend('cpu');
+  const report = await initBackend('wasm', { wasmThreads: 1 });
+  console.log(`kernels (${report.reason}):`);
+  const kernels = benchKernels(quick ? 5 : 15);
+  const steps = [];
+  for (const threads of [1, 2]) {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        `--step-child=${threads}`,
+        ...(quick ? ['--quick'] : []),
+      ],
+      { encoding: 'utf8', timeout: 900_000 },
+    );
+    if (child.status !== 0) throw new Error(`step child (${threads} threads) failed: ${child.stderr}`);
+    const r = JSON.parse(child.stdout.trim().split('\n').at(-1)!);
+    steps.push(r);
+    for (const run of r.runs) {
+      console.log(
+        `gated ResNet-20 step, ${r.backend}, batch ${run.batch}: ours ${run.oursImagesPerSecond} images/s, stock ${run.stockImagesPerSecond} images/s (x${run.speedup})`,
+      );
+    }
+  }
+  const path = writeResult('wasm_kernels', {
+    benchmark:
+      'our wasm kernels vs stock tfjs-backend-wasm 4.22 (same process, alternating calls, medians); gated ResNet-20 training step, ours vs stock',
+    machine: machineInfo(),
+    loadAverage1m: loadavg()[0],
+    quick,
+    kernels,
+    trainingSteps: steps,
+  });
+  console.log(`wrote ${path}`);
+}
+
+if (childThreads !== undefined) await stepChild(Number(childThreads));
+else await main();
