@@ -1,5 +1,6 @@
 // The `batch-shaping` command line: one subcommand per file, composed here.
 import { Command } from 'commander';
+import { registerAnalyzeCommand } from './analyze_command.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerEvalCommand } from './eval_command.js';
 import { registerPrepareCommand } from './prepare_command.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerPrepareCommand(program);
   registerTrainCommand(program);
   registerEvalCommand(program);
+  registerAnalyzeCommand(program);
   return program;
 }
 
