@@ -150,7 +150,7 @@ function packTable(
 
 /**
  * Evaluates the tabulated Beta CDF elementwise on the active backend. Inputs are clamped to [0, 1]; NaN stays
- * NaN (on every backend). About 20 elementwise ops and two gathers; the table (2 x 2(K+1) floats) is uploaded per call, which is
+ * NaN (on every backend). About 20 elementwise ops and two gathers (gatherND); the table (2 x 2(K+1) floats) is uploaded per call, which is
  * asynchronous and keeps no tensor alive between calls (no cache tied to one backend).
  */
 export function betaCdfFromTable(x: tf.Tensor, table: BetaCdfTable): tf.Tensor {
@@ -167,10 +167,12 @@ export function betaCdfFromTable(x: tf.Tensor, table: BetaCdfTable): tf.Tensor {
     const k = tf.clipByValue(tf.floor(u), 0, knots - 1);
     const frac = tf.sub(u, k);
     const idx = tf.cast(tf.add(k, tf.mul(upperF, knots + 1)), 'int32');
-    const flatIdx = idx.reshape([-1]);
+    // gatherND, not gather: tfjs-backend-wasm's GatherV2 bounds-checks every index in JS (the slowest op of
+    // the whole loss when we used it); GatherNd runs in C++ on wasm and is a plain kernel elsewhere.
+    const ndIdx = idx.reshape([-1, 1]); // [M, 1], M = size of x
     const g = tf.add(
-      tf.gather(tf.tensor1d(table.values), flatIdx).reshape(x.shape),
-      tf.mul(frac, tf.gather(tf.tensor1d(table.slopes), flatIdx).reshape(x.shape)),
+      tf.gatherND(tf.tensor1d(table.values), ndIdx).reshape(x.shape),
+      tf.mul(frac, tf.gatherND(tf.tensor1d(table.slopes), ndIdx).reshape(x.shape)),
     );
     const power = tf.add(a, tf.mul(upperF, b - a));
     // t = 0 (x = 0 or x = 1): log 0 = -Infinity, so the tail term is exp(-Infinity) = 0.

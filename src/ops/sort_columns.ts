@@ -6,7 +6,7 @@
 // tf.customGrad: the gradient of a sort is the upstream gradient "un-sorted", dx[perm[j]] = dy[j].
 // Writing that as a scatter would need UnsortedSegmentSum (the gradient of gather), which tfjs-backend-wasm
 // lacks. Instead the backward gathers dy by the inverse permutation, inv[perm[j]] = j, which is itself an
-// argsort of perm: topk of the negated indices. Gather (forward only) and TopK exist on every backend, so
+// argsort of perm: topk of the negated indices. GatherNd (forward only) and TopK exist on every backend, so
 // the op and its gradient run everywhere without a host round trip.
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -45,8 +45,9 @@ function unsortColumns(dy: tf.Tensor, perm: tf.Tensor): tf.Tensor {
     const inv = tf.topk(tf.neg(tf.cast(perm, 'float32')), n).indices; // [C, N] int32
     // A batched gather written as a flat one (portable across backends): row c reads from offset c * N.
     const offsets = tf.range(0, c * n, n, 'int32').reshape([c, 1]); // [C, 1]
-    const flatIdx = tf.add(inv, offsets).reshape([c * n]); // [C * N]
+    const flatIdx = tf.add(inv, offsets).reshape([c * n, 1]); // [C * N, 1]
     const dyFlat = tf.transpose(dy).reshape([c * n]); // [C * N] from [C, N]
-    return tf.transpose(tf.gather(dyFlat, flatIdx).reshape([c, n])); // [N, C]
+    // gatherND rather than gather: wasm's GatherV2 bounds-checks every index in JS; GatherNd is all C++.
+    return tf.transpose(tf.gatherND(dyFlat, flatIdx).reshape([c, n])); // [N, C]
   });
 }

@@ -130,17 +130,17 @@ for (const backend of TEST_BACKENDS) {
       assert.ok(mixed! > 0.01 && Math.abs(mixed! - pooled!) > 1e-3, `per-gate ${mixed} vs pooled ${pooled}`);
     });
 
-    it('trains 512 free logits (4 columns) to the Beta(0.6, 0.4) shape: KS distance < 0.05', () => {
+    it('trains 512 free logits per column (2 columns) to the Beta(0.6, 0.4) shape: KS distance < 0.05', () => {
       const prior = betaPrior(0.6, 0.4);
       const n = 512;
-      const c = 4;
+      const c = 2;
       const logits = tf.variable(tf.randomNormal([n, c], 0, 1, 'float32', 42));
       const opt = tf.train.adam(0.1);
       const step = () =>
         opt.minimize(() => batchShapingLoss(tf.sigmoid(logits) as tf.Tensor2D, { prior, validate: false }));
       step(); // creates Adam's slot variables
       const before = tf.memory().numTensors;
-      for (let i = 1; i < 250; i++) step(); // KS reaches ~0.027 here (0.05 after ~100 steps)
+      for (let i = 1; i < 200; i++) step(); // KS reaches ~0.031 here (0.05 after ~100 steps)
       assert.equal(tf.memory().numTensors, before, 'training steps leak no tensors');
       const probs = tf.tidy(() => tf.transpose(tf.sigmoid(logits)).arraySync() as number[][]);
       for (const col of probs) {
