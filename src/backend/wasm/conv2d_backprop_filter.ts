@@ -6,10 +6,16 @@
 //   stride' = the forward dilation, dilation' = the forward stride, same top/left padding
 //   output [Ci, FH, FW, Co] -> [FH, FW, Ci, Co]
 // A probe found slice-and-matmul formulations 2-17x slower (strided slices and gathers are slow on wasm).
+// Exception, 1x1 kernels without padding (ResNet projection shortcuts): there the swapped conv has a huge
+// dilated kernel and, with stride 2, computes a 2x2 output to keep 1x1 of it; instead dW = xs^T dy, one
+// matrix product, with xs = x subsampled by the stride through a 1x1 identity-filter conv (XNNPACK).
 import * as tf from '@tensorflow/tfjs-core';
 import {
   assertNHWC,
+  type BackendWasm,
   disposeInfo,
+  heapView,
+  reshapeInfo,
   runWasmKernel,
   type TensorInfo,
   transposeInfo,
@@ -66,6 +72,10 @@ export function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
   const bottom = Math.max(0, (fh - 1) * dilH + (outH - 1) * strideH + 1 - inH - top);
   const right = Math.max(0, (fw - 1) * dilW + (outW - 1) * strideW + 1 - inW - left);
 
+  if (fh === 1 && fw === 1 && top === 0 && left === 0) {
+    return pointwiseFilterGrad(backend, x, dy, strideH, strideW, info.inChannels, info.outChannels);
+  }
+
   const xT = transposeInfo(backend, x, [3, 1, 2, 0]); // [Ci, H, W, N]
   const dyT = transposeInfo(backend, dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
   let grad = runWasmKernel(
@@ -99,6 +109,46 @@ export function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
   }
   const dw = transposeInfo(backend, grad, [1, 2, 0, 3]); // [FH, FW, Ci, Co]
   disposeInfo(backend, grad);
+  return dw;
+}
+
+/** dW of a 1x1 conv with no padding: [Ci, R] x [R, Co] over the R = N*OH*OW sampled positions. */
+function pointwiseFilterGrad(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  strideH: number,
+  strideW: number,
+  inC: number,
+  outC: number,
+): TensorInfo {
+  const [batch, outH, outW] = dy.shape as [number, number, number, number];
+  let sampled = x; // [N, OH, OW, Ci]
+  if (strideH > 1 || strideW > 1) {
+    const eye = backend.makeOutput([1, 1, inC, inC], 'float32'); // identity filter: picks every stride-th pixel
+    const e = heapView(backend, eye);
+    e.fill(0);
+    for (let c = 0; c < inC; c++) e[c * inC + c] = 1;
+    sampled = runWasmKernel(
+      'Conv2D',
+      backend,
+      { x, filter: eye },
+      { strides: [strideH, strideW], pad: 'valid', dilations: 1, dataFormat: 'NHWC' },
+    );
+    disposeInfo(backend, eye);
+    if (sampled.shape[1] !== outH || sampled.shape[2] !== outW) {
+      throw new Error(`Conv2DBackpropFilter (wasm): subsampled x is [${sampled.shape}], dy is [${dy.shape}]`);
+    }
+  }
+  const rows = batch * outH * outW;
+  const a = reshapeInfo(backend, sampled, [1, rows, inC]); // [1, R, Ci]
+  const b = reshapeInfo(backend, dy, [1, rows, outC]); // [1, R, Co]
+  const prod = runWasmKernel('BatchMatMul', backend, { a, b }, { transposeA: true, transposeB: false }); // [1, Ci, Co]
+  disposeInfo(backend, a);
+  disposeInfo(backend, b);
+  if (sampled !== x) disposeInfo(backend, sampled);
+  const dw = reshapeInfo(backend, prod, [1, 1, inC, outC]); // [1, 1, Ci, Co]
+  disposeInfo(backend, prod);
   return dw;
 }
 
