@@ -102,7 +102,9 @@ export async function evaluate(
     );
     macs.add(dyn.total);
     for (let i = 0; i < out.masks.length; i++) {
-      gateOn[i]! += (await tf.sum(out.masks[i]!).data())[0]!;
+      const on = tf.sum(out.masks[i]!);
+      gateOn[i]! += (await on.data())[0]!;
+      on.dispose();
       gateCount[i]! += out.masks[i]!.size;
     }
     lossSum += (await out.ce.data())[0]! * take;

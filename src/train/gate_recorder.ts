@@ -22,8 +22,12 @@ import type { GatedModel } from '../models/model_types.js';
 import { adaptChannels, modelInputShape } from './input_adapter.js';
 
 export interface GateRecorderOptions {
-  /** Record the gate probabilities too (4 bytes per gate per sample). Default true. */
-  probs?: boolean;
+  /**
+   * Record the gate probabilities too (4 bytes per gate per sample; the CDF-vs-prior analysis needs them).
+   * 'auto' (default): when samples x gates <= 2^25 (128 MB), e.g. all of CIFAR-10 test on ResNet-110, but not
+   * all of ImageNet val on ResNet-50 (50 000 x 3776); with an unknown total, yes.
+   */
+  probs?: boolean | 'auto';
   /** Write the records to this Arrow file (atomically) before returning. */
   out?: string;
   /** Stop after this many samples (default: every batch). */
@@ -75,7 +79,8 @@ export async function recordGates(
       `${fn}: argument 'model' must be a classification model; got task ${String(model?.config?.task)}`,
     );
   }
-  const withProbs = options.probs ?? true;
+  const probsOption = options.probs ?? 'auto';
+  let withProbs = probsOption === true;
   const maxSamples = options.maxSamples ?? Number.POSITIVE_INFINITY;
   if (!(maxSamples > 0)) throw new Error(`${fn}: option 'maxSamples' must be > 0; got ${maxSamples}`);
   const names = model.gateNames();
@@ -129,8 +134,12 @@ export async function recordGates(
     });
     const [pred, conf, nll] = await Promise.all([host.pred.data(), host.conf.data(), host.nll.data()]);
     const masks = await Promise.all(host.masks.map((m) => m.data()));
+    if (channels === undefined) {
+      channels = host.masks.map((m) => m.shape[1]);
+      const G = channels.reduce((a, c) => a + c, 0);
+      if (probsOption === 'auto') withProbs = !Number.isFinite(total) || total * G <= 2 ** 25;
+    }
     const probs = withProbs ? await Promise.all(host.probs.map((p) => p.data())) : [];
-    channels ??= host.masks.map((m) => m.shape[1]);
     tf.dispose(host);
 
     const L = names.length;

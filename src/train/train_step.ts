@@ -59,6 +59,14 @@ export function taskLoss(
   batch: DeviceBatch,
   ignoreIndex = 255,
 ): { ce: tf.Scalar; correct: tf.Scalar; counted: tf.Scalar } {
+  return tf.tidy(() => taskLossUntidied(logits, batch, ignoreIndex));
+}
+
+function taskLossUntidied(
+  logits: tf.Tensor,
+  batch: DeviceBatch,
+  ignoreIndex: number,
+): { ce: tf.Scalar; correct: tf.Scalar; counted: tf.Scalar } {
   const classes = logits.shape[logits.shape.length - 1]!;
   if (batch.labels !== undefined) {
     const oneHot = tf.oneHot(batch.labels, classes); // [N, K]

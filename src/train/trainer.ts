@@ -380,7 +380,7 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
                 `loss ${total.toFixed(4)} ce ${ce.toFixed(4)} bas ${bas.toFixed(4)} l0 ${l0.toFixed(4)} ` +
                 `acc ${(correct / Math.max(1, counted)).toFixed(3)} gates-on ${gateOn.toFixed(3)} lr ${lr.toExponential(3)} ` +
                 `gamma ${weights.gamma.toFixed(3)} lambda ${weights.lambda} ${(batch.size / seconds).toFixed(1)} img/s`,
-              false,
+              !showBar, // without a TTY bar (CI logs, pipes) the step lines are the progress
             );
           }
           if (step % 100 === 0) await writeMetricsTable(paths.steps(epoch), stepRows);

@@ -122,6 +122,13 @@ describe('recordGates', () => {
     });
     assert.equal(r.count, 6);
     assert.equal(r.probs, undefined);
+    // 'auto' (default) skips probabilities when samples x gates would pass 2^25.
+    const big = await recordGates(model, {
+      batches: ds.loader({ split: 'test', batchSize: 8 }).epoch(0),
+      total: 2 ** 24,
+    });
+    assert.equal(big.count, 13);
+    assert.equal(big.probs, undefined);
     model.dispose();
     const seg = { config: { task: 'segmentation' } } as never;
     await assert.rejects(
