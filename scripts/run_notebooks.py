@@ -68,7 +68,7 @@ def select(args):
     return chosen
 
 
-def prepare_environment():
+def prepare_environment(full):
     if not (ROOT / "dist" / "index.js").exists():
         sys.exit("run_notebooks: dist/index.js is missing; run `npm run build` first (notebooks import the built package)")
     # The kernelspec and the notebooks' self-link (notebooks/node_modules/batch-shaping -> ../..).
@@ -76,10 +76,14 @@ def prepare_environment():
     jupyter_dir = str(NOTEBOOKS / ".jupyter")
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = jupyter_dir + (os.pathsep + old if old else "")
-    os.environ["BATCH_SHAPING_SMOKE"] = "1"
+    if full:
+        os.environ.pop("BATCH_SHAPING_SMOKE", None)
+    else:
+        os.environ["BATCH_SHAPING_SMOKE"] = "1"
 
 
 def run_one(path, timeout):
+    # nbclient: timeout None = no limit (full runs train for hours).
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -134,13 +138,17 @@ def run_one(path, timeout):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", help="notebook files or prefixes (default: all)")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600; --full: none)")
+    parser.add_argument(
+        "--full", action="store_true", help="run the real configuration (no BATCH_SHAPING_SMOKE): long, needs data"
+    )
     args = parser.parse_args()
     books = select(args.notebooks)
-    prepare_environment()
-    print(f"running {len(books)} notebook(s) with BATCH_SHAPING_SMOKE=1; executed copies in {OUT}", flush=True)
+    prepare_environment(args.full)
+    mode = "the full configuration" if args.full else "BATCH_SHAPING_SMOKE=1"
+    print(f"running {len(books)} notebook(s) with {mode}; executed copies in {OUT}", flush=True)
     for path in books:
-        if not run_one(path, args.timeout):
+        if not run_one(path, None if args.full and args.timeout == 600 else args.timeout):
             return 1
     return 0
 
