@@ -47,7 +47,6 @@ export function metricsFigure(rows: readonly Record<string, unknown>[]): PlotlyF
     })),
     layout: {
       title: { text: 'Run metrics' },
-      template: 'plotly_white',
       height: 400,
       xaxis: { title: { text: xKey ?? 'row' } },
     },

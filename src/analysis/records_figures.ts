@@ -10,7 +10,7 @@ import { macsVsDifficultyFigure } from './figures/macs_vs_difficulty_figure.js';
 import { macsUnit, type PlotlyFigure } from './figures/plotly_figure.js';
 import { tradeoffFigure } from './figures/tradeoff_figure.js';
 import { classGateFrequency, layerGateUsage } from './gate_frequency.js';
-import type { GateRecords } from './gate_records.js';
+import { type GateRecords, totalGates } from './gate_records.js';
 import { type DifficultyMeasure, macsByCorrectness, macsVsDifficulty } from './macs_statistics.js';
 import { cdfVsPrior } from './probability_cdf.js';
 
@@ -25,6 +25,10 @@ export interface RecordsFiguresOptions {
   prior?: PriorCdfValues;
   /** Difficulty measures to plot MACs against; default: 'difficulty' when recorded, 'loss', 'confidence'. */
   difficultyBy?: DifficultyMeasure[];
+  /** Above this many (class, gate) cells the per-class heatmap shows layers instead of gates (100 000). */
+  maxHeatmapCells?: number;
+  /** The probability CDF uses at most this many values, a strided subsample beyond (2 000 000). */
+  maxCdfValues?: number;
   /** Accuracy-vs-MACs points (e.g. several checkpoints) and dense baselines. */
   tradeoff?: { points: TradeoffPoint[]; baselines?: TradeoffPoint[] };
 }
@@ -64,13 +68,22 @@ export function recordsFigures(records: GateRecords, options: RecordsFiguresOpti
   const out: NamedFigure[] = [{ key: 'macs-histogram', figure: macsHistogramFigure(records) }];
   if (records.meta.layers.length > 0) {
     out.push({ key: 'layer-usage', figure: layerUsageFigure(layerGateUsage(records)) });
+    const freq = classGateFrequency(records);
+    // One cell per (class, gate) is readable and light for CIFAR-sized nets; ImageNet ResNet-50 would be
+    // 1000 x 3776 cells (tens of MB of JSON), so large tables fall back to one column per layer.
+    const cells = freq.classes.length * totalGates(records.meta);
+    const level = cells <= (options.maxHeatmapCells ?? 100_000) ? 'gate' : 'layer';
     out.push({
       key: 'class-gate-heatmap',
-      figure: classGateHeatmapFigure(classGateFrequency(records), records.meta.layers, { level: 'gate' }),
+      figure: classGateHeatmapFigure(freq, records.meta.layers, { level }),
     });
   }
   if (options.prior && records.probs) {
-    const cdf = cdfVsPrior(records.probs, options.prior.grid, options.prior.cdf);
+    // A deterministic subsample keeps the sort cheap for ImageNet-sized records (millions of probabilities).
+    const maxValues = options.maxCdfValues ?? 2_000_000;
+    const step = Math.ceil(records.probs.length / maxValues);
+    const values = step > 1 ? records.probs.filter((_, i) => i % step === 0) : records.probs;
+    const cdf = cdfVsPrior(values, options.prior.grid, options.prior.cdf);
     out.push({ key: 'cdf-vs-prior', figure: cdfVsPriorFigure(cdf, options.prior.name) });
   }
   out.push({ key: 'macs-vs-confidence', figure: macsVsConfidenceFigure(records) });

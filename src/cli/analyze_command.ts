@@ -7,7 +7,7 @@
 // unless --rerecord. Galleries of the cheapest / most expensive samples need the dataset (the run's, or --data).
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { summarizeRecords, type TradeoffPoint } from '../analysis/accuracy_macs_tradeoff.js';
 import type { GateRecords } from '../analysis/gate_records.js';
@@ -237,10 +237,12 @@ export async function runAnalyzeCommand(
   const [a, b] = o.prior ?? [0.6, 0.4];
   const prior = betaPrior(a, b);
   const grid = linearGrid(201);
-  const points: TradeoffPoint[] = [summarizeRecords(records, records.meta.source ?? 'this model')];
+  // Points are labelled by file name (checkpoint or records), short enough to print next to the marker.
+  const label = (r: GateRecords, file: string) => basename(r.meta.source ?? file);
+  const points: TradeoffPoint[] = [summarizeRecords(records, label(records, o.records ?? 'this model'))];
   for (const file of o.compare ?? []) {
     const other = await readGateRecords(file);
-    points.push(summarizeRecords(other, other.meta.source ?? file));
+    points.push(summarizeRecords(other, label(other, file)));
   }
   const input: ReportInput = {
     records,

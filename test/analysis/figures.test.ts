@@ -18,6 +18,7 @@ import {
   macsVsDifficulty,
   macsVsDifficultyFigure,
   type PlotlyFigure,
+  recordsFigures,
   tradeoffCurve,
   tradeoffFigure,
 } from '../../src/analysis/index.js';
@@ -142,5 +143,32 @@ describe('figure builders', () => {
     assert.deepEqual(traces(f)[1]!.x, [25]);
     assert.equal((f.layout.xaxis as { title: { text: string } }).title.text, 'mean MMACs per sample');
     matchSnapshot('tradeoff', f);
+  });
+
+  it('recordsFigures: the standard set, with heatmap and CDF scaled down for large records', () => {
+    const grid = linearGrid(11);
+    const prior = { name: 'Uniform', grid, cdf: grid };
+    const all = recordsFigures(records, { prior });
+    assert.deepEqual(
+      all.map((f) => f.key),
+      [
+        'macs-histogram',
+        'layer-usage',
+        'class-gate-heatmap',
+        'cdf-vs-prior',
+        'macs-vs-confidence',
+        'macs-vs-difficulty',
+        'macs-vs-loss',
+      ],
+    );
+    const small = recordsFigures(records, { prior, maxHeatmapCells: 10, maxCdfValues: 100 });
+    const heat = small.find((f) => f.key === 'class-gate-heatmap')!.figure;
+    assert.deepEqual(
+      (heat.data[0] as { x: string[] }).x,
+      records.meta.layers.map((l) => l.name),
+    );
+    const cdf = small.find((f) => f.key === 'cdf-vs-prior')!.figure;
+    // 60 samples x 18 gates = 1080 values, every 11th kept.
+    assert.match((cdf.data[0] as { name: string }).name, /n = 99\)/);
   });
 });

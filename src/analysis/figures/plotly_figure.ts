@@ -36,7 +36,6 @@ export function round6(v: number): number {
 export function baseLayout(title: string, extra: Record<string, unknown>): Record<string, unknown> {
   return {
     title: { text: title },
-    template: 'plotly_white',
     font: { family: 'Helvetica, Arial, sans-serif', size: 12 },
     margin: { l: 60, r: 20, t: 50, b: 60 },
     height: 400,
