@@ -1,0 +1,209 @@
+// One gated residual block (BasicBlock or Bottleneck, Bejnordi et al. ICLR 2020, sec. 3.1) executed so that
+// closed gates cost no time: the gate runs first (on the block input, as in training), its 0/1 decisions come
+// to the host, and the gated conv then runs with only the active filters and the conv after it with only the
+// matching input channels. Folded BN (FoldedConv) replaces conv + BN. The shortcut is never gated.
+// Numerically this is the masked dense block of models/blocks up to float32 rounding (BN folding, a
+// different summation order), which the tests bound against model.apply(x, { training: false }).
+import * as tf from '@tensorflow/tfjs-core';
+import type { ChannelGate } from '../gates/index.js';
+import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
+import { FoldedConv } from './folded_conv.js';
+import { activeChannels, type GateDecision } from './gate_decision.js';
+import type { Profiler } from './profiler.js';
+import { type SkipPolicy, shouldSkip } from './skip_policy.js';
+
+/** What one block did for one group of samples (for statistics and the benchmark). */
+export interface BlockRunInfo {
+  /** Channels computed by the gated conv (the union over the group's samples). */
+  computed: number;
+  /** Whether the gathered (skipping) path ran, rather than the full conv with a mask. */
+  skipped: boolean;
+}
+
+export class ConditionalBlock {
+  readonly name: string;
+  readonly gate: ChannelGate;
+  /** The block's convs in order (2 for BasicBlock, 3 for Bottleneck), BN folded. */
+  readonly convs: FoldedConv[];
+  /** Index into convs of the conv whose output the gate multiplies; convs[gated + 1] takes it as input. */
+  readonly gated: number;
+  readonly shortcut: ShortcutRunner;
+  readonly gatedChannels: number;
+
+  constructor(block: ResidualBlock, name: string) {
+    if (block.gate === undefined) {
+      throw new Error(`ConditionalBlock '${name}': the block has no gate (a dense model?)`);
+    }
+    this.name = name;
+    this.gate = block.gate;
+    if (block instanceof BasicBlock) {
+      this.convs = [new FoldedConv(block.conv1, block.bn1), new FoldedConv(block.conv2, block.bn2)];
+      this.gated = 0;
+    } else if (block instanceof Bottleneck) {
+      this.convs = [
+        new FoldedConv(block.conv1, block.bn1),
+        new FoldedConv(block.conv2, block.bn2),
+        new FoldedConv(block.conv3, block.bn3),
+      ];
+      this.gated = block.gatePosition === 'conv1' ? 0 : 1;
+    } else {
+      throw new Error(`ConditionalBlock '${name}': unknown block type ${block.constructor.name}`);
+    }
+    const { shortcut } = block as BasicBlock | Bottleneck;
+    this.shortcut = new ShortcutRunner(shortcut);
+    this.gatedChannels = this.convs[this.gated]!.outChannels;
+  }
+
+  /** Runs the gate on x [N, H, W, C_in] and brings its decisions to the host (one device sync). */
+  decide(x: tf.Tensor4D): GateDecision {
+    const { gateLogits, gateProbs, gateMask } = this.gate.apply(x, { training: false });
+    const logits = gateLogits.dataSync() as Float32Array; // [N, C]
+    tf.dispose([gateLogits, gateProbs, gateMask]);
+    const [n] = x.shape;
+    const c = this.gatedChannels;
+    const mask = new Uint8Array(n * c);
+    // Same decision as thresholdGate: 1[logit > 0].
+    for (let i = 0; i < mask.length; i++) mask[i] = logits[i]! > 0 ? 1 : 0;
+    return { batch: n, channels: c, mask };
+  }
+
+  /**
+   * The block for x [N, H, W, C_in] given the decisions of its samples. All samples share one execution: the
+   * gated conv computes the union of their active channels, and a mask zeroes a channel for the samples whose
+   * gate is closed (none when the group shares one pattern, e.g. batch 1).
+   */
+  run(
+    x: tf.Tensor4D,
+    decision: GateDecision,
+    policy: SkipPolicy,
+    prof: Profiler,
+  ): { y: tf.Tensor4D; info: BlockRunInfo } {
+    const { union, uniform } = activeChannels(decision);
+    const k = union.length;
+    const c = this.gatedChannels;
+    const g = this.gated;
+    const gconv = this.convs[g]!;
+    const next = this.convs[g + 1]!;
+    // Activations up to the gated conv's input (Bottleneck with the gate after conv2: conv1 runs dense).
+    let h = x;
+    for (let i = 0; i < g; i++)
+      h = prof.time('conv', () => this.convs[i]!.run(h, this.convs[i]!.params, true));
+    const gPositions = decision.batch * outPositions(h.shape, gconv);
+    const nextPositions = decision.batch * outPositions([0, ...outSize3(h.shape, gconv)], next);
+    let skipped = false;
+    let after: tf.Tensor4D; // output of `next` (pre-activation), [N, H', W', C_next]
+    if (k === 0) {
+      after = this.allClosed(h, decision.batch, prof);
+      skipped = true;
+    } else if (
+      k < c &&
+      shouldSkip(policy, { channels: c, active: k, gPositions, nextPositions, gconv, next })
+    ) {
+      skipped = true;
+      const { first, secondWeight } = prof.time('gather', () => ({
+        first: gconv.outSubset(union),
+        secondWeight: next.inSubsetWeight(union),
+      }));
+      let a = prof.time('conv', () => gconv.run(h, first, true)); // [N, H', W', k]
+      if (!uniform) a = prof.time('mask', () => applyMask(a, decision, union));
+      after = prof.time('conv', () => next.run(a, { weight: secondWeight, bias: next.params.bias }, false));
+      tf.dispose([first.weight, first.bias, secondWeight]);
+    } else {
+      let a = prof.time('conv', () => gconv.run(h, gconv.params, true)); // [N, H', W', C]
+      if (!(uniform && k === c)) a = prof.time('mask', () => applyMask(a, decision, allChannels(c)));
+      after = prof.time('conv', () => next.run(a, next.params, false));
+    }
+    // Remaining convs (Bottleneck with the gate after conv1: conv3 runs dense on conv2's output).
+    for (let i = g + 2; i < this.convs.length; i++) {
+      const input = tf.relu(after) as tf.Tensor4D;
+      after = prof.time('conv', () => this.convs[i]!.run(input, this.convs[i]!.params, false));
+    }
+    const y = prof.time('residual', () => tf.relu(tf.add(after, this.shortcut.run(x))) as tf.Tensor4D);
+    return { y, info: { computed: k, skipped } };
+  }
+
+  /**
+   * Every sample's gate closed: the gated conv's output is 0, so `next` sees zeros and yields its bias, a
+   * constant map; a Bottleneck gated after conv1 still runs conv3 on ReLU(that constant) (a [1, C] x [C, C']
+   * product). Returns the pre-activation output of the last conv broadcastable to [N, H', W', C_out].
+   */
+  private allClosed(h: tf.Tensor4D, n: number, prof: Profiler): tf.Tensor4D {
+    return prof.time('residual', () => {
+      const next = this.convs[this.gated + 1]!;
+      const [oh, ow] = outSize(outSize3(h.shape, this.convs[this.gated]!), next);
+      let v = tf.tensor1d(next.biasValues()) as tf.Tensor; // [C_next]
+      for (let i = this.gated + 2; i < this.convs.length; i++) {
+        const conv = this.convs[i]!;
+        // 1x1 conv of a spatially constant map (no padding effects: the Bottleneck's conv3 is 1x1, pad 0).
+        const w = tf.reshape(conv.params.weight, [conv.inChannels, conv.outChannels]); // [C, C']
+        v = tf.add(tf.matMul(tf.reshape(tf.relu(v), [1, conv.inChannels]), w), conv.params.bias);
+      }
+      const cOut = v.shape[v.rank - 1]!;
+      return tf.broadcastTo(tf.reshape(v, [1, 1, 1, cOut]), [n, oh, ow, cOut]) as tf.Tensor4D;
+    });
+  }
+
+  dispose(): void {
+    for (const conv of this.convs) conv.dispose();
+    this.shortcut.dispose();
+  }
+}
+
+/** Residual shortcut: identity, option A (subsample + zero-pad channels) or option B (folded 1x1 conv). */
+class ShortcutRunner {
+  private readonly conv?: FoldedConv;
+
+  constructor(private readonly shortcut: Bottleneck['shortcut']) {
+    if (shortcut.kind === 'B') this.conv = new FoldedConv(shortcut.conv!, shortcut.bn!);
+  }
+
+  run(x: tf.Tensor4D): tf.Tensor4D {
+    const s = this.shortcut;
+    if (s.kind === 'identity') return x;
+    if (this.conv !== undefined) return this.conv.run(x, this.conv.params, false);
+    // Option A, as models/blocks/shortcut.ts: x[:, ::s, ::s, :] then zero channels on both sides.
+    const sub = s.stride === 1 ? x : tf.avgPool(x, 1, s.stride, 'valid'); // [N, ceil(H/s), ceil(W/s), C_in]
+    const extra = s.outChannels - s.inChannels;
+    const left = Math.floor(extra / 2);
+    return tf.pad(sub, [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [left, extra - left],
+    ]); // [N, H', W', C_out]
+  }
+
+  dispose(): void {
+    this.conv?.dispose();
+  }
+}
+
+function allChannels(c: number): Int32Array {
+  return Int32Array.from({ length: c }, (_, i) => i);
+}
+
+/** a [N, H, W, k] (channels `idx` of the gated conv) times each sample's 0/1 gate on those channels. */
+function applyMask(a: tf.Tensor4D, decision: GateDecision, idx: Int32Array): tf.Tensor4D {
+  const { batch: n, channels: c, mask } = decision;
+  const k = idx.length;
+  const m = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) m[i * k + j] = mask[i * c + idx[j]!]!;
+  return tf.mul(a, tf.tensor4d(m, [n, 1, 1, k])); // [N, H, W, k] * [N, 1, 1, k]
+}
+
+function convOut(size: number, conv: FoldedConv): number {
+  return Math.floor((size + 2 * conv.pad - conv.dilation * (conv.kernel - 1) - 1) / conv.stride) + 1;
+}
+
+function outSize3(shape: readonly number[], conv: FoldedConv): [number, number] {
+  return [convOut(shape[1]!, conv), convOut(shape[2]!, conv)];
+}
+
+function outSize(hw: [number, number], conv: FoldedConv): [number, number] {
+  return [convOut(hw[0], conv), convOut(hw[1], conv)];
+}
+
+function outPositions(shape: readonly number[], conv: FoldedConv): number {
+  const [oh, ow] = outSize3(shape, conv);
+  return oh * ow;
+}

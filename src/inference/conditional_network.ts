@@ -1,0 +1,174 @@
+// Conditional inference for a trained channel-gated ResNet or PSPNet (Bejnordi et al., ICLR 2020): closed gates
+// turn into skipped work, not multiplications by zero. compileConditional(model) folds every BN into its conv
+// (a snapshot of the model's weights) and returns a network whose apply(x) matches
+// model.apply(x, { training: false }) up to float32 rounding, per sample, while computing only the open
+// channels of each gated conv (and the matching input channels of the conv after it).
+// Batches: 'shared' runs the batch together per block on the union of its samples' open channels (exact via a
+// mask for the samples whose gate is closed); 'per-sample' runs each sample alone on its own pattern. The
+// benchmark (bench/conditional.ts) measures both; see DEFAULT_BATCH_MODE.
+// What differs from the paper: nothing of the method; this is an execution strategy. It relies on the
+// models' public layer fields (backbone stages, conv/BN variables) rather than a hook in the model classes.
+import * as tf from '@tensorflow/tfjs-core';
+import { adaptiveAvgPoolBins, type GatedModel, PSP_BINS, PSPNet, ResNet } from '../models/index.js';
+import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
+import { FoldedConv } from './folded_conv.js';
+import { maskRows } from './gate_decision.js';
+import { type Phase, Profiler } from './profiler.js';
+import { DEFAULT_REPACK_COST, type SkipMode, type SkipPolicy } from './skip_policy.js';
+
+export type BatchMode = 'shared' | 'per-sample';
+
+/** Measured on the 2-core dev machine (bench/results/conditional.json): see the module README in index.ts. */
+export const DEFAULT_BATCH_MODE: BatchMode = 'shared';
+
+export interface ConditionalOptions {
+  /** 'auto' (default): skip where the cost model says it pays; 'always'; 'never' (masked dense, folded BN). */
+  skip?: SkipMode;
+  /** MAC-equivalents per gathered weight for 'auto' (default DEFAULT_REPACK_COST). */
+  repackCost?: number;
+  /** How a batch of N > 1 runs (default DEFAULT_BATCH_MODE). */
+  batchMode?: BatchMode;
+}
+
+export interface ConditionalApplyOptions {
+  /** Record wall-clock time per phase (meaningful on cpu/wasm). Default false. */
+  profile?: boolean;
+}
+
+export interface ConditionalGates {
+  /** Gate name, as in model.gateNames(). */
+  name: string;
+  /** [N][C] 0/1: the inference gate of every sample (the GateMaskInput format of dynamicMacs). */
+  mask: number[][];
+}
+
+export interface ConditionalOutput {
+  /** [N, classes] or [N, H, W, classes]: as model.apply's logits. The caller disposes it. */
+  logits: tf.Tensor;
+  gates: ConditionalGates[];
+  /** Per execution group (1 for 'shared', N for 'per-sample'), per gated block: what ran. */
+  runs: BlockRunInfo[][];
+  /** Milliseconds per phase when options.profile is set. */
+  profile?: Record<Phase, number>;
+}
+
+/** Folds and wraps a gated model for conditional inference. Dispose the result (not the model) when done. */
+export function compileConditional(model: GatedModel, options: ConditionalOptions = {}): ConditionalNetwork {
+  const fn = 'compileConditional';
+  if (!(model instanceof ResNet || model instanceof PSPNet)) {
+    const got = (model as object | null)?.constructor?.name ?? String(model);
+    throw new Error(`${fn}: argument 'model' must be a registry ResNet or PSPNet (createModel); got ${got}`);
+  }
+  if (model.config.gating !== 'channel') {
+    throw new Error(
+      `${fn}: argument 'model' must be channel-gated (config.gating 'channel'); got gating '${model.config.gating}' (${model.config.name}): a dense model has no gates to skip, use model.apply`,
+    );
+  }
+  const skip = options.skip ?? 'auto';
+  if (!['auto', 'always', 'never'].includes(skip)) {
+    throw new Error(`${fn}: option 'skip' must be 'auto', 'always' or 'never'; got ${JSON.stringify(skip)}`);
+  }
+  const repackCost = options.repackCost ?? DEFAULT_REPACK_COST;
+  if (!(repackCost >= 0)) {
+    throw new Error(`${fn}: option 'repackCost' must be a number >= 0; got ${JSON.stringify(repackCost)}`);
+  }
+  const batchMode = options.batchMode ?? DEFAULT_BATCH_MODE;
+  if (batchMode !== 'shared' && batchMode !== 'per-sample') {
+    throw new Error(
+      `${fn}: option 'batchMode' must be 'shared' or 'per-sample'; got ${JSON.stringify(batchMode)}`,
+    );
+  }
+  return new ConditionalNetwork(model, { mode: skip, repackCost }, batchMode);
+}
+
+export class ConditionalNetwork {
+  readonly blocks: ConditionalBlock[];
+  private readonly stem: FoldedConv;
+  private readonly maxPool: boolean;
+  private disposed = false;
+  /** A disabled profiler, for callers that run blocks themselves (setGateUsage). */
+  readonly profilerOff = new Profiler(false);
+
+  constructor(
+    readonly model: ResNet | PSPNet,
+    readonly policy: SkipPolicy,
+    readonly batchMode: BatchMode,
+  ) {
+    const { backbone } = model;
+    this.stem = new FoldedConv(backbone.conv1, backbone.bn1);
+    this.maxPool = backbone.spec.stem === 'imagenet';
+    const names = model.gateNames();
+    this.blocks = backbone.stages.flat().map((b, i) => new ConditionalBlock(b, names[i] ?? `block${i}`));
+  }
+
+  /** x: [N, H, W, C_in] float32. Runs in inference mode (running BN statistics, deterministic gates). */
+  apply(x: tf.Tensor4D, options: ConditionalApplyOptions = {}): ConditionalOutput {
+    const fn = 'ConditionalNetwork.apply';
+    if (this.disposed) throw new Error(`${fn}: the network has been disposed`);
+    const cin = this.model.config.inputChannels;
+    if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.shape[3] !== cin || x.dtype !== 'float32') {
+      const got = x instanceof tf.Tensor ? `${x.dtype} [${x.shape}]` : typeof x;
+      throw new Error(`${fn}: argument 'x' must be a float32 tensor [N, H, W, ${cin}]; got ${got}`);
+    }
+    const prof = new Profiler(options.profile === true);
+    const n = x.shape[0];
+    const groups = this.batchMode === 'per-sample' && n > 1 ? n : 1;
+    const masks: number[][][] = this.blocks.map(() => []);
+    const runs: BlockRunInfo[][] = [];
+    const logits = tf.tidy(() => {
+      const parts: tf.Tensor[] = [];
+      for (let gi = 0; gi < groups; gi++) {
+        const xs = groups === 1 ? x : (tf.slice(x, [gi, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D); // [1, H, W, C]
+        const groupRuns: BlockRunInfo[] = [];
+        parts.push(this.forward(xs, prof, masks, groupRuns));
+        runs.push(groupRuns);
+      }
+      return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+    });
+    const gates = this.blocks.map((b, i) => ({ name: b.name, mask: masks[i]! }));
+    return { logits, gates, runs, ...(options.profile === true ? { profile: prof.ms } : {}) };
+  }
+
+  private forward(x: tf.Tensor4D, prof: Profiler, masks: number[][][], runs: BlockRunInfo[]): tf.Tensor {
+    let h = prof.time('stem', () => this.stemForward(x));
+    this.blocks.forEach((block, i) => {
+      const decision = prof.time('gate', () => block.decide(h));
+      masks[i]!.push(...maskRows(decision));
+      const { y, info } = block.run(h, decision, this.policy, prof);
+      runs.push(info);
+      h = y;
+    });
+    return prof.time('head', () => this.head(h, x));
+  }
+
+  /** Stem conv (BN folded) + ReLU (+ max pool for ImageNet stems): x [N, H, W, 3] -> first block input. */
+  stemForward(x: tf.Tensor4D): tf.Tensor4D {
+    const s = this.stem.run(x, this.stem.params, true); // [N, H/2, W/2, C] (imagenet) or [N, H, W, C]
+    return this.maxPool ? tf.maxPool(s, 3, 2, 1) : s; // [N, H/4, W/4, C] (imagenet)
+  }
+
+  /** The ungated head of the model, in inference mode, with the model's own layers. */
+  private head(features: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor {
+    const m = this.model;
+    if (m instanceof ResNet) return m.fc.apply(tf.mean(features, [1, 2]) as tf.Tensor2D); // [N, classes]
+    // PSPNet: as PSPNet.forward with training false (no dropout).
+    const [, h, w] = features.shape;
+    const pooled = adaptiveAvgPoolBins(features, PSP_BINS); // [N, b, b, C] per bin
+    const branches = pooled.map((p, i) => {
+      const { conv, bn } = m.ppm[i]!;
+      const y = tf.relu(bn.apply(conv.apply(p), false)) as tf.Tensor4D; // [N, b, b, C/4]
+      return tf.image.resizeBilinear(y, [h, w], false); // [N, h, w, C/4]
+    });
+    const cat = tf.concat([features, ...branches], 3); // [N, h, w, 2C]
+    const y = tf.relu(m.bottleneck.bn.apply(m.bottleneck.conv.apply(cat), false)) as tf.Tensor4D;
+    const logits = m.classifier.apply(y); // [N, h, w, classes]
+    return tf.image.resizeBilinear(logits, [x.shape[1], x.shape[2]], false); // [N, H, W, classes]
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.stem.dispose();
+    for (const b of this.blocks) b.dispose();
+    this.disposed = true;
+  }
+}

@@ -1,0 +1,27 @@
+// Wall-clock time per phase of a conditional forward pass (gate + decision sync, weight gathering, convs,
+// masking, residual, stem/head). Meaningful on synchronous backends (cpu, wasm: every op has finished when it
+// returns); on webgpu the times are those of dispatching, the work lands on the next sync (the gate decision).
+
+export type Phase = 'stem' | 'gate' | 'gather' | 'conv' | 'mask' | 'residual' | 'head';
+
+export class Profiler {
+  readonly ms: Record<Phase, number> = {
+    stem: 0,
+    gate: 0,
+    gather: 0,
+    conv: 0,
+    mask: 0,
+    residual: 0,
+    head: 0,
+  };
+
+  constructor(readonly enabled: boolean) {}
+
+  time<T>(phase: Phase, fn: () => T): T {
+    if (!this.enabled) return fn();
+    const t0 = performance.now();
+    const out = fn();
+    this.ms[phase] += performance.now() - t0;
+    return out;
+  }
+}

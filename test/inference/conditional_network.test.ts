@@ -1,0 +1,172 @@
+// Conditional inference equals the masked dense execution (model.apply, inference mode) for every registered
+// gated model, on every CPU-side test backend: same gate decisions, logits within 1e-5 relative error
+// (max |a - b| / max |b|). BN statistics are randomised so the folding is exercised, and gate usage is set by
+// setGateUsage so each sample has its own pattern (with always-on, always-off and conditional channels).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { compileConditional, setGateUsage } from '../../src/inference/index.js';
+import {
+  createModel,
+  type GatedModel,
+  listModels,
+  type ModelName,
+  type ModelOptions,
+  modelInfo,
+} from '../../src/models/index.js';
+import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+
+/** Seeded uniform values in [lo, hi) (a different stream per seed). */
+function uniform(shape: number[], lo: number, hi: number, seed: number): tf.Tensor {
+  return tf.randomUniform(shape, lo, hi, 'float32', seed);
+}
+
+/** Random BN affine parameters and running statistics, so BN folding is not the identity. */
+function randomizeBatchNorm(model: GatedModel, seed: number): void {
+  const weights = model.namedWeights();
+  let s = seed;
+  for (const [name, v] of Object.entries(model.namedBuffers())) {
+    if (!name.endsWith('.running_mean')) continue;
+    const prefix = name.slice(0, -'.running_mean'.length);
+    const c = v.shape[0]!;
+    tf.tidy(() => {
+      v.assign(uniform([c], -0.3, 0.3, s++));
+      model.namedBuffers()[`${prefix}.running_var`]!.assign(uniform([c], 0.5, 2, s++));
+      weights[`${prefix}.weight`]!.assign(uniform([c], 0.5, 2.5, s++));
+      weights[`${prefix}.bias`]!.assign(uniform([c], -0.2, 0.2, s++));
+    });
+  }
+}
+
+function maxRelError(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / tf.max(tf.abs(b)).dataSync()[0]!);
+}
+
+/** Small but complete versions of each family: every block kind, shortcut and dilation still occurs. */
+function smallSetting(name: ModelName): { size: number; options: ModelOptions } {
+  const { family } = modelInfo(name);
+  if (family === 'cifar') return { size: 8, options: { widthMultiplier: 0.25 } };
+  if (family === 'imagenet') return { size: 32, options: { widthMultiplier: 0.125 } };
+  return { size: 32, options: { widthMultiplier: 0.125, numClasses: 5 } };
+}
+
+interface Case {
+  name: ModelName;
+  label: string;
+  options: ModelOptions;
+}
+
+const CASES: Case[] = [
+  ...listModels().map((name) => ({ name, label: name, options: {} })),
+  { name: 'resnet20', label: 'resnet20 (shortcut B)', options: { shortcut: 'B' } },
+  { name: 'resnet50', label: 'resnet50 (gate after conv2)', options: { gatePosition: 'conv2' } },
+];
+
+function checkModel(c: Case, seed: number): void {
+  const { size, options } = smallSetting(c.name);
+  const model = createModel(c.name, { ...options, ...c.options, seed });
+  const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
+  try {
+    randomizeBatchNorm(model, seed + 2);
+    const onFraction = setGateUsage(model, x, { seed });
+    assert.ok(onFraction > 0.2 && onFraction < 0.8, `${c.label}: on-fraction ${onFraction}`);
+    const ref = model.apply(x, { training: false });
+    const refMasks = ref.gates.map((g) => g.mask.arraySync() as number[][]);
+    const before = tf.memory().numTensors;
+    // The per-sample mode reuses the shared code on batches of one: its gathering path is enough there.
+    for (const batchMode of ['shared', 'per-sample'] as const) {
+      for (const skip of batchMode === 'shared'
+        ? (['always', 'never', 'auto'] as const)
+        : (['always'] as const)) {
+        const net = compileConditional(model, { skip, batchMode });
+        const out = net.apply(x);
+        assert.deepEqual(
+          out.gates.map((g) => g.name),
+          ref.gates.map((g) => g.name),
+        );
+        for (const [i, g] of out.gates.entries()) {
+          assert.deepEqual(g.mask, refMasks[i], `${c.label} gate ${g.name}`);
+        }
+        assert.deepEqual(out.logits.shape, ref.logits.shape);
+        const err = maxRelError(out.logits, ref.logits);
+        assert.ok(err <= 1e-5, `${c.label} ${batchMode}/${skip}: relative error ${err}`);
+        if (skip === 'always') {
+          // Some block must really have gathered (not every union is full or empty).
+          assert.ok(
+            out.runs.flat().some((r) => r.skipped && r.computed > 0),
+            `${c.label}: nothing skipped`,
+          );
+        }
+        out.logits.dispose();
+        net.dispose();
+      }
+    }
+    assert.equal(tf.memory().numTensors, before, `${c.label}: tensors leaked`);
+    tf.dispose([ref.logits, ...ref.gates.flatMap((g) => [g.probs, g.mask])]);
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
+
+for (const backend of TEST_BACKENDS) {
+  describe(`conditional inference equals masked dense [${backend}]`, () => {
+    before(() => useBackend(backend));
+    CASES.forEach((c, i) => {
+      test(c.label, () => checkModel(c, 10 * i + 1));
+    });
+  });
+}
+
+describe('compileConditional / ConditionalNetwork.apply: bad input', () => {
+  before(() => useBackend('wasm'));
+  let gated: GatedModel;
+  before(() => {
+    gated = createModel('resnet20', { widthMultiplier: 0.25 });
+  });
+  after(() => gated.dispose());
+
+  test('a dense model is refused, naming the gating', () => {
+    const dense = createModel('resnet20', { widthMultiplier: 0.25, gating: 'none' });
+    try {
+      assert.throws(
+        () => compileConditional(dense),
+        /compileConditional: argument 'model'.*got gating 'none'/,
+      );
+    } finally {
+      dense.dispose();
+    }
+  });
+
+  test('something that is not a registry model is refused', () => {
+    assert.throws(
+      () => compileConditional({} as GatedModel),
+      /compileConditional: argument 'model' must be a registry ResNet or PSPNet/,
+    );
+  });
+
+  test('bad options are refused', () => {
+    assert.throws(() => compileConditional(gated, { skip: 'sometimes' as 'auto' }), /option 'skip'/);
+    assert.throws(
+      () => compileConditional(gated, { batchMode: 'grouped' as 'shared' }),
+      /option 'batchMode'/,
+    );
+    assert.throws(() => compileConditional(gated, { repackCost: -1 }), /option 'repackCost'/);
+  });
+
+  test('wrong rank, channels or dtype of x, and use after dispose, give clear errors and leak nothing', () => {
+    const net = compileConditional(gated);
+    const bad = [tf.zeros([8, 8, 3]), tf.zeros([1, 8, 8, 4]), tf.zeros([1, 8, 8, 3], 'int32')];
+    const before = tf.memory().numTensors;
+    for (const x of bad) {
+      assert.throws(
+        () => net.apply(x as tf.Tensor4D),
+        /ConditionalNetwork\.apply: argument 'x' must be a float32 tensor \[N, H, W, 3\]; got/,
+      );
+    }
+    assert.equal(tf.memory().numTensors, before);
+    net.dispose();
+    assert.throws(() => net.apply(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D), /has been disposed/);
+    tf.dispose(bad);
+  });
+});
