@@ -6,6 +6,7 @@ export * from './analysis/index.js';
 export * from './backend/index.js';
 export * from './data/index.js';
 export * from './gates/index.js';
+export * from './inference/index.js';
 export * from './losses/index.js';
 export * from './models/index.js';
 export * from './notebook/index.js';
