@@ -28,6 +28,11 @@ function table(rows: [string, string][], header?: [string, string]): string {
   return `<table>${th}${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
 }
 
+function formatValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number(v.toPrecision(5)).toString();
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 /** Numeric columns of training-log rows as line traces against step / epoch / row index. */
 export function metricsFigure(rows: readonly Record<string, unknown>[]): PlotlyFigure | undefined {
   if (rows.length === 0) return undefined;
@@ -37,11 +42,15 @@ export function metricsFigure(rows: readonly Record<string, unknown>[]): PlotlyF
   );
   if (keys.length === 0) return undefined;
   const x = rows.map((r, i) => (xKey ? (r[xKey] as number) : i));
+  // Losses, accuracies, MAC fractions and gate-on rates share a 0..few scale and are shown; the others (lr,
+  // throughput, seconds) stay one legend click away.
+  const headline = /loss|ce$|bas$|l0$|acc|top1|top5|miou|macfraction|gateon/i;
   return {
     data: keys.map((k) => ({
       type: 'scatter',
       mode: 'lines+markers',
       name: k,
+      ...(headline.test(k) ? {} : { visible: 'legendonly' }),
       x,
       y: rows.map((r) => (typeof r[k] === 'number' ? round6(r[k] as number) : null)),
     })),
@@ -93,16 +102,12 @@ export function buildReportHtml(input: ReportInput): string {
       if (last)
         parts.push(
           table(
-            Object.entries(last).map(([k, v]) => [k, String(v)]),
+            Object.entries(last).map(([k, v]) => [k, formatValue(v)]),
             ['last row', ''],
           ),
         );
     } else {
-      parts.push(
-        table(
-          Object.entries(metrics).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
-        ),
-      );
+      parts.push(table(Object.entries(metrics).map(([k, v]) => [k, formatValue(v)])));
     }
   }
   parts.push('<h2>Figures</h2>');

@@ -171,4 +171,14 @@ describe('figure builders', () => {
     // 60 samples x 18 gates = 1080 values, every 11th kept.
     assert.match((cdf.data[0] as { name: string }).name, /n = 99\)/);
   });
+
+  it('constant MACs (every gate on): one populated bin around the value, rho reported as undefined', () => {
+    const flat = { ...syntheticRecords(20), macs: new Float64Array(20).fill(657e3) };
+    const [right, wrong] = traces(macsHistogramFigure(flat, { bins: 5 }));
+    const counts = right!.y.map((v, b) => v + wrong!.y[b]!);
+    assert.deepEqual(counts, [0, 0, 20, 0, 0]);
+    assert.equal(right!.x[2], 657);
+    const title = (macsVsDifficultyFigure(macsVsDifficulty(flat)).layout.title as { text: string }).text;
+    assert.match(title, /Spearman rho undefined: constant values/);
+  });
 });

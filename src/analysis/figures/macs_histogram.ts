@@ -26,8 +26,14 @@ export function macsHistogramFigure(records: GateRecords, options: MacsHistogram
     hi = Math.max(hi, m);
   }
   if (records.count === 0) lo = hi = 0;
+  if (hi === lo) {
+    // Every sample costs the same (e.g. all gates open): one bin around that value, 1% wide.
+    const half = Math.max(Math.abs(lo) * 0.005, 0.5);
+    lo -= half;
+    hi += half;
+  }
   const unit = macsUnit(Math.max(hi, dense ?? 0));
-  const width = hi > lo ? (hi - lo) / nBins : 1;
+  const width = (hi - lo) / nBins;
   const right = new Array<number>(nBins).fill(0);
   const wrong = new Array<number>(nBins).fill(0);
   for (let i = 0; i < records.count; i++) {

@@ -9,6 +9,10 @@ const AXIS: Record<MacsVsDifficulty['by'], string> = {
 };
 
 export function macsVsDifficultyFigure(stats: MacsVsDifficulty, title?: string): PlotlyFigure {
+  // rho is undefined when either side is constant (e.g. every gate always on).
+  const rho = Number.isNaN(stats.spearman)
+    ? 'Spearman rho undefined: constant values'
+    : `Spearman rho = ${round6(stats.spearman)}`;
   const unit = macsUnit(Math.max(0, ...stats.bins.map((b) => b.meanMacs)));
   return {
     data: [
@@ -27,7 +31,7 @@ export function macsVsDifficultyFigure(stats: MacsVsDifficulty, title?: string):
         marker: { color: COLORS.correct },
       },
     ],
-    layout: baseLayout(title ?? `MACs vs ${stats.by} (Spearman rho = ${round6(stats.spearman)})`, {
+    layout: baseLayout(title ?? `MACs vs ${stats.by} (${rho})`, {
       xaxis: { title: { text: AXIS[stats.by] } },
       yaxis: { title: { text: `${unit.label} per sample (mean +- std)` } },
     }),
