@@ -5,7 +5,7 @@
 // upload a host version costs), the justification for the device-side table.
 // Run: node --import tsx bench/bas_loss.ts   -> bench/results/bas_loss.json
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import betaCdf from '@stdlib/stats-base-dists-beta-cdf';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
@@ -110,6 +110,7 @@ async function benchBackend(name: (typeof BACKENDS)[number]) {
   };
 }
 
+const loadBefore = loadavg();
 const results = [];
 for (const name of BACKENDS) {
   try {
@@ -123,6 +124,8 @@ const out = {
   date: new Date().toISOString(),
   node: process.version,
   cpus: cpus().length,
+  // 1/5/15-minute load averages: on a shared machine, absolute times scale with them; ratios less so.
+  loadAverage: { before: loadBefore, after: loadavg() },
   note:
     'median wall times; ratios are against one ResNet-20-sized conv layer forward+backward ([256,32,32,16], 3x3, 16->16) ' +
     `timed in the same process; ratioToResNet20Convs divides by ${RESNET20_CONV_EQUIVALENTS} such layers`,

@@ -150,8 +150,9 @@ function packTable(
 
 /**
  * Evaluates the tabulated Beta CDF elementwise on the active backend. Inputs are clamped to [0, 1]; NaN stays
- * NaN (on every backend). About 20 elementwise ops and two gathers (gatherND); the table (2 x 2(K+1) floats) is uploaded per call, which is
- * asynchronous and keeps no tensor alive between calls (no cache tied to one backend).
+ * NaN (on every backend). About 30 elementwise ops and two gathers (gatherND); the table (2 x 2(K+1) floats)
+ * is uploaded per call, which is asynchronous and keeps no tensor alive between calls (no cache tied to one
+ * backend).
  */
 export function betaCdfFromTable(x: tf.Tensor, table: BetaCdfTable): tf.Tensor {
   return tf.tidy(() => {

@@ -6,8 +6,8 @@
 // tf.customGrad: the gradient of a sort is the upstream gradient "un-sorted", dx[perm[j]] = dy[j].
 // Writing that as a scatter would need UnsortedSegmentSum (the gradient of gather), which tfjs-backend-wasm
 // lacks. Instead the backward gathers dy by the inverse permutation, inv[perm[j]] = j, which is itself an
-// argsort of perm: topk of the negated indices. GatherNd (forward only) and TopK exist on every backend, so
-// the op and its gradient run everywhere without a host round trip.
+// argsort of perm: topk of the negated indices. TopK and GatherNd (run forward only, so their missing
+// gradients do not matter) exist on every backend: the op and its gradient need no host round trip.
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
