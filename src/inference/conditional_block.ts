@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelGate } from '../gates/index.js';
 import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
-import { FoldedConv } from './folded_conv.js';
+import { type ConvParams, FoldedConv } from './folded_conv.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import type { Profiler } from './profiler.js';
 import { type SkipPolicy, shouldSkip } from './skip_policy.js';
@@ -18,6 +18,17 @@ export interface BlockRunInfo {
   computed: number;
   /** Whether the gathered (skipping) path ran, rather than the full conv with a mask. */
   skipped: boolean;
+  /** Whether the gathered weights came from the pattern cache. */
+  cacheHit: boolean;
+}
+
+interface Gathered {
+  first: ConvParams;
+  secondWeight: tf.Tensor4D;
+}
+
+function disposeGathered(g: Gathered): void {
+  tf.dispose([g.first.weight, g.first.bias, g.secondWeight]);
 }
 
 export class ConditionalBlock {
@@ -29,6 +40,8 @@ export class ConditionalBlock {
   readonly gated: number;
   readonly shortcut: ShortcutRunner;
   readonly gatedChannels: number;
+  /** Gathered weights per open-channel pattern (key: the sorted indices), least recently used first. */
+  private readonly cache = new Map<string, Gathered>();
 
   constructor(block: ResidualBlock, name: string) {
     if (block.gate === undefined) {
@@ -91,6 +104,7 @@ export class ConditionalBlock {
     const gPositions = decision.batch * outPositions(h.shape, gconv);
     const nextPositions = decision.batch * outPositions([0, ...outSize3(h.shape, gconv)], next);
     let skipped = false;
+    let cacheHit = false;
     let after: tf.Tensor4D; // output of `next` (pre-activation), [N, H', W', C_next]
     if (k === 0) {
       after = this.allClosed(h, decision.batch, prof);
@@ -100,14 +114,13 @@ export class ConditionalBlock {
       shouldSkip(policy, { channels: c, active: k, gPositions, nextPositions, gconv, next })
     ) {
       skipped = true;
-      const { first, secondWeight } = prof.time('gather', () => ({
-        first: gconv.outSubset(union),
-        secondWeight: next.inSubsetWeight(union),
-      }));
+      const { gathered, hit } = prof.time('gather', () => this.gathered(union, policy.cacheSize));
+      cacheHit = hit;
+      const { first, secondWeight } = gathered;
       let a = prof.time('conv', () => gconv.run(h, first, true)); // [N, H', W', k]
       if (!uniform) a = prof.time('mask', () => applyMask(a, decision, union));
       after = prof.time('conv', () => next.run(a, { weight: secondWeight, bias: next.params.bias }, false));
-      tf.dispose([first.weight, first.bias, secondWeight]);
+      if (policy.cacheSize === 0) tf.dispose([first.weight, first.bias, secondWeight]);
     } else {
       let a = prof.time('conv', () => gconv.run(h, gconv.params, true)); // [N, H', W', C]
       if (!(uniform && k === c)) a = prof.time('mask', () => applyMask(a, decision, allChannels(c)));
@@ -119,7 +132,45 @@ export class ConditionalBlock {
       after = prof.time('conv', () => this.convs[i]!.run(input, this.convs[i]!.params, false));
     }
     const y = prof.time('residual', () => tf.relu(tf.add(after, this.shortcut.run(x))) as tf.Tensor4D);
-    return { y, info: { computed: k, skipped } };
+    return { y, info: { computed: k, skipped, cacheHit } };
+  }
+
+  /**
+   * Gathered weights for the open channels `union`: fresh, or from this block's LRU cache of `cacheSize`
+   * patterns. Cached tensors are kept out of the caller's tidy and disposed on eviction or dispose().
+   */
+  private gathered(union: Int32Array, cacheSize: number): { gathered: Gathered; hit: boolean } {
+    const gconv = this.convs[this.gated]!;
+    const next = this.convs[this.gated + 1]!;
+    const make = (): Gathered => ({
+      first: gconv.outSubset(union),
+      secondWeight: next.inSubsetWeight(union),
+    });
+    if (cacheSize === 0) return { gathered: make(), hit: false };
+    const key = union.join(',');
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.cache.delete(key); // re-insert: Map order is the recency order
+      this.cache.set(key, cached);
+      return { gathered: cached, hit: true };
+    }
+    const fresh = make();
+    tf.keep(fresh.first.weight);
+    tf.keep(fresh.first.bias);
+    tf.keep(fresh.secondWeight);
+    this.cache.set(key, fresh);
+    while (this.cache.size > cacheSize) {
+      const [oldest, value] = this.cache.entries().next().value as [string, Gathered];
+      this.cache.delete(oldest);
+      disposeGathered(value);
+    }
+    return { gathered: fresh, hit: false };
+  }
+
+  /** Drops the cached gathered weights. */
+  clearCache(): void {
+    for (const g of this.cache.values()) disposeGathered(g);
+    this.cache.clear();
   }
 
   /**
@@ -144,6 +195,7 @@ export class ConditionalBlock {
   }
 
   dispose(): void {
+    this.clearCache();
     for (const conv of this.convs) conv.dispose();
     this.shortcut.dispose();
   }

@@ -28,6 +28,11 @@ export interface ConditionalOptions {
   repackCost?: number;
   /** How a batch of N > 1 runs (default DEFAULT_BATCH_MODE). */
   batchMode?: BatchMode;
+  /**
+   * Gathered-weight patterns cached per gated block (LRU), default 0: with per-sample patterns a pattern
+   * rarely repeats (bench/conditional.ts counts the distinct ones), so a cache only holds memory.
+   */
+  cacheSize?: number;
 }
 
 export interface ConditionalApplyOptions {
@@ -72,13 +77,17 @@ export function compileConditional(model: GatedModel, options: ConditionalOption
   if (!(repackCost >= 0)) {
     throw new Error(`${fn}: option 'repackCost' must be a number >= 0; got ${JSON.stringify(repackCost)}`);
   }
+  const cacheSize = options.cacheSize ?? 0;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+    throw new Error(`${fn}: option 'cacheSize' must be an integer >= 0; got ${JSON.stringify(cacheSize)}`);
+  }
   const batchMode = options.batchMode ?? DEFAULT_BATCH_MODE;
   if (batchMode !== 'shared' && batchMode !== 'per-sample') {
     throw new Error(
       `${fn}: option 'batchMode' must be 'shared' or 'per-sample'; got ${JSON.stringify(batchMode)}`,
     );
   }
-  return new ConditionalNetwork(model, { mode: skip, repackCost }, batchMode);
+  return new ConditionalNetwork(model, { mode: skip, repackCost, cacheSize }, batchMode);
 }
 
 export class ConditionalNetwork {
@@ -163,6 +172,11 @@ export class ConditionalNetwork {
     const y = tf.relu(m.bottleneck.bn.apply(m.bottleneck.conv.apply(cat), false)) as tf.Tensor4D;
     const logits = m.classifier.apply(y); // [N, h, w, classes]
     return tf.image.resizeBilinear(logits, [x.shape[1], x.shape[2]], false); // [N, H, W, classes]
+  }
+
+  /** Drops every block's cached gathered weights. */
+  clearCache(): void {
+    for (const b of this.blocks) b.clearCache();
   }
 
   dispose(): void {

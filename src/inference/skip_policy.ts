@@ -12,6 +12,8 @@ export interface SkipPolicy {
   mode: SkipMode;
   /** MAC-equivalents per gathered weight (copy, upload, transpose, pack). */
   repackCost: number;
+  /** Gathered-weight patterns cached per block (LRU); 0 = no cache. */
+  cacheSize: number;
 }
 
 /**

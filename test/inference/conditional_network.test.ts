@@ -170,3 +170,31 @@ describe('compileConditional / ConditionalNetwork.apply: bad input', () => {
     tf.dispose(bad);
   });
 });
+
+describe('ConditionalNetwork: gathered-weight cache', () => {
+  before(() => useBackend('wasm'));
+
+  test('a repeated pattern hits the cache, gives the same logits, and dispose frees the cache', () => {
+    const model = createModel('resnet20', { widthMultiplier: 0.25, seed: 5 });
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    try {
+      setGateUsage(model, x, { seed: 5 });
+      const before = tf.memory().numTensors;
+      const net = compileConditional(model, { skip: 'always', cacheSize: 2 });
+      const first = net.apply(x);
+      const second = net.apply(x);
+      const skipped = (o: typeof first) => o.runs.flat().filter((r) => r.skipped && r.computed > 0);
+      assert.ok(skipped(first).length > 0);
+      assert.ok(skipped(first).every((r) => !r.cacheHit));
+      assert.ok(skipped(second).every((r) => r.cacheHit));
+      assert.deepEqual(second.logits.dataSync(), first.logits.dataSync());
+      tf.dispose([first.logits, second.logits]);
+      net.dispose();
+      assert.equal(tf.memory().numTensors, before);
+      assert.throws(() => compileConditional(model, { cacheSize: 1.5 }), /option 'cacheSize'/);
+    } finally {
+      x.dispose();
+      model.dispose();
+    }
+  });
+});

@@ -10,7 +10,7 @@ const conv = { weightsPerOutChannel: 576, weightsPerInChannel: 576 } as FoldedCo
 test('auto skips when saved MACs exceed repackCost x moved weights', () => {
   const base = { channels: 64, active: 32, gconv: conv, next: conv };
   // saved = 32 * (P * 576 + P * 576), moved = 32 * 1152: skip iff P > repackCost.
-  const policy = { mode: 'auto' as const, repackCost: 200 };
+  const policy = { mode: 'auto' as const, repackCost: 200, cacheSize: 0 };
   assert.equal(shouldSkip(policy, { ...base, gPositions: 201, nextPositions: 201 }), true);
   assert.equal(shouldSkip(policy, { ...base, gPositions: 199, nextPositions: 199 }), false);
   // Fewer open channels: less to gather, more saved. 16 open: saved 48 * 2P * 576 > 200 * 16 * 1152 iff P > 66.7.
@@ -20,6 +20,9 @@ test('auto skips when saved MACs exceed repackCost x moved weights', () => {
 
 test("'always' and 'never' ignore the costs", () => {
   const s = { channels: 64, active: 63, gPositions: 1, nextPositions: 1, gconv: conv, next: conv };
-  assert.equal(shouldSkip({ mode: 'always', repackCost: 1e9 }, s), true);
-  assert.equal(shouldSkip({ mode: 'never', repackCost: 0 }, { ...s, active: 1, gPositions: 1e6 }), false);
+  assert.equal(shouldSkip({ mode: 'always', repackCost: 1e9, cacheSize: 0 }, s), true);
+  assert.equal(
+    shouldSkip({ mode: 'never', repackCost: 0, cacheSize: 0 }, { ...s, active: 1, gPositions: 1e6 }),
+    false,
+  );
 });
