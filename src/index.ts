@@ -12,5 +12,7 @@ export * from './models/index.js';
 export * from './notebook/index.js';
 export * from './ops/index.js';
 export * from './train/index.js';
+// The gate recorder lives in train (it runs the model) but belongs to the analysis workflow.
+export * from './train/gate_recorder.js';
 // Both data (shard schema) and models name the task; they are the same union.
 export type { Task } from './models/index.js';
