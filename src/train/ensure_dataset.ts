@@ -98,6 +98,7 @@ async function writeSynthetic(data: DataConfig): Promise<DatasetMeta> {
     size: data.syntheticSize,
     train: data.syntheticTrain,
     test: data.syntheticTest,
+    task: data.syntheticTask,
     seed: 0,
   });
   return readMeta(data.dir);

@@ -1,2 +1,51 @@
-// Public surface of the train module.
-export { type LossWeights, type StepLosses, trainStep } from './train_step.js';
+// Public surface of the train module: configs and presets, the optimiser and schedules, the training step,
+// evaluation and metrics, and the run-directory trainer.
+export { ConfusionMatrix } from './confusion_matrix.js';
+export { type EnsuredDataset, ensureDataset } from './ensure_dataset.js';
+export { type EvalResult, type EvaluateOptions, evaluate } from './evaluate.js';
+export { adaptChannels, modelInputShape } from './input_adapter.js';
+export { learningRateAt } from './lr_schedule.js';
+export { MacAccumulator, type MacDistribution } from './mac_stats.js';
+export { type MetricsRow, readMetricsTable, writeMetricsTable } from './metrics_table.js';
+export { getPreset, listPresets } from './presets.js';
+export { type RunPaths, runPaths } from './run_paths.js';
+export { formatReport, type RunReport } from './run_report.js';
+export { decaysByDefault, SgdOptimizer, type SgdOptions } from './sgd_optimizer.js';
+export {
+  applyOverrides,
+  ConfigError,
+  cloneConfig,
+  DATASET_NAMES,
+  type DataConfig,
+  type DatasetName,
+  type LossConfig,
+  type LrConfig,
+  type LrScheduleKind,
+  type OptimConfig,
+  parseOverrideValue,
+  setConfigValue,
+  type TrainConfig,
+  validateTrainConfig,
+} from './train_config.js';
+export {
+  type DeviceBatch,
+  gatedLossGradients,
+  type LossWeights,
+  type StepLosses,
+  type StepOptions,
+  type StepResult,
+  taskLoss,
+  trainStep,
+} from './train_step.js';
+export {
+  buildModel,
+  describeEval,
+  type ResumeState,
+  type RunStatus,
+  readRunConfig,
+  runEvaluation,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainOutcome,
+  train,
+} from './trainer.js';

@@ -3,7 +3,7 @@
 // the same model, data pipeline, optimiser and schedules. Presets (presets.ts) are complete configs; the CLI
 // changes single fields with `--set path=value` (setConfigValue), and validateTrainConfig checks the result
 // and names the field at fault.
-import { type BackendChoice, isBackendChoice } from '../backend/backend_names.js';
+import type { BackendChoice } from '../backend/backend_names.js';
 import type { TransformSpec } from '../data/transform_spec.js';
 import { type LossSchedule, lossSchedule } from '../losses/loss_schedule.js';
 import type { ModelName, ModelOptions } from '../models/model_types.js';
@@ -41,7 +41,8 @@ export interface DataConfig {
   maxEvalSamples: number | null;
   /** Loader worker threads (0: in the main thread, asynchronously ahead of the step). */
   workers: number;
-  /** Synthetic dataset only: image side and sample counts written on first use. */
+  /** Synthetic dataset only: task, image side and sample counts written on first use. */
+  syntheticTask: 'classification' | 'segmentation';
   syntheticSize: number;
   syntheticTrain: number;
   syntheticTest: number;
@@ -93,6 +94,18 @@ export interface TrainConfig {
   /** Log a metrics row every n steps (the step Arrow table holds every step regardless). */
   logEverySteps: number;
 }
+
+// The backend module is loaded only by the CLI, notebooks and tests (DESIGN.md §3); the names are repeated
+// here (a type-only import keeps them in step at compile time).
+const BACKEND_CHOICES: readonly BackendChoice[] = [
+  'auto',
+  'tensorflow-gpu',
+  'tensorflow',
+  'webgpu',
+  'wasm',
+  'cpu',
+];
+const isBackendChoice = (v: unknown): v is BackendChoice => BACKEND_CHOICES.includes(v as BackendChoice);
 
 /** Thrown for a bad config or override; `field` is the dotted path at fault. */
 export class ConfigError extends Error {
@@ -172,6 +185,7 @@ const DATA_KEYS = [
   'maxStepsPerEpoch',
   'maxEvalSamples',
   'workers',
+  'syntheticTask',
   'syntheticSize',
   'syntheticTrain',
   'syntheticTest',
@@ -259,6 +273,9 @@ export function validateTrainConfig(value: unknown): TrainConfig {
   if (d.maxEvalSamples !== null)
     num('data.maxEvalSamples', d.maxEvalSamples, 1, Number.POSITIVE_INFINITY, true);
   num('data.workers', d.workers, 0, 64, true);
+  if (d.syntheticTask !== 'classification' && d.syntheticTask !== 'segmentation') {
+    fail('data.syntheticTask', "'classification' or 'segmentation'", d.syntheticTask);
+  }
   num('data.syntheticSize', d.syntheticSize, 8, 4096, true);
   num('data.syntheticTrain', d.syntheticTrain, 1, Number.POSITIVE_INFINITY, true);
   num('data.syntheticTest', d.syntheticTest, 1, Number.POSITIVE_INFINITY, true);

@@ -154,3 +154,29 @@ describe('train (tiny synthetic run, wasm)', () => {
     assert.match(readFileSync(p.log, 'utf8'), /loss is not finite/);
   });
 });
+
+describe('train (segmentation smoke run, wasm)', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bs-seg-'));
+    await useBackend('wasm');
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains a gated PSPNet on synthetic scenes and reports mIoU with the ignore label', async () => {
+    const c = getPreset('tiny-seg');
+    c.data.dir = join(dir, 'data');
+    c.data.maxStepsPerEpoch = 1;
+    c.data.maxEvalSamples = 8;
+    const out = await train(c, { runDir: join(dir, 'run'), quiet: true, handleSignals: false });
+    assert.equal(out.status, 'completed', out.message);
+    const ev = out.report!.eval!;
+    assert.equal(ev.task, 'segmentation');
+    assert.equal(ev.iou!.length, 11);
+    assert.ok(ev.meanIoU! >= 0 && ev.meanIoU! <= 1);
+    assert.ok(ev.pixelAccuracy! >= 0 && ev.pixelAccuracy! <= 1);
+    assert.ok(ev.macs.meanFraction > 0);
+  });
+});
