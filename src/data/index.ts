@@ -68,3 +68,4 @@ export {
   writeSyntheticDataset,
 } from './synthetic.js';
 export { createTransform, type TransformSpec } from './transform_spec.js';
+export * from './prepare/index.js';
