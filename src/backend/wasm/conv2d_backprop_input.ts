@@ -3,7 +3,8 @@
 // Not from a paper: the transposed convolution written as a forward one, run by the backend's XNNPACK Conv2D:
 //   dx = conv2d(zero-insert(dy, stride), flip_hw(W) with in/out swapped, stride 1, padding (K - 1 - pad))
 // Zero insertion (stride > 1) wastes stride^2 multiplies on zeros; it is still several times faster than
-// the stock loop, and it keeps one code path for every stride and padding.
+// the stock loop, and it keeps one code path for every stride and padding. Unpadded 1x1 kernels (projection
+// shortcuts) instead multiply at dy's resolution and spread the result.
 import * as tf from '@tensorflow/tfjs-core';
 import {
   assertNHWC,
@@ -21,6 +22,70 @@ interface InputAttrs {
   dataFormat?: string;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   inputShape: [number, number, number, number];
+}
+
+/**
+ * Spreads x [N, H, W, C] to [N, H*sh, W*sw, C] with each value at (h*sh, w*sw) and zeros between (and
+ * sh-1 / sw-1 trailing zero rows / columns): x viewed as [N*H, 1, W, 1, C], its two unit axes padded to
+ * the strides, read back as [N, H*sh, W*sw, C]. One PadV2 call.
+ */
+function zeroInsert(backend: WasmKernelArgs['backend'], x: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const five = reshapeInfo(backend, x, [n * h, 1, w, 1, c]);
+  const padded = runWasmKernel(
+    'PadV2',
+    backend,
+    { x: five },
+    {
+      paddings: [
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  ); // [N*H, sh, W, sw, C]
+  disposeInfo(backend, five);
+  const out = reshapeInfo(backend, padded, [n, h * sh, w * sw, c]); // [N, H*sh, W*sw, C]
+  disposeInfo(backend, padded);
+  return out;
+}
+
+/**
+ * dx of an unpadded 1x1 conv: dy x W^T at dy's resolution (a 1x1 conv with the transposed filter), then
+ * spread by the stride; stride^2 fewer multiply-adds than convolving the zero-inserted dy.
+ */
+function pointwiseInputGrad(
+  backend: WasmKernelArgs['backend'],
+  dy: TensorInfo,
+  filter: TensorInfo,
+  sh: number,
+  sw: number,
+  inputShape: [number, number, number, number],
+): TensorInfo {
+  const [batch, inH, inW, inC] = inputShape;
+  const wT = transposeInfo(backend, filter, [0, 1, 3, 2]); // [1, 1, Co, Ci]
+  const low = runWasmKernel(
+    'Conv2D',
+    backend,
+    { x: dy, filter: wT },
+    { strides: 1, pad: 'valid', dilations: 1, dataFormat: 'NHWC' },
+  ); // [N, OH, OW, Ci]
+  disposeInfo(backend, wT);
+  if (sh === 1 && sw === 1) return low;
+  const up = zeroInsert(backend, low, sh, sw); // [N, OH*sh, OW*sw, Ci], at least [N, H, W, Ci]
+  disposeInfo(backend, low);
+  if (up.shape[1] === inH && up.shape[2] === inW) return up;
+  const dx = runWasmKernel(
+    'Slice',
+    backend,
+    { x: up },
+    { begin: [0, 0, 0, 0], size: [batch, inH, inW, inC] },
+  );
+  disposeInfo(backend, up);
+  return dx;
 }
 
 export function conv2dBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
@@ -42,35 +107,13 @@ export function conv2dBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
     'channelsLast',
   );
   const [batch, inH, inW, inC] = attrs.inputShape;
-  const [, outH, outW, outC] = dy.shape as [number, number, number, number];
   const [sh, sw] = strides;
   const { filterHeight: fh, filterWidth: fw } = info;
 
-  // Zero-insert: view dy as [N*OH, 1, OW, 1, Co], pad the two unit axes to the strides, and read the result
-  // as [N, OH*sh, OW*sw, Co]: each dy value lands at (oh*sh, ow*sw), zeros in between (and sh-1 / sw-1
-  // trailing zero rows / columns, which the padding below accounts for). One PadV2 call.
-  let up = dy;
-  if (sh > 1 || sw > 1) {
-    const five = reshapeInfo(backend, dy, [batch * outH, 1, outW, 1, outC]);
-    const padded = runWasmKernel(
-      'PadV2',
-      backend,
-      { x: five },
-      {
-        paddings: [
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    ); // [N*OH, sh, OW, sw, Co]
-    disposeInfo(backend, five);
-    up = reshapeInfo(backend, padded, [batch, outH * sh, outW * sw, outC]); // [N, OH*sh, OW*sw, Co]
-    disposeInfo(backend, padded);
+  if (fh === 1 && fw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0) {
+    return pointwiseInputGrad(backend, dy, filter, sh, sw, attrs.inputShape);
   }
+  const up = sh > 1 || sw > 1 ? zeroInsert(backend, dy, sh, sw) : dy; // [N, OH*sh, OW*sw, Co]
 
   // Padding of the equivalent forward conv; a negative value (forward padding wider than the kernel) means
   // cropping, done by padding 0 and slicing the result.
