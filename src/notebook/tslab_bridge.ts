@@ -41,10 +41,40 @@ interface Bridge {
 
 const requireHere = createRequire(import.meta.url);
 
+// tslab throws a bare Error('Not ready') when a display is used outside a running cell (plain node, a test
+// runner): say what that means.
+function explained(display: TslabDisplay): TslabDisplay {
+  const wrap =
+    <A extends unknown[], R>(name: string, f: (...a: A) => R) =>
+    (...args: A): R => {
+      try {
+        return f(...args);
+      } catch (err) {
+        if ((err as Error)?.message === 'Not ready') {
+          throw new Error(
+            `notebook display (${name}): not inside a running tslab cell; the display helpers need a tslab kernel (tslab says 'Not ready')`,
+          );
+        }
+        throw err;
+      }
+    };
+  return {
+    html: wrap('html', (s: string) => display.html(s)),
+    text: wrap('text', (s: string) => display.text(s)),
+    png: wrap('png', (b: Uint8Array) => display.png(b)),
+    raw: wrap('raw', (t: string, b: string | Uint8Array) => display.raw(t, b)),
+  };
+}
+
+let tslabCache: TslabModule | undefined;
+
 const realBridge: Bridge = {
   tslab: () => {
+    if (tslabCache) return tslabCache;
     try {
-      return requireHere('tslab') as TslabModule;
+      const t = requireHere('tslab') as TslabModule;
+      tslabCache = { display: explained(t.display), newDisplay: () => explained(t.newDisplay()) };
+      return tslabCache;
     } catch (err) {
       throw new Error(
         `notebook display: the 'tslab' package cannot be loaded (${(err as Error).message}); the display helpers run inside a tslab kernel`,

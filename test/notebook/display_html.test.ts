@@ -63,5 +63,7 @@ describe('HTML displays', () => {
     // Outside a kernel the writer slot exists but is empty.
     assert.ok('lastWriteDisplayData' in jupyter);
     assert.equal(jupyter.lastWriteDisplayData, null);
+    // ... and a display there fails with our explanation instead of tslab's bare 'Not ready'.
+    assert.throws(() => showTable([{ a: 1 }]), /showTable|not inside a running tslab cell/);
   });
 });
