@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildProgram } from '../../src/cli/main.js';
-import { resolveTrainConfig, type TrainCliOptions } from '../../src/cli/train_command.js';
+import { resolveTrainConfig, runTrainCommand, type TrainCliOptions } from '../../src/cli/train_command.js';
 import { disposeCheckpoint, loadCheckpoint } from '../../src/models/checkpoint.js';
 import { ensureDataset } from '../../src/train/ensure_dataset.js';
 import { getPreset } from '../../src/train/presets.js';
@@ -117,6 +117,14 @@ describe('batch-shaping train / eval', () => {
     assert.equal(c.optim.lr, 0.05);
     assert.equal(c.loss.lambda, 0.4);
     assert.match((await parse(['eval'])).error ?? '', /exactly one of --run <runDir> or --checkpoint <path>/);
+    await assert.rejects(
+      runTrainCommand(opts({ resume: root, epochs: 3, set: ['optim.lr=1'] })),
+      /--resume .*drop --epochs, --set/,
+    );
+    await assert.rejects(
+      runTrainCommand(opts({ resume: join(root, 'nothing') })),
+      /is not a run directory \(no config.json\)/,
+    );
   });
 
   it('resumes a SIGKILLed run to the same final weights as an uninterrupted run', {
