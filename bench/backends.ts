@@ -9,10 +9,10 @@ import { initBackend, probeBackends } from '../src/backend/index.js';
 import { createModel } from '../src/models/registry.js';
 import { trainStep } from '../src/train/train_step.js';
 import { machineInfo, writeResult } from './lib/results.js';
+import { BENCH_LOSS_WEIGHTS, secondsPerStep } from './lib/train_step_timer.js';
 
 const quick = process.argv.includes('--quick');
 const BATCHES = [32, 128];
-const LOSS_WEIGHTS = { gamma: 0.75, lambda: 0.1 };
 
 interface Measurement {
   backend: string;
@@ -22,32 +22,6 @@ interface Measurement {
   batch: number;
   steps: number;
   imagesPerSecond: number;
-}
-
-/** Seconds per training step of a fresh ResNet-20 on the active backend (after one warm-up step). */
-async function timeSteps(gated: boolean, batch: number, steps: number): Promise<number> {
-  const model = createModel('resnet20', { gating: gated ? 'channel' : 'none', seed: 1 });
-  const optimizer = tf.train.momentum(0.05, 0.9);
-  const images = tf.randomNormal<tf.Rank.R4>([batch, 32, 32, 3], 0, 1, 'float32', 2);
-  const labels = tf.tensor1d(
-    Int32Array.from({ length: batch }, (_, i) => i % 10),
-    'int32',
-  );
-  const step = async () => {
-    const losses = trainStep(model, optimizer, images, labels, LOSS_WEIGHTS);
-    await losses.total.data();
-    tf.dispose(Object.values(losses));
-  };
-  try {
-    await step();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await step();
-    return (performance.now() - t0) / 1000 / steps;
-  } finally {
-    tf.dispose([images, labels]);
-    optimizer.dispose();
-    model.dispose();
-  }
 }
 
 /** Per-kernel time of one gated training step (tf.profile), as shares of the step. */
@@ -61,7 +35,8 @@ async function profileStep(
     Int32Array.from({ length: batch }, (_, i) => i % 10),
     'int32',
   );
-  const run = () => tf.dispose(Object.values(trainStep(model, optimizer, images, labels, LOSS_WEIGHTS)));
+  const run = () =>
+    tf.dispose(Object.values(trainStep(model, optimizer, images, labels, BENCH_LOSS_WEIGHTS)));
   run();
   const info = await tf.profile(run);
   tf.dispose([images, labels]);
@@ -140,7 +115,7 @@ async function main(): Promise<void> {
     for (const gated of [false, true]) {
       if (name === 'cpu' && gated) continue;
       for (const batch of batches) {
-        const seconds = await timeSteps(gated, batch, steps);
+        const seconds = await secondsPerStep({ model: 'resnet20', gated, batch, size: 32, steps });
         const m = {
           backend: name,
           framework: 'tfjs',

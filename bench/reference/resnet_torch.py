@@ -1,7 +1,8 @@
-"""PyTorch CPU reference for bench/backends.ts: training-step throughput of the same CIFAR ResNet
+"""PyTorch reference for bench/backends.ts (CPU) and bench/gpu (CUDA, fp32 or tf32): training-step throughput of the same CIFAR ResNet
 (He et al. 2016, section 4.2: 3 stages of 16/32/64 channels, 6n+2 layers) that batch-shaping builds,
 dense or channel-gated like our BasicBlock (gate: GAP -> fc 16 -> BN -> ReLU -> fc, Gumbel noise,
-straight-through hard threshold). Prints one JSON line. Run with Debian's python3 (python3-torch).
+straight-through hard threshold). Also torchvision's ResNet-18 layout (--arch resnet18). Prints one JSON line. Run with Debian's python3
+(python3-torch) here, or the GPU machine's python3.
 """
 import argparse
 import json
@@ -62,6 +63,26 @@ class BasicBlock(nn.Module):
         return F.relu(self.bn2(self.conv2(h)) + s)
 
 
+class ImageNetResNet18(nn.Module):
+    """torchvision's ResNet-18 layout (7x7 stem, max pool, 4 stages of 2 BasicBlocks, projection shortcuts)."""
+
+    def __init__(self, gated, num_classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+        )
+        layers, c_in = [], 64
+        for i, c in enumerate([64, 128, 256, 512]):
+            for j in range(2):
+                layers.append(BasicBlock(c_in, c, 2 if (i > 0 and j == 0) else 1, gated, "B"))
+                c_in = c
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(512, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.layers(self.stem(x)).mean((2, 3)))
+
+
 class CifarResNet(nn.Module):
     def __init__(self, depth, gated, shortcut="A", num_classes=10):
         super().__init__()
@@ -81,7 +102,11 @@ class CifarResNet(nn.Module):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--depth", type=int, default=20)
+    p.add_argument("--arch", choices=["cifar", "resnet18"], default="cifar")
+    p.add_argument("--depth", type=int, default=20, help="CIFAR ResNet depth (6n+2)")
+    p.add_argument("--size", type=int, default=None, help="input side (default 32 CIFAR, 224 ResNet-18)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", choices=["fp32", "tf32"], default="fp32", help="CUDA matmul/conv precision")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
@@ -90,27 +115,43 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = CifarResNet(a.depth, a.gated, a.shortcut)
+    cuda = a.device.startswith("cuda")
+    if cuda:
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = a.precision == "tf32"
+        torch.backends.cudnn.allow_tf32 = a.precision == "tf32"
+    if a.arch == "cifar":
+        model, classes, size = CifarResNet(a.depth, a.gated, a.shortcut), 10, a.size or 32
+    else:
+        model, classes, size = ImageNetResNet18(a.gated), 1000, a.size or 224
+    model = model.to(a.device)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
-    x = torch.randn(a.batch, 3, 32, 32)
-    y = torch.randint(0, 10, (a.batch,))
+    x = torch.randn(a.batch, 3, size, size, device=a.device)
+    y = torch.randint(0, classes, (a.batch,), device=a.device)
 
     def step():
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
-        return loss.item()
+        return loss
 
-    step()
-    step()
+    for _ in range(3):
+        step().item()
+    if cuda:
+        torch.cuda.synchronize()
     t0 = time.perf_counter()
     for _ in range(a.steps):
-        step()
+        loss = step()
+    loss.item()
+    if cuda:
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
     print(json.dumps({
         "framework": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
-        "model": f"resnet{a.depth}", "gated": a.gated, "shortcut": a.shortcut, "batch": a.batch, "steps": a.steps,
+        "model": f"resnet{a.depth}" if a.arch == "cifar" else "resnet18", "gated": a.gated,
+        "shortcut": a.shortcut if a.arch == "cifar" else "B", "size": size, "device": a.device,
+        "precision": a.precision if cuda else "fp32", "batch": a.batch, "steps": a.steps,
         "imagesPerSecond": a.batch * a.steps / seconds,
     }))
 

@@ -1,0 +1,45 @@
+// Times the project's own training step (trainStep: forward, backward, SGD momentum; gated models add the
+// batch-shaping and L0 terms) of a registered model on the active backend. Shared by the benchmarks.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelName } from '../../src/models/model_types.js';
+import { createModel } from '../../src/models/registry.js';
+import { trainStep } from '../../src/train/train_step.js';
+
+export const BENCH_LOSS_WEIGHTS = { gamma: 0.75, lambda: 0.1 };
+
+export interface StepTimingOptions {
+  model: ModelName;
+  gated: boolean;
+  batch: number;
+  /** Input side (square), e.g. 32 for CIFAR models, 224 for ImageNet models. */
+  size: number;
+  steps: number;
+  warmup?: number;
+}
+
+/** Seconds per training step of a fresh model with random data, after `warmup` untimed steps. */
+export async function secondsPerStep(opts: StepTimingOptions): Promise<number> {
+  const model = createModel(opts.model, { gating: opts.gated ? 'channel' : 'none', seed: 1 });
+  const classes = model.config.numClasses;
+  const optimizer = tf.train.momentum(0.05, 0.9);
+  const images = tf.randomNormal<tf.Rank.R4>([opts.batch, opts.size, opts.size, 3], 0, 1, 'float32', 2);
+  const labels = tf.tensor1d(
+    Int32Array.from({ length: opts.batch }, (_, i) => i % classes),
+    'int32',
+  );
+  const step = async () => {
+    const losses = trainStep(model, optimizer, images, labels, BENCH_LOSS_WEIGHTS);
+    await losses.total.data();
+    tf.dispose(Object.values(losses));
+  };
+  try {
+    for (let i = 0; i < (opts.warmup ?? 1); i++) await step();
+    const t0 = performance.now();
+    for (let i = 0; i < opts.steps; i++) await step();
+    return (performance.now() - t0) / 1000 / opts.steps;
+  } finally {
+    tf.dispose([images, labels]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
