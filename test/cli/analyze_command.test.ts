@@ -44,12 +44,16 @@ describe('analyze command', () => {
   it('--records: report next to the records, through the CLI program', async () => {
     const records = join(dir, 'r.arrow');
     await writeGateRecords(records, syntheticRecords(30));
+    const other = join(dir, 'r2.arrow');
+    await writeGateRecords(other, syntheticRecords(30, 5));
     await main([
       'node',
       'batch-shaping',
       'analyze',
       '--records',
       records,
+      '--compare',
+      other,
       '--quiet',
       '--baseline',
       'dense:0.9:60e3',
@@ -59,6 +63,12 @@ describe('analyze command', () => {
     assert.equal(plots(html), 8);
     assert.ok(html.includes('Beta(0.6, 0.4)'));
     assert.ok(html.includes('dense baselines'));
+    // Both records files are points of the accuracy-vs-MACs figure (labelled by their source).
+    const figures = JSON.parse(/const FIGURES = (.*);\n/.exec(html)![1]!);
+    const tradeoff = figures.find(
+      (f: { layout: { title: { text: string } } }) => f.layout.title.text === 'Accuracy vs MACs',
+    );
+    assert.equal(tradeoff.data[0].x.length, 2);
   });
 
   it('--checkpoint + --data: records the model, then reports with image galleries', async () => {
