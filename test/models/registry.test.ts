@@ -319,3 +319,23 @@ describe('createModelFromConfig', () => {
     assert.throws(() => createModelFromConfig(config), /differs in gateHidden/);
   });
 });
+
+describe('GatedModel.apply input checks', () => {
+  it('names the argument and the expectation; a disposed model refuses to run', () => {
+    const m = createModel('resnet20', { widthMultiplier: 0.25 });
+    tf.tidy(() => {
+      assert.throws(
+        () => m.apply(tf.zeros([1, 8, 8, 1]) as tf.Tensor4D, { training: false }),
+        /resnet20.apply: argument 'x' must be a tensor \[N, H, W, 3\]; got \[1,8,8,1\]/,
+      );
+      assert.throws(
+        () => m.apply(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, {} as { training: boolean }),
+        /argument 'options.training' must be a boolean/,
+      );
+    });
+    m.dispose();
+    const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+    assert.throws(() => m.apply(x, { training: false }), /disposed/);
+    x.dispose();
+  });
+});
