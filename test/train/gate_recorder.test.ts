@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { tableFromIPC } from 'apache-arrow';
 import { readGateRecords, sampleMask, unpackGateBits } from '../../src/analysis/index.js';
 import { ShardDataset, writeSyntheticDataset } from '../../src/data/index.js';
-import { createModel, dynamicMacs } from '../../src/models/index.js';
+import { countMacs, createModel, dynamicMacs } from '../../src/models/index.js';
 import { loaderSource, recordGates } from '../../src/train/gate_recorder.js';
 import { useBackend } from '../helpers/backends.js';
 
@@ -130,6 +130,14 @@ describe('recordGates', () => {
     assert.equal(big.count, 13);
     assert.equal(big.probs, undefined);
     model.dispose();
+    // A dense baseline (no gates): every sample costs countMacs, and the file still round-trips.
+    const dense = createModel('resnet20', { widthMultiplier: 0.25, gating: 'none', seed: 1 });
+    const out = join(dir, 'dense.arrow');
+    const d = await recordGates(dense, loaderSource(ds.loader({ split: 'test', batchSize: 5 })), { out });
+    assert.deepEqual(d.meta.layers, []);
+    assert.deepEqual(Array.from(new Set(d.macs)), [countMacs(dense, [8, 8, 3]).total]);
+    assert.deepEqual(await readGateRecords(out), d);
+    dense.dispose();
     const seg = { config: { task: 'segmentation' } } as never;
     await assert.rejects(
       recordGates(seg, { batches: [] }),
