@@ -175,7 +175,14 @@ export function decodeGateRecords(bytes: Uint8Array, file = 'gate records'): Gat
       `${fn}: ${file} has no '${GATE_RECORDS_META_KEY}' schema metadata: not a gate records file`,
     );
   }
-  const meta = JSON.parse(raw) as GateRecordsMeta;
+  let meta: GateRecordsMeta;
+  try {
+    meta = JSON.parse(raw) as GateRecordsMeta;
+  } catch (err) {
+    throw new Error(
+      `${fn}: ${file} has unreadable '${GATE_RECORDS_META_KEY}' metadata (${(err as Error).message})`,
+    );
+  }
   if (meta.version !== GATE_RECORDS_VERSION) {
     throw new Error(
       `${fn}: ${file} has records version ${meta.version}; this library reads ${GATE_RECORDS_VERSION}`,

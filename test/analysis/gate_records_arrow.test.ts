@@ -92,6 +92,12 @@ describe('gate records Arrow file', () => {
       () => decodeGateRecords(new Uint8Array([1, 2, 3]), 'x.arrow'),
       /decodeGateRecords: x.arrow is not an Arrow IPC file/,
     );
+    // A half-written file (what atomic writes prevent) is refused, not read short.
+    const full = encodeGateRecords(handRecords());
+    assert.throws(
+      () => decodeGateRecords(full.subarray(0, full.length - 1), 'cut.arrow'),
+      /cut.arrow is not an Arrow IPC file/,
+    );
     const other = tableToIPC(tableFromArrays({ a: Int32Array.from([1]) }), 'file');
     assert.throws(
       () => decodeGateRecords(other, 'y.arrow'),
