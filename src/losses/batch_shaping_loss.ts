@@ -42,7 +42,7 @@ let defaultPrior: Prior | undefined;
  * with the same N). Returns a scalar; differentiable with respect to `gateProbs`.
  */
 export function batchShapingLoss(
-  gateProbs: tf.Tensor2D | readonly tf.Tensor2D[],
+  gateProbs: tf.Tensor | readonly tf.Tensor[],
   options: BatchShapingLossOptions = {},
 ): tf.Scalar {
   const layers = checkGateProbs('batchShapingLoss', 'gateProbs', gateProbs, options.validate ?? true);

@@ -21,7 +21,7 @@ export interface L0GateLossOptions {
 
 /** Mean gate-on probability of `gateProbs` ([N, C] or one per gated layer), optionally MAC-weighted. */
 export function l0GateLoss(
-  gateProbs: tf.Tensor2D | readonly tf.Tensor2D[],
+  gateProbs: tf.Tensor | readonly tf.Tensor[],
   options: L0GateLossOptions = {},
 ): tf.Scalar {
   const layers = checkGateProbs('l0GateLoss', 'gateProbs', gateProbs, options.validate ?? true);

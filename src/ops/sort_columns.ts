@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * Differentiable: the gradient routes each upstream gradient entry back to the element it came from.
  * Ties get some valid permutation (which one does not change the value or the gradient's sum).
  */
-export function sortColumns(x: tf.Tensor2D): tf.Tensor2D {
+export function sortColumns(x: tf.Tensor): tf.Tensor2D {
   if (!(x instanceof tf.Tensor) || x.rank !== 2) {
     const got = x instanceof tf.Tensor ? `rank ${x.rank} with shape [${x.shape}]` : String(x);
     throw new Error(`sortColumns: argument 'x' must be a rank-2 tensor [N, C]; got ${got}`);
