@@ -103,6 +103,17 @@ describe('wasm Conv2DBackpropFilter', () => {
     assert.ok(maxRelErr(want, got) <= 1e-5, `dilated dW error ${maxRelErr(want, got)}`);
   });
 
+  it('matches cpu with unequal strides [2, 1]', async () => {
+    await expectCpuWasmMatch(
+      [randomHost([8, 9, 10, 3], 1), randomHost([3, 3, 3, 5], 2), randomHost([8, 5, 10, 5], 3)],
+      (x, w, r) =>
+        tf.grad((ww: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, [2, 1], 'same'), r)),
+        )(w),
+      'strides [2, 1]',
+    );
+  });
+
   it('rejects NCHW with a clear error', async () => {
     await useBackend('wasm');
     assert.throws(
@@ -120,23 +131,21 @@ describe('wasm Conv2DBackpropFilter', () => {
     );
   });
 
-  it('leaks no tensors and no wasm heap over repeated steps', async () => {
-    const x = tf.tensor(randomHost([8, 16, 16, 16], 1).values, [8, 16, 16, 16]);
-    const w = tf.tensor(randomHost([3, 3, 16, 16], 2).values, [3, 3, 16, 16]);
+  it('leaks no tensors and no wasm heap over repeated steps (3x3 and 1x1 paths)', async () => {
     await useBackend('wasm');
-    const xs = tf.tensor(x.dataSync(), x.shape);
-    const ws = tf.tensor(w.dataSync(), w.shape);
+    const x = tf.tensor(randomHost([8, 16, 16, 16], 1).values, [8, 16, 16, 16]);
+    const w3 = tf.tensor(randomHost([3, 3, 16, 16], 2).values, [3, 3, 16, 16]);
+    const w1 = tf.tensor(randomHost([1, 1, 16, 32], 3).values, [1, 1, 16, 32]);
+    const r3 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w3 as tf.Tensor4D, 2, 'same'));
+    const r1 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 2, 'same'));
     await expectNoWasmLeak(
       () => {
-        filterGrad(2, 'same')(
-          xs,
-          ws,
-          tf.onesLike(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 2, 'same')),
-        );
+        filterGrad(2, 'same')(x, w3, r3);
+        filterGrad(2, 'same')(x, w1, r1);
       },
       'Conv2DBackpropFilter',
       20,
     );
-    tf.dispose([x, w, xs, ws]);
+    tf.dispose([x, w3, w1, r3, r1]);
   });
 });

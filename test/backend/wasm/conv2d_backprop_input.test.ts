@@ -46,6 +46,17 @@ describe('wasm Conv2DBackpropInput', () => {
     }
   }
 
+  it('matches cpu with unequal strides [2, 1]', async () => {
+    await expectCpuWasmMatch(
+      [randomHost([8, 9, 10, 3], 1), randomHost([3, 3, 3, 5], 2), randomHost([8, 5, 10, 5], 3)],
+      (x, w, r) =>
+        tf.grad((xx: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, w as tf.Tensor4D, [2, 1], 'same'), r)),
+        )(x),
+      'strides [2, 1]',
+    );
+  });
+
   it('rejects NCHW with a clear error', async () => {
     await useBackend('wasm');
     assert.throws(
@@ -63,18 +74,25 @@ describe('wasm Conv2DBackpropInput', () => {
     );
   });
 
-  it('leaks no tensors and no wasm heap over repeated steps', async () => {
+  it('leaks no tensors and no wasm heap over repeated steps (zero-insert, sub-pixel, 1x1 paths)', async () => {
     await useBackend('wasm');
     const x = tf.tensor(randomHost([8, 16, 16, 16], 1).values, [8, 16, 16, 16]);
-    const w = tf.tensor(randomHost([3, 3, 16, 16], 2).values, [3, 3, 16, 16]);
-    const r = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'));
+    const w3 = tf.tensor(randomHost([3, 3, 16, 16], 2).values, [3, 3, 16, 16]);
+    const w1 = tf.tensor(randomHost([1, 1, 16, 32], 3).values, [1, 1, 16, 32]);
+    const r3 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w3 as tf.Tensor4D, 2, 'same'));
+    const r1 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 2, 'same'));
+    const r32 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w3 as tf.Tensor4D, [2, 1], 'same'));
     await expectNoWasmLeak(
       () => {
-        inputGrad(2, 'same')(x, w, r);
+        inputGrad(2, 'same')(x, w3, r3);
+        inputGrad(2, 'same')(x, w1, r1);
+        tf.grad((xx: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, w3 as tf.Tensor4D, [2, 1], 'same'), r32)),
+        )(x);
       },
       'Conv2DBackpropInput',
       20,
     );
-    tf.dispose([x, w, r]);
+    tf.dispose([x, w3, w1, r3, r1, r32]);
   });
 });
