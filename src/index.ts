@@ -8,11 +8,11 @@ export * from './data/index.js';
 export * from './gates/index.js';
 export * from './inference/index.js';
 export * from './losses/index.js';
+// Both data (shard schema) and models name the task; they are the same union.
+export type { Task } from './models/index.js';
 export * from './models/index.js';
 export * from './notebook/index.js';
 export * from './ops/index.js';
-export * from './train/index.js';
 // The gate recorder lives in train (it runs the model) but belongs to the analysis workflow.
 export * from './train/gate_recorder.js';
-// Both data (shard schema) and models name the task; they are the same union.
-export type { Task } from './models/index.js';
+export * from './train/index.js';

@@ -14,6 +14,7 @@ export { type EvalTransformOptions, evalTransform } from './eval_transform.js';
 export { readMeta, writeMeta } from './meta_file.js';
 export { type PadCropFlipOptions, padCropFlip } from './pad_crop_flip.js';
 export { prefetch } from './prefetch.js';
+export * from './prepare/index.js';
 export {
   type RandomResizedCropOptions,
   randomResizedCrop,
@@ -68,4 +69,3 @@ export {
   writeSyntheticDataset,
 } from './synthetic.js';
 export { createTransform, type TransformSpec } from './transform_spec.js';
-export * from './prepare/index.js';
