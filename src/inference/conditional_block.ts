@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelGate } from '../gates/index.js';
 import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
 import { type ConvParams, FoldedConv } from './folded_conv.js';
+import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import type { Profiler } from './profiler.js';
 import { type SkipPolicy, shouldSkip } from './skip_policy.js';
@@ -40,6 +41,7 @@ export class ConditionalBlock {
   readonly gated: number;
   readonly shortcut: ShortcutRunner;
   readonly gatedChannels: number;
+  private readonly foldedGate: FoldedGate;
   /** Gathered weights per open-channel pattern (key: the sorted indices), least recently used first. */
   private readonly cache = new Map<string, Gathered>();
 
@@ -65,19 +67,12 @@ export class ConditionalBlock {
     const { shortcut } = block as BasicBlock | Bottleneck;
     this.shortcut = new ShortcutRunner(shortcut);
     this.gatedChannels = this.convs[this.gated]!.outChannels;
+    this.foldedGate = new FoldedGate(block.gate);
   }
 
-  /** Runs the gate on x [N, H, W, C_in] and brings its decisions to the host (one device sync). */
+  /** Runs the (folded) gate on x [N, H, W, C_in] and brings its decisions to the host (one device sync). */
   decide(x: tf.Tensor4D): GateDecision {
-    const { gateLogits, gateProbs, gateMask } = this.gate.apply(x, { training: false });
-    const logits = gateLogits.dataSync() as Float32Array; // [N, C]
-    tf.dispose([gateLogits, gateProbs, gateMask]);
-    const [n] = x.shape;
-    const c = this.gatedChannels;
-    const mask = new Uint8Array(n * c);
-    // Same decision as thresholdGate: 1[logit > 0].
-    for (let i = 0; i < mask.length; i++) mask[i] = logits[i]! > 0 ? 1 : 0;
-    return { batch: n, channels: c, mask };
+    return this.foldedGate.decide(x);
   }
 
   /**
@@ -198,6 +193,7 @@ export class ConditionalBlock {
     this.clearCache();
     for (const conv of this.convs) conv.dispose();
     this.shortcut.dispose();
+    this.foldedGate.dispose();
   }
 }
 

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GatedModel } from '../models/index.js';
 import { compileConditional } from './conditional_network.js';
+import { decisionFromLogits } from './folded_gate.js';
 
 export interface GateUsageOptions {
   /** Fraction of channels (per gate) that are on for every sample. Default 0.3. */
@@ -83,7 +84,9 @@ export function setGateUsage(model: GatedModel, x: tf.Tensor4D, options: GateUsa
         const w = gate.fc2.weight; // [hidden, C]
         w.assign(tf.mul(w, tf.tensor1d(scale)));
         gate.fc2.bias!.assign(tf.tensor1d(newBias));
-        const decision = block.decide(h);
+        // Decisions from the rewritten gate itself (the block's folded gate is a snapshot of the old one).
+        const fresh = gate.apply(h, { training: false });
+        const decision = decisionFromLogits(fresh.gateLogits.dataSync(), n, c);
         for (const m of decision.mask) onSum += m;
         count += decision.mask.length;
         h = block.run(h, decision, net.policy, net.profilerOff).y;

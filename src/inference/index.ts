@@ -10,8 +10,10 @@ export {
   type ConditionalOutput,
   compileConditional,
   DEFAULT_BATCH_MODE,
+  PER_SAMPLE_BLOCK_MACS,
 } from './conditional_network.js';
 export { type ConvParams, FoldedConv } from './folded_conv.js';
+export { decisionFromLogits, FoldedGate } from './folded_gate.js';
 export { activeChannels, type GateDecision, maskRows } from './gate_decision.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';
 export { type Phase, Profiler } from './profiler.js';

@@ -15,7 +15,19 @@ export class Profiler {
     head: 0,
   };
 
+  /** Milliseconds per gated block (gate + block), in forward order, summed over execution groups. */
+  readonly blockMs: number[] = [];
+
   constructor(readonly enabled: boolean) {}
+
+  /** Times fn as block i (phases inside it are timed as well). */
+  block<T>(i: number, fn: () => T): T {
+    if (!this.enabled) return fn();
+    const t0 = performance.now();
+    const out = fn();
+    this.blockMs[i] = (this.blockMs[i] ?? 0) + performance.now() - t0;
+    return out;
+  }
 
   time<T>(phase: Phase, fn: () => T): T {
     if (!this.enabled) return fn();

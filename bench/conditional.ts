@@ -1,0 +1,312 @@
+// Benchmark: does conditional inference turn closed gates into wall-clock speed? For ResNet-34 at 224x224 and
+// ResNet-20 at 32x32, in one process per backend (wasm = XNNPACK on the CPU; webgpu when an adapter exists):
+//   (a) dense     the ungated network (gating 'none'), model.apply in inference mode
+//   (b) masked    the gated network, model.apply in inference mode (closed channels multiplied by 0)
+//   (c) skip      compileConditional(gated): closed channels skipped where the cost model says it pays
+//   (d) folded    compileConditional(gated, { skip: 'never' }): (c)'s engine without skipping (BN folded,
+//                 masked), to separate the gain of skipping from that of folding BN
+//   (e) skipAll   compileConditional(gated, { skip: 'always' }): gather in every block, whatever it costs
+// Batch-1 latency (median over distinct samples, variants interleaved per sample), throughput at a batch
+// ('shared': one execution on the union of the batch's open channels + mask; 'per-sample': one at a time),
+// MAC reduction (models' dynamicMacs / dense MACs) and speedup of (c) over (a) against it, a per-phase
+// profile of (c), the number of distinct gate patterns (does a per-pattern weight cache pay?), and the time a
+// cache hit would save.
+// Gate usage: no trained checkpoint exists yet, so setGateUsage sets every gate on a calibration batch:
+// per channel 30% always on, 30% always off, 40% conditional (on-rate ~ U(0.2, 0.8)); the timed inputs are
+// other random images, on which about half the channels are on, with a different pattern per sample.
+// Run: node --import tsx bench/conditional.ts [--quick] [--backends wasm,webgpu] [--threads 1] [--models resnet20]
+//      -> bench/results/conditional.json
+import { loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/index.js';
+import {
+  type ConditionalNetwork,
+  type ConditionalOutput,
+  compileConditional,
+  DEFAULT_REPACK_COST,
+  setGateUsage,
+} from '../src/inference/index.js';
+import { countMacs, createModel, dynamicMacs, type GatedModel, type ModelName } from '../src/models/index.js';
+import { machineInfo, writeResult } from './lib/results.js';
+
+const quick = process.argv.includes('--quick');
+
+function arg(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+interface Setting {
+  model: ModelName;
+  size: number;
+  /** Distinct samples timed at batch 1. */
+  latencySamples: number;
+  /** Throughput batch and repetitions. */
+  batch: number;
+  reps: number;
+  calibration: number;
+}
+
+// ResNet-34's throughput batch is 16, not 64: model.apply keeps every intermediate of the forward in one tidy
+// (~54 MB per 224x224 image), so 64 images (3.5 GB) do not fit the wasm heap for the (a)/(b) baselines.
+const SETTINGS: Setting[] = [
+  {
+    model: 'resnet34',
+    size: 224,
+    latencySamples: quick ? 3 : 8,
+    batch: quick ? 4 : 16,
+    reps: quick ? 1 : 3,
+    calibration: quick ? 8 : 16,
+  },
+  {
+    model: 'resnet20',
+    size: 32,
+    latencySamples: quick ? 8 : 32,
+    batch: 64,
+    reps: quick ? 2 : 5,
+    calibration: 64,
+  },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+type Runner = (x: tf.Tensor4D) => { logits: tf.Tensor; dispose: () => void; out?: ConditionalOutput };
+
+function modelRunner(model: GatedModel): Runner {
+  return (x) => {
+    const { logits, gates } = model.apply(x, { training: false });
+    return { logits, dispose: () => tf.dispose([logits, ...gates.flatMap((g) => [g.probs, g.mask])]) };
+  };
+}
+
+/** Conditional runs always profile (a few performance.now calls per block): phases of every timed run. */
+function netRunner(net: ConditionalNetwork): Runner {
+  return (x) => {
+    const out = net.apply(x, { profile: true });
+    return { logits: out.logits, out, dispose: () => out.logits.dispose() };
+  };
+}
+
+/** Milliseconds of one run, ending with a read of the logits (a device sync on webgpu). */
+function timeRun(run: Runner, x: tf.Tensor4D): { ms: number; out?: ConditionalOutput } {
+  const t0 = performance.now();
+  const r = run(x);
+  r.logits.dataSync();
+  const ms = performance.now() - t0;
+  r.dispose();
+  return { ms, out: r.out };
+}
+
+function sliceSample(x: tf.Tensor4D, i: number): tf.Tensor4D {
+  return tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]); // [1, H, W, 3]
+}
+
+async function benchSetting(backend: string, s: Setting) {
+  const log = (msg: string) => console.log(`[${backend} ${s.model}] ${msg}`);
+  const shape: [number, number, number] = [s.size, s.size, 3];
+  const dense = createModel(s.model, { gating: 'none', seed: 0 });
+  const gated = createModel(s.model, { seed: 0 });
+  const calib = tf.randomNormal([s.calibration, ...shape], 0, 1, 'float32', 101) as tf.Tensor4D;
+  const t0 = performance.now();
+  const calibrationOnFraction = setGateUsage(gated, calib, { alwaysOn: 0.3, alwaysOff: 0.3, seed: 7 });
+  calib.dispose();
+  log(`gates set in ${((performance.now() - t0) / 1000).toFixed(1)} s, on-fraction ${calibrationOnFraction}`);
+  const nets = {
+    skip: compileConditional(gated, { skip: 'auto', batchMode: 'shared' }),
+    folded: compileConditional(gated, { skip: 'never', batchMode: 'shared' }),
+    skipAll: compileConditional(gated, { skip: 'always', batchMode: 'shared' }),
+    skipPerSample: compileConditional(gated, { skip: 'auto', batchMode: 'per-sample' }),
+  };
+  const runners: Record<string, Runner> = {
+    dense: modelRunner(dense),
+    masked: modelRunner(gated),
+    skip: netRunner(nets.skip),
+    folded: netRunner(nets.folded),
+    skipAll: netRunner(nets.skipAll),
+  };
+  const denseMacs = countMacs(dense, shape).total;
+
+  // ---- batch-1 latency: variants interleaved per sample, each sample with its own gate pattern.
+  const xs = tf.randomNormal([s.latencySamples + 1, ...shape], 0, 1, 'float32', 202) as tf.Tensor4D;
+  const warm = sliceSample(xs, s.latencySamples);
+  for (const run of Object.values(runners)) timeRun(run, warm); // kernel set-up, operator packing, heap growth
+  const latency: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
+  const sampleMacs: number[] = [];
+  const phases: Record<string, Record<string, number>[]> = { skip: [], skipAll: [], folded: [] };
+  const blockTimes: Record<string, number[][]> = { skip: [], skipAll: [], folded: [] };
+  const runsOfSkip: ConditionalOutput['runs'] = [];
+  const patterns: string[][] = nets.skip.blocks.map(() => []);
+  for (let i = 0; i < s.latencySamples; i++) {
+    const x1 = sliceSample(xs, i);
+    for (const [k, run] of Object.entries(runners)) {
+      const { ms, out } = timeRun(run, x1);
+      latency[k]!.push(ms);
+      if (out?.profile !== undefined && k in phases) phases[k]!.push(out.profile);
+      if (out?.blockMs !== undefined && k in blockTimes) blockTimes[k]!.push(out.blockMs);
+      if (k === 'skip' && out !== undefined) {
+        sampleMacs.push(dynamicMacs(gated, shape, out.gates).total[0]!);
+        runsOfSkip.push(out.runs[0]!);
+        out.gates.forEach((g, b) => {
+          patterns[b]!.push(g.mask[0]!.join(''));
+        });
+      }
+    }
+    x1.dispose();
+    log(
+      `latency sample ${i}: ${Object.entries(latency)
+        .map(([k, v]) => `${k} ${v.at(-1)!.toFixed(0)}`)
+        .join(', ')} ms`,
+    );
+  }
+  const medianPhases = (k: string) =>
+    Object.fromEntries(Object.keys(phases[k]![0]!).map((p) => [p, median(phases[k]!.map((r) => r[p]!))]));
+  // What a cache hit would save: the same sample twice through a 1-pattern cache (second run all hits).
+  const cached = compileConditional(gated, { skip: 'always', cacheSize: 1 });
+  timeRun(netRunner(cached), warm);
+  const cacheHitMs = timeRun(netRunner(cached), warm).ms;
+  const cacheMissMs = timeRun(netRunner(nets.skipAll), warm).ms;
+  cached.dispose();
+  warm.dispose();
+  xs.dispose();
+
+  const macReduction1 = denseMacs / median(sampleMacs);
+  const pairSpeedups = latency.dense!.map((d, i) => d / latency.skip![i]!);
+  const speedup1 = median(pairSpeedups);
+  const blocks = nets.skip.blocks.map((b, i) => ({
+    name: b.name,
+    channels: b.gatedChannels,
+    meanOpen: runsOfSkip.reduce((a, r) => a + r[i]!.computed, 0) / runsOfSkip.length / b.gatedChannels,
+    skippedFraction: runsOfSkip.filter((r) => r[i]!.skipped).length / runsOfSkip.length,
+    distinctPatterns: new Set(patterns[i]).size,
+    /** Median ms of this block (gate included) per variant: where skipping pays and where it does not. */
+    ms: Object.fromEntries(Object.entries(blockTimes).map(([k, v]) => [k, median(v.map((r) => r[i]!))])),
+  }));
+  log(`batch 1: speedup skip/dense x${speedup1.toFixed(2)}, MAC reduction x${macReduction1.toFixed(2)}`);
+
+  // ---- throughput at a batch: shared (union + mask) vs per-sample, against dense and masked.
+  const xb = tf.randomNormal([s.batch, ...shape], 0, 1, 'float32', 303) as tf.Tensor4D;
+  const batchRunners: Record<string, Runner> = {
+    dense: runners.dense!,
+    masked: runners.masked!,
+    skipShared: runners.skip!,
+    foldedShared: runners.folded!,
+    skipPerSample: netRunner(nets.skipPerSample),
+  };
+  for (const run of Object.values(batchRunners)) timeRun(run, xb);
+  const batchMs: Record<string, number[]> = Object.fromEntries(Object.keys(batchRunners).map((k) => [k, []]));
+  let batchOut: ConditionalOutput | undefined;
+  for (let r = 0; r < s.reps; r++) {
+    for (const [k, run] of Object.entries(batchRunners)) {
+      const { ms, out } = timeRun(run, xb);
+      batchMs[k]!.push(ms);
+      if (k === 'skipShared') batchOut = out;
+    }
+    log(
+      `batch ${s.batch} rep ${r}: ${Object.entries(batchMs)
+        .map(([k, v]) => `${k} ${v.at(-1)!.toFixed(0)}`)
+        .join(', ')} ms`,
+    );
+  }
+  xb.dispose();
+  const batchDyn = dynamicMacs(gated, shape, batchOut!.gates);
+  const meanDyn = batchDyn.total.reduce((a, v) => a + v, 0) / batchDyn.total.length;
+  const onFraction =
+    batchOut!.gates.reduce((a, g) => a + g.mask.flat().reduce((x, v) => x + v, 0), 0) /
+    batchOut!.gates.reduce((a, g) => a + g.mask.flat().length, 0);
+  const unionFraction =
+    batchOut!.runs[0]!.reduce((a, r, i) => a + r.computed / nets.skip.blocks[i]!.gatedChannels, 0) /
+    batchOut!.runs[0]!.length;
+  const ips = (k: string) => (s.batch * 1000) / median(batchMs[k]!);
+  for (const n of Object.values(nets)) n.dispose();
+  dense.dispose();
+  gated.dispose();
+  const med = (k: string) => median(latency[k]!);
+  return {
+    model: s.model,
+    inputShape: shape,
+    denseMacs,
+    gateUsage: { calibrationOnFraction, evalOnFraction: onFraction },
+    batch1: {
+      samples: s.latencySamples,
+      medianMs: Object.fromEntries(Object.keys(latency).map((k) => [k, med(k)])),
+      samplesMs: latency,
+      /** Median over samples of dense_i / skip_i (pairs measured back to back). */
+      speedupSkipOverDense: speedup1,
+      speedupSkipOverMasked: median(latency.masked!.map((m, i) => m / latency.skip![i]!)),
+      speedupSkipOverFolded: median(latency.folded!.map((m, i) => m / latency.skip![i]!)),
+      speedupSkipAllOverDense: median(latency.dense!.map((d, i) => d / latency.skipAll![i]!)),
+      /** dense MACs / median per-sample dynamic MACs (gate modules included). */
+      macReduction: macReduction1,
+      /** speedup / MAC reduction; the target is >= 0.7 for ResNet-34 on the CPU. */
+      efficiency: speedup1 / macReduction1,
+      /** Median over samples of the ms per phase (cpu/wasm: ops are synchronous, so phases are exact). */
+      phasesMs: {
+        skip: medianPhases('skip'),
+        skipAll: medianPhases('skipAll'),
+        folded: medianPhases('folded'),
+      },
+      blocks,
+      cache: {
+        /** The same sample through skip 'always': gathered weights fresh vs from a 1-pattern cache. */
+        missMs: cacheMissMs,
+        hitMs: cacheHitMs,
+        note: 'distinctPatterns per block (blocks[].distinctPatterns) equals the number of samples when no pattern repeats: a per-pattern cache then never hits',
+      },
+    },
+    throughput: {
+      batch: s.batch,
+      reps: s.reps,
+      medianMs: Object.fromEntries(Object.keys(batchMs).map((k) => [k, median(batchMs[k]!)])),
+      imagesPerSec: Object.fromEntries(Object.keys(batchMs).map((k) => [k, ips(k)])),
+      macReduction: denseMacs / meanDyn,
+      /** Mean over gated blocks of |union of open channels over the batch| / C: what 'shared' computes. */
+      unionOpenFraction: unionFraction,
+    },
+  };
+}
+
+async function main() {
+  const threads = Number(arg('--threads') ?? 1);
+  const backends = (arg('--backends') ?? 'wasm,webgpu').split(',');
+  const loadBefore = loadavg()[0];
+  const results: unknown[] = [];
+  const backendReports: Record<string, string> = {};
+  for (const backend of backends) {
+    try {
+      const report = await initBackend(backend as 'wasm' | 'webgpu', { wasmThreads: threads });
+      backendReports[backend] = report.reason;
+    } catch (err) {
+      backendReports[backend] =
+        `skipped: ${err instanceof Error ? err.message.split('\n').join(' ') : String(err)}`;
+      console.log(`${backend}: ${backendReports[backend]}`);
+      continue;
+    }
+    const only = arg('--models')?.split(',');
+    for (const s of SETTINGS.filter((x) => only === undefined || only.includes(x.model)))
+      results.push({ backend, ...(await benchSetting(backend, s)) });
+  }
+  const path = writeResult('conditional', {
+    benchmark: 'conditional',
+    description:
+      'Conditional inference (closed gates skipped) vs dense and masked execution: batch-1 latency, batch throughput, speedup against MAC reduction',
+    quick,
+    machine: machineInfo(),
+    /** 1-minute load average before/after: the dev machine (2 cores) was shared and heavily loaded. */
+    loadAverage: { before: loadBefore, after: loadavg()[0] },
+    noisy:
+      'Measured on a shared 2-core machine under heavy load (see loadAverage); ratios are within one process, interleaved; absolute times are not meaningful. To be rerun on a quiet machine.',
+    wasmThreads: threads,
+    repackCost: DEFAULT_REPACK_COST,
+    gateUsage:
+      'setGateUsage on a calibration batch of random images: per channel 30% always on, 30% always off, 40% conditional (on-rate ~ U(0.2, 0.8)); timed on other random images',
+    backends: backendReports,
+    results,
+  });
+  console.log(`wrote ${path}`);
+}
+
+await main();
