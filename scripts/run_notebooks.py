@@ -31,7 +31,7 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 try:
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 except ImportError as err:  # pragma: no cover - environment problem, explained to the user
     sys.exit(
         f"run_notebooks: {err}. Install Debian's python3-nbclient and jupyter-client "
@@ -83,12 +83,12 @@ def prepare_environment(full):
 
 
 def run_one(path, timeout):
-    # nbclient: timeout None = no limit (full runs train for hours).
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
         kernel_name="tslab",
-        timeout=timeout,
+        timeout=timeout,  # per cell; None (--full) = no limit, full runs train for hours
+        startup_timeout=300,  # tslab compiles its first cell slowly on a busy machine
         allow_errors=False,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
@@ -100,7 +100,7 @@ def run_one(path, timeout):
         for index, cell in enumerate(nb.cells):
             try:
                 client.execute_cell(cell, index)
-            except (CellExecutionError, CellTimeoutError) as err:
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
                 failed_index, failure = index, err
                 break
     seconds = time.monotonic() - started
@@ -116,8 +116,8 @@ def run_one(path, timeout):
         for e in c.get("outputs", []):
             if e.get("output_type") == "error" and (e.get("ename") or e.get("evalue")):
                 print(f"{e.get('ename')}: {e.get('evalue')}", flush=True)
-        if isinstance(failure, CellTimeoutError):
-            print(f"(timed out: {failure})", flush=True)
+        if isinstance(failure, (CellTimeoutError, DeadKernelError)):
+            print(f"({type(failure).__name__}: {failure})", flush=True)
         return False
 
     missing = []
