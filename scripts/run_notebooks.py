@@ -12,7 +12,8 @@ For each notebooks/NN_*.ipynb (or the ones named on the command line, by file or
     error tslab aborts the following requests, so executing on with allow_errors would only hide cells;
   - checks that every cell tagged `figure` produced a figure: a display_data with the Plotly MIME type or
     its HTML fallback (showFigure in batch-shaping sends both);
-  - saves the executed notebook under artifacts/notebooks/ (also when it failed, for inspection).
+  - saves the executed notebook under artifacts/notebooks/ (also when it failed, for inspection);
+  - refuses a notebook saved with outputs (they are committed without).
 Exit status: 0 when every notebook ran and showed its figures, 1 otherwise.
 """
 
@@ -84,6 +85,11 @@ def prepare_environment(full):
 
 def run_one(path, timeout):
     nb = nbformat.read(path, as_version=4)
+    # Notebooks are committed without outputs (diffs stay readable, no 10 MB plotly.js in git).
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+    if dirty:
+        print(f"FAIL {path.name}: cells {dirty} hold outputs; clear them before committing (Kernel > Restart & Clear Output)")
+        return False
     client = NotebookClient(
         nb,
         kernel_name="tslab",
