@@ -3,7 +3,8 @@
 // CPU-side backends, all in one process. Each gated model is reported as a ratio against its dense
 // counterpart measured in the same run, interleaved (dense, gated, dense, gated, ...) so that drift in the
 // shared machine's load hits both alike. Sizes are small (this is a machine with 2 shared cores); the
-// settings used are written next to the numbers.
+// settings used are written next to the numbers. Also times the fused training BatchNorm (closed-form
+// gradient) against autodiff through moments, the reason the models use it.
 // Run: node --import tsx bench/models.ts [--backends wasm,cpu] [--models resnet20,resnet18] [--reps 5]
 //      -> bench/results/models.json
 import { loadavg } from 'node:os';
@@ -18,6 +19,7 @@ import {
   type ModelName,
   modelInfo,
 } from '../src/models/index.js';
+import { fusedBatchNorm, plainBatchNorm } from '../src/models/layers/fused_batch_norm.js';
 import { machineInfo, writeResult } from './lib/results.js';
 
 type Backend = 'wasm' | 'cpu';
@@ -149,6 +151,66 @@ async function benchModel(backend: Backend, name: ModelName, reps: number) {
   return row;
 }
 
+/**
+ * Training-mode BatchNorm forward + backward: the fused op (closed-form gradient) against autodiff through
+ * moments + arithmetic, on a ResNet-20-sized activation [8, 32, 32, 16]; interleaved pairs, median ratio.
+ */
+function benchBatchNorm(backend: Backend, reps: number) {
+  const shape = [8, 32, 32, 16];
+  const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+  const gamma = tf.ones([16]) as tf.Tensor1D;
+  const beta = tf.zeros([16]) as tf.Tensor1D;
+  const dy = tf.randomNormal(shape, 0, 1, 'float32', 2);
+  const fused = () =>
+    tf.tidy(() => {
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.sum(
+          tf.mul(
+            fusedBatchNorm(
+              a,
+              g as tf.Tensor1D,
+              b as tf.Tensor1D,
+              mean as tf.Tensor1D,
+              variance as tf.Tensor1D,
+              1e-5,
+            ),
+            dy,
+          ),
+        );
+      };
+      for (const t of tf.grads(f)([x, gamma, beta])) t.dataSync();
+    });
+  const plain = () =>
+    tf.tidy(() => {
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(plainBatchNorm(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), dy));
+      for (const t of tf.grads(f)([x, gamma, beta])) t.dataSync();
+    });
+  fused();
+  plain();
+  const pairs: number[] = [];
+  const fusedMs: number[] = [];
+  const plainMs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const p = timeOnce(plain);
+    const f = timeOnce(fused);
+    plainMs.push(p);
+    fusedMs.push(f);
+    pairs.push(p / f);
+  }
+  tf.dispose([x, gamma, beta, dy]);
+  return {
+    backend,
+    shape,
+    fusedMs: median(fusedMs),
+    plainMs: median(plainMs),
+    /** plain / fused time, median over interleaved pairs; > 1 means the fused op is faster. */
+    speedup: median(pairs),
+    pairs,
+  };
+}
+
 async function main() {
   const backends = (arg('--backends') ?? 'wasm,cpu').split(',') as Backend[];
   const models = (arg('--models')?.split(',') ?? listModels()).filter((m) => {
@@ -159,10 +221,16 @@ async function main() {
   const reps = Number(arg('--reps') ?? 5);
   const loadBefore = loadavg();
   const results = [];
+  const batchNorm = [];
   const backendReports: Record<string, string> = {};
   for (const backend of backends) {
     const report = await initBackend(backend, { wasmThreads: 1 });
     backendReports[backend] = report.reason;
+    const bn = benchBatchNorm(backend, backend === 'cpu' ? 5 : 15);
+    console.log(
+      `${backend.padEnd(5)} fused BatchNorm fwd+bwd: x${bn.speedup.toFixed(2)} vs moments + autodiff`,
+    );
+    batchNorm.push(bn);
     for (const name of models) {
       const row = await benchModel(backend, name, backend === 'cpu' ? Math.min(reps, 3) : reps);
       console.log(
@@ -179,6 +247,7 @@ async function main() {
     /** 1-minute load average before and after: above the core count, absolute speeds are not meaningful. */
     loadAverage: { before: loadBefore[0], after: loadavg()[0] },
     backends: backendReports,
+    batchNorm,
     results,
   });
   console.log(`wrote ${path}`);
