@@ -1,6 +1,7 @@
 // Training-mode batch normalisation (Ioffe & Szegedy 2015) as one op with a hand-written gradient.
 // Autodiff through moments + batchNorm re-derives the mean/variance dependence op by op; the closed-form
-// backward below does it in a handful of element-wise passes (bench/models.ts: ~1.6x faster on wasm, ~1.15x on cpu).
+// backward below does it in a handful of element-wise passes (bench/models.ts, forward + backward:
+// ~1.6x faster on wasm, ~1.15x on cpu).
 // Normalises over every axis but the last (channels): NHWC [N, H, W, C] or [N, C].
 import * as tf from '@tensorflow/tfjs-core';
 
