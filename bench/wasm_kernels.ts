@@ -303,11 +303,28 @@ async function benchSteps(batch: number, steps: number) {
   };
 }
 
+/** Median ms of a forward 3x3 64->64 conv on [32,32,32,64]: how much the thread pool helps one big kernel. */
+function forwardConvMs(): number {
+  const x = tf.randomNormal<tf.Rank.R4>([32, 32, 32, 64], 0, 1, 'float32', 3);
+  const w = tf.randomNormal<tf.Rank.R4>([3, 3, 64, 64], 0, 1, 'float32', 4);
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    tf.tidy(() => tf.conv2d(x, w, 1, 'same').dataSync());
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  tf.dispose([x, w]);
+  return +median(times).toFixed(2);
+}
+
 async function stepChild(threads: number): Promise<void> {
   const report = await initBackend('wasm', { wasmThreads: threads });
+  const convMs = forwardConvMs();
   const runs = [];
   for (const batch of quick ? [32] : [32, 128]) runs.push(await benchSteps(batch, quick ? 2 : 4));
-  process.stdout.write(`${JSON.stringify({ threads, backend: report.reason, runs })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ threads, backend: report.reason, forwardConv3x3x64Ms: convMs, runs })}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -331,6 +348,7 @@ async function main(): Promise<void> {
     if (child.status !== 0) throw new Error(`step child (${threads} threads) failed: ${child.stderr}`);
     const r = JSON.parse(child.stdout.trim().split('\n').at(-1)!);
     steps.push(r);
+    console.log(`forward 3x3 64->64 conv on [32,32,32,64], ${r.backend}: ${r.forwardConv3x3x64Ms} ms`);
     for (const run of r.runs) {
       console.log(
         `gated ResNet-20 step, ${r.backend}, batch ${run.batch}: ours ${run.oursImagesPerSecond} images/s, stock ${run.stockImagesPerSecond} images/s (x${run.speedup})`,
