@@ -4,36 +4,28 @@
 // model.apply(x, { training: false }) up to float32 rounding, per sample, while computing only the open
 // channels of each gated conv (and the matching input channels of the conv after it).
 // Batches: 'shared' runs the batch together per block on the union of its samples' open channels (exact via a
-// mask for the samples whose gate is closed); 'per-sample' runs each sample alone on its own pattern; 'auto'
-// picks by the work per block. The benchmark (bench/conditional.ts) measures both; see DEFAULT_BATCH_MODE.
+// mask for the samples whose gate is closed); 'per-sample' runs each sample alone on its own pattern. The
+// benchmark (bench/conditional.ts) measures both; see DEFAULT_BATCH_MODE for why 'shared' is the default.
 // What differs from the paper: nothing of the method; this is an execution strategy. It relies on the
 // models' public layer fields (backbone stages, conv/BN variables) rather than a hook in the model classes.
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  adaptiveAvgPoolBins,
-  countMacs,
-  type GatedModel,
-  PSP_BINS,
-  PSPNet,
-  ResNet,
-} from '../models/index.js';
+import { adaptiveAvgPoolBins, type GatedModel, PSP_BINS, PSPNet, ResNet } from '../models/index.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';
 import { type Phase, Profiler } from './profiler.js';
 import { DEFAULT_REPACK_COST, type SkipMode, type SkipPolicy } from './skip_policy.js';
 
-export type BatchMode = 'auto' | 'shared' | 'per-sample';
+export type BatchMode = 'shared' | 'per-sample';
 
 /**
- * 'auto': per-sample when a sample's dense MACs per gated block reach PER_SAMPLE_BLOCK_MACS, else shared.
- * Measured (bench/results/conditional.json, wasm): ResNet-34 at 224x224 (~225 M MACs per block) runs faster
- * per sample (each sample skips its own channels; the union over a batch of 4 was already 73% open), while
- * ResNet-20 at 32x32 (~4.5 M MACs per block) runs 2.4x faster shared at batch 64 (per-op overhead and one
- * gate sync per block per sample dominate its small convs).
+ * 'shared', measured (bench/results/conditional.json, wasm, 2 shared cores): ResNet-34 at 224x224, batch 16:
+ * shared 10.1 s (union of open channels 80%), per-sample 14.7 s, dense 11.8 s; ResNet-20 at 32x32, batch 64:
+ * shared 0.50 s (union 77%), per-sample 1.06 s, dense 0.71 s. A shared batch keeps XNNPACK's batched GEMM
+ * efficiency and gathers each block's weights once per batch; per-sample pays the gathering, one gate sync
+ * per block and every op's dispatch once per sample, which outweighs its exact per-sample savings.
  */
-export const DEFAULT_BATCH_MODE: BatchMode = 'auto';
-export const PER_SAMPLE_BLOCK_MACS = 30e6;
+export const DEFAULT_BATCH_MODE: BatchMode = 'shared';
 
 export interface ConditionalOptions {
   /** 'auto' (default): skip where the cost model says it pays; 'always'; 'never' (masked dense, folded BN). */
@@ -98,9 +90,9 @@ export function compileConditional(model: GatedModel, options: ConditionalOption
     throw new Error(`${fn}: option 'cacheSize' must be an integer >= 0; got ${JSON.stringify(cacheSize)}`);
   }
   const batchMode = options.batchMode ?? DEFAULT_BATCH_MODE;
-  if (batchMode !== 'auto' && batchMode !== 'shared' && batchMode !== 'per-sample') {
+  if (batchMode !== 'shared' && batchMode !== 'per-sample') {
     throw new Error(
-      `${fn}: option 'batchMode' must be 'auto', 'shared' or 'per-sample'; got ${JSON.stringify(batchMode)}`,
+      `${fn}: option 'batchMode' must be 'shared' or 'per-sample'; got ${JSON.stringify(batchMode)}`,
     );
   }
   return new ConditionalNetwork(model, { mode: skip, repackCost, cacheSize }, batchMode);
@@ -137,7 +129,7 @@ export class ConditionalNetwork {
     }
     const prof = new Profiler(options.profile === true);
     const n = x.shape[0];
-    const groups = n > 1 && this.resolveBatchMode(x.shape) === 'per-sample' ? n : 1;
+    const groups = n > 1 && this.batchMode === 'per-sample' ? n : 1;
     const masks: number[][][] = this.blocks.map(() => []);
     const runs: BlockRunInfo[][] = [];
     const logits = tf.tidy(() => {
@@ -157,13 +149,6 @@ export class ConditionalNetwork {
       runs,
       ...(options.profile === true ? { profile: prof.ms, blockMs: prof.blockMs } : {}),
     };
-  }
-
-  /** The batch mode used for inputs of this shape ('auto' resolved by the dense MACs per gated block). */
-  resolveBatchMode(shape: readonly number[]): 'shared' | 'per-sample' {
-    if (this.batchMode !== 'auto') return this.batchMode;
-    const { main } = countMacs(this.model, [shape[1]!, shape[2]!, shape[3]!]);
-    return main / Math.max(1, this.blocks.length) >= PER_SAMPLE_BLOCK_MACS ? 'per-sample' : 'shared';
   }
 
   private forward(x: tf.Tensor4D, prof: Profiler, masks: number[][][], runs: BlockRunInfo[]): tf.Tensor {

@@ -9,8 +9,8 @@
 // gated conv runs with only the open filters and the next conv with only the matching input channels
 // (weights gathered on the host, BN folded). Gathering costs: XNNPACK packs every new weight tensor, so a
 // cost model (skip_policy.ts) skips only where the saved MACs outweigh it; elsewhere the block runs dense
-// with a mask. Batches: 'shared' (union of the batch's open channels + mask) or 'per-sample', 'auto' by the
-// work per block. Measured speedups: bench/conditional.ts -> bench/results/conditional.json.
+// with a mask. Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
+// Measured speedups: bench/conditional.ts -> bench/results/conditional.json.
 export { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 export {
   type BatchMode,
@@ -21,7 +21,6 @@ export {
   type ConditionalOutput,
   compileConditional,
   DEFAULT_BATCH_MODE,
-  PER_SAMPLE_BLOCK_MACS,
 } from './conditional_network.js';
 export { type ConvParams, FoldedConv } from './folded_conv.js';
 export { decisionFromLogits, FoldedGate } from './folded_gate.js';

@@ -17,11 +17,12 @@ export interface SkipPolicy {
 }
 
 /**
- * Default repackCost on the wasm backend: a fresh [3,3,Cin,k] weight cost ~220 MACs of the same conv per
- * weight (probe on the 2-core dev machine, 14x14x256 and 7x7x512 convs at batch 1; see bench/conditional.ts,
- * which reports the per-stage outcome).
+ * Default repackCost, from ResNet-34 at 224x224, batch 1, wasm (bench/results/conditional.json, per-block
+ * times of skip 'always' vs 'never'): with about half the channels open the cost model skips iff the output
+ * positions exceed repackCost. Gathering paid at 56x56, 28x28 and 14x14 (3136, 784, 196 positions) and lost at
+ * 7x7 (49: ~90 ms vs ~60 ms per block), so the break-even lies between 49 and 196; 100 sits between them.
  */
-export const DEFAULT_REPACK_COST = 200;
+export const DEFAULT_REPACK_COST = 100;
 
 export interface SkipCase {
   channels: number;

@@ -198,23 +198,3 @@ describe('ConditionalNetwork: gathered-weight cache', () => {
     }
   });
 });
-
-describe('ConditionalNetwork: batch mode', () => {
-  before(() => useBackend('wasm'));
-
-  test("'auto' runs small per-block work shared and large per sample; explicit modes are kept", () => {
-    const model = createModel('resnet20');
-    try {
-      // ResNet-20: ~4.5 M MACs per gated block at 32x32; 64x as much at 256x256.
-      const auto = compileConditional(model);
-      assert.equal(auto.resolveBatchMode([64, 32, 32, 3]), 'shared');
-      assert.equal(auto.resolveBatchMode([64, 256, 256, 3]), 'per-sample');
-      auto.dispose();
-      const shared = compileConditional(model, { batchMode: 'shared' });
-      assert.equal(shared.resolveBatchMode([64, 256, 256, 3]), 'shared');
-      shared.dispose();
-    } finally {
-      model.dispose();
-    }
-  });
-});
