@@ -49,7 +49,8 @@ interface Setting {
 }
 
 // ResNet-34's throughput batch is 16, not 64: model.apply keeps every intermediate of the forward in one tidy
-// (~54 MB per 224x224 image), so 64 images (3.5 GB) do not fit the wasm heap for the (a)/(b) baselines.
+// (estimated ~54 MB per 224x224 image, so ~3.5 GB at 64: at the 4 GB wasm32 heap limit, not tried) for the
+// (a)/(b) baselines, and one batch of 64 would take minutes per variant on the 2-core dev machine.
 const SETTINGS: Setting[] = [
   {
     model: 'resnet34',
