@@ -95,7 +95,7 @@ const result = {
   configuration: {
     note: 'short CPU budget, not converged: epochs x capped steps per epoch; evaluation on the first test images',
     recipe:
-      'fashion-mnist-quick preset (SGD 0.9, wd 5e-4, lr 0.1 cosine with warm-up, gamma 0.75 annealed, L0 after 20%)',
+      'the fashion-mnist-quick preset with the values above; gatedConfig/denseConfig are the full configs',
     gatedWidth: width,
     epochs,
     stepsPerEpoch: steps,
@@ -105,6 +105,8 @@ const result = {
   },
   gated,
   dense: { ...dense, widthChosenToMatchGatedMeanMacs: denseWidth },
+  gatedConfig: config('channel', width),
+  denseConfig: config('none', denseWidth),
   summary: {
     gatedTop1: gated.top1,
     denseTop1: dense.top1,
