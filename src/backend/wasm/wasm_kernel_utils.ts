@@ -66,9 +66,3 @@ export function assertNHWC(kernel: string, dataFormat: unknown): void {
     );
   }
 }
-
-/** [top, bottom, left, right] padding from a conv info. */
-export function padsOf(info: tf.backend_util.Conv2DInfo): [number, number, number, number] {
-  const p = info.padInfo;
-  return [p.top, p.bottom, p.left, p.right];
-}

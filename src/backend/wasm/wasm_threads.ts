@@ -167,6 +167,7 @@ export async function configureWasmThreads(requested?: number): Promise<WasmThre
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) {
     throw new Error(`configureWasmThreads: argument 'requested' must be an integer >= 1; got ${requested}`);
   }
+  wasmPackage(); // loads the package if nobody has: it registers the 'wasm' backend and its flags
   const wanted = Math.min(requested ?? Math.min(os.availableParallelism(), MAX_THREADS), MAX_THREADS);
   const capNote = requested !== undefined && requested > MAX_THREADS ? `capped at ${MAX_THREADS}` : undefined;
   if (startedWasmBackend() !== undefined) {
