@@ -14,11 +14,14 @@ For each notebooks/NN_*.ipynb (or the ones named on the command line, by file or
     its HTML fallback (showFigure in batch-shaping sends both);
   - saves the executed notebook under artifacts/notebooks/ (also when it failed, for inspection);
   - refuses a notebook saved with outputs (they are committed without).
+Smoke mode first deletes data/smoke/ and runs/smoke/, where the notebooks keep their smoke data and runs, so every
+run exercises preparation and training from scratch.
 Exit status: 0 when every notebook ran and showed its figures, 1 otherwise.
 """
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -81,6 +84,9 @@ def prepare_environment(full):
         os.environ.pop("BATCH_SHAPING_SMOKE", None)
     else:
         os.environ["BATCH_SHAPING_SMOKE"] = "1"
+        # Smoke runs reuse nothing: the notebooks would otherwise skip preparation and training they find done.
+        for d in (ROOT / "data" / "smoke", ROOT / "runs" / "smoke"):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def run_one(path, timeout):
