@@ -4,13 +4,13 @@
 // NOTES (details, measurements and method in ./README.md; numbers in bench/results/wasm_kernels.json):
 //   Conv2DBackpropFilter  missing in tfjs-backend-wasm; one XNNPACK Conv2D with batch/channel roles swapped
 //                         (2-3x the forward conv's time for 3x3; 1x1 via subsample + one matmul)
-//   Conv2DBackpropInput   stock is a scalar loop; ours 8-12x faster (3x3 s1), sub-pixel form for stride 2
-//   Tile                  stock ~50 ns/element; copy doubling on the heap, 100-200x for [C] -> [N,H,W,C]
+//   Conv2DBackpropInput   stock is a scalar loop; ours 7.5-11x (3x3 s1), 4.6x (3x3 s2, sub-pixel), 9x (1x1 s2)
+//   Tile                  stock ~50 ns/element; copy doubling on the heap, ~150x for [C] -> [N,H,W,C]
 //   UnsortedSegmentSum    missing (tf.gather had no gradient); one pass on the heap
-//   BatchMatMul           stock is ~1 GFLOP/s with transposes or batch > 1; 6-30x there, same elsewhere
-//   Identity              stock copies; ours shares the buffer (~17x, ~1000 calls per ResNet-20 step)
-//   Sum, Mean             over leading axes (BN statistics, global pooling) via XNNPACK AvgPool, 3-16x
-// A gated ResNet-20 training step runs ~2.3-2.7x faster with these than with the stock kernels (1 thread).
+//   BatchMatMul           stock is ~1 GFLOP/s with transposes or batch > 1; 1.6-35x there, same elsewhere
+//   Identity              stock copies; ours shares the buffer (no copy; ~1000 calls per ResNet-20 step)
+//   Sum, Mean             over leading axes (BN statistics, global pooling) via XNNPACK AvgPool, ~5x
+// A gated ResNet-20 training step runs 2.2-2.8x faster with these than with the stock kernels (1 thread).
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
