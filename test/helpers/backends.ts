@@ -8,7 +8,8 @@ export type TestBackend = (typeof TEST_BACKENDS)[number];
 
 /** Makes `name` the active backend (initialising it once). */
 export async function useBackend(name: TestBackend): Promise<void> {
-  if (tf.findBackend(name) !== null) {
+  // engine().registry holds initialised backends only; tf.findBackend would initialise one as a side effect.
+  if (tf.engine().registry[name] !== undefined) {
     await tf.setBackend(name);
     return;
   }
