@@ -10,6 +10,7 @@
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
+import { fusedBatchNorm, plainBatchNorm } from '../src/layers/fused_batch_norm.js';
 import {
   countMacs,
   createModel,
@@ -19,7 +20,6 @@ import {
   type ModelName,
   modelInfo,
 } from '../src/models/index.js';
-import { fusedBatchNorm, plainBatchNorm } from '../src/models/layers/fused_batch_norm.js';
 import { machineInfo, writeResult } from './lib/results.js';
 
 type Backend = 'wasm' | 'cpu';

@@ -7,6 +7,7 @@ export * from './backend/index.js';
 export * from './data/index.js';
 export * from './gates/index.js';
 export * from './inference/index.js';
+export * from './layers/index.js';
 export * from './losses/index.js';
 // Both data (shard schema) and models name the task; they are the same union.
 export type { Task } from './models/index.js';

@@ -27,7 +27,7 @@ import {
   Utf8,
   vectorFromArray,
 } from 'apache-arrow';
-import { atomicWriteFile } from '../data/atomic_write.js';
+import { atomicWriteFile } from '../io/atomic_write.js';
 import {
   checkRecordsMeta,
   GATE_RECORDS_VERSION,

@@ -1,7 +1,7 @@
 // A standalone HTML report of one records set (and optionally a run's metrics): every figure of
 // recordsFigures, a summary and per-layer table, image galleries, in one self-contained file with plotly.js
 // inlined (works offline, can be mailed or archived next to a checkpoint). Written atomically.
-import { atomicWriteFile } from '../data/atomic_write.js';
+import { atomicWriteFile } from '../io/atomic_write.js';
 import type { PlotlyFigure } from './figures/plotly_figure.js';
 import { round6 } from './figures/plotly_figure.js';
 import { layerGateUsage } from './gate_frequency.js';

@@ -1,5 +1,5 @@
 // Public surface of the data module: the Arrow shard format, its writer, readers, transforms and datasets.
-export { type AtomicWriteHooks, atomicWriteFile } from './atomic_write.js';
+export { type AtomicWriteHooks, atomicWriteFile } from '../io/atomic_write.js';
 export { type Batch, BatchLoader, type LoaderOptions } from './batch_loader.js';
 export { type BatchTensors, batchToTensors } from './batch_tensors.js';
 export {

@@ -2,7 +2,7 @@
 // The format and its validation live in schema.ts; this file only adds the filesystem side.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AtomicWriteHooks, atomicWriteFile } from './atomic_write.js';
+import { type AtomicWriteHooks, atomicWriteFile } from '../io/atomic_write.js';
 import { type DatasetMeta, validateMeta } from './schema.js';
 import { splitMeta } from './shard_writer.js';
 

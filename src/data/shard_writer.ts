@@ -45,7 +45,7 @@ import {
   Utf8,
   vectorFromArray,
 } from 'apache-arrow';
-import { type AtomicWriteHooks, atomicWriteFile, removeStaleTempFiles } from './atomic_write.js';
+import { type AtomicWriteHooks, atomicWriteFile, removeStaleTempFiles } from '../io/atomic_write.js';
 import {
   accumulateChannelSums,
   type ChannelSums,

@@ -3,11 +3,11 @@
 // = gate logits [N, C_gated]. Training: stochastic hard gate with straight-through gradient; inference:
 // 1[logit > 0]. The layers come from models/layers (shared primitives with no dependency on models).
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm } from '../models/layers/batch_norm.js';
-import { Dense } from '../models/layers/dense.js';
-import { constant } from '../models/layers/initializers.js';
-import type { LayerCost } from '../models/layers/layer_cost.js';
-import type { Scope } from '../models/layers/param_store.js';
+import { BatchNorm } from '../layers/batch_norm.js';
+import { Dense } from '../layers/dense.js';
+import { constant } from '../layers/initializers.js';
+import type { LayerCost } from '../layers/layer_cost.js';
+import type { Scope } from '../layers/param_store.js';
 import { GATE_TAU, gateProbabilities, straightThroughGate, thresholdGate } from './gate_functions.js';
 import type { NoiseSource } from './noise_source.js';
 

@@ -9,7 +9,8 @@
 // What differs from the paper: nothing of the method; this is an execution strategy. It relies on the
 // models' public layer fields (backbone stages, conv/BN variables) rather than a hook in the model classes.
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPoolBins, type GatedModel, PSP_BINS, PSPNet, ResNet } from '../models/index.js';
+import { adaptiveAvgPoolBins } from '../layers/index.js';
+import { type GatedModel, PSP_BINS, PSPNet, ResNet } from '../models/index.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';

@@ -7,7 +7,7 @@
 // copies was 4-10x faster than tf.gather on the wasm backend (a generic strided loop) for a [3,3,512,512]
 // weight, and works the same on every backend.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchNorm, Conv2d } from '../models/index.js';
+import type { BatchNorm, Conv2d } from '../layers/index.js';
 
 /** Folded weight and bias tensors of one conv; the holder disposes them. */
 export interface ConvParams {

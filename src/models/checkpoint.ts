@@ -1,25 +1,6 @@
-// Checkpoints: a model's named tensors (weights and buffers), its config, and optionally the optimizer state
-// and free-form resume state, in ONE safetensors file, written atomically.
-//
-// Layout of `<path>` (any name; `*.safetensors` by convention):
-//   tensors           under their own names ('layer1.0.conv1.weight'), NHWC/HWIO as tfjs holds them
-//   optimizer state   under 'optimizer/<name>' (absent when not saved)
-//   __metadata__      format='tfjs', batch_shaping.version='1', batch_shaping.config=<JSON>,
-//                     batch_shaping.extra=<JSON> (when given)
-// One file rather than a directory because only a single rename is atomic: weights and optimizer state from
-// different steps can never be paired after a crash. Python reads it with `safetensors.torch.load_file` (or
-// test/fixtures/safetensors/read_safetensors.py) and filters the 'optimizer/' prefix.
-//
-// Writing: temporary file in the same directory (same filesystem, so rename is atomic), fsync, rename over
-// `<path>`, fsync the directory. A crash at any point leaves either the old file or the new one at `<path>`;
-// a failed write removes its temporary file. A hard crash can leave a `.<name>.<pid>.<hex8>.tmp` file behind
-// (the naming of src/data/atomic_write.ts, whose removeStaleTempFiles clears it), never a half-written `<path>`.
-// This module keeps its own writer because models may not import data (DESIGN.md §3); it adds streaming of
-// chunks through an injectable writer, which the failure tests use.
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
+import { type AtomicWriteHooks, atomicWriteFile } from '../io/atomic_write.js';
 import {
   decodeSafetensors,
   encodeSafetensorsChunks,
@@ -61,71 +42,11 @@ export interface LoadedCheckpoint<C = unknown, E = unknown> {
   metadata: Record<string, string>;
 }
 
-export interface AtomicWriteOptions {
-  /**
-   * Writes one chunk to the open temporary file. Default: a loop over FileHandle.write. Tests inject a
-   * writer that fails part-way to check that a failed save never damages an existing file.
-   */
-  writeChunk?: (handle: FileHandle, chunk: Uint8Array) => Promise<void>;
-}
+/** Hooks of the atomic writer (tests inject failing chunk writers). */
+export type AtomicWriteOptions = AtomicWriteHooks;
 
-async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < chunk.byteLength) {
-    // At most 1 GiB per call: a single write(2) is capped near 2 GiB.
-    const n = Math.min(chunk.byteLength - done, 1 << 30);
-    const { bytesWritten } = await handle.write(chunk, done, n);
-    done += bytesWritten;
-  }
-}
-
-/**
- * Writes `chunks` to `path` atomically: a temporary file next to it, fsync, rename, fsync of the directory.
- * On failure the temporary file is removed and whatever was at `path` is untouched. Returns the byte count.
- */
-export async function writeFileAtomic(
-  path: string,
-  chunks: Iterable<Uint8Array>,
-  options: AtomicWriteOptions = {},
-): Promise<number> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const writeChunk = options.writeChunk ?? writeAll;
-  let handle: FileHandle | undefined = await open(tmp, 'wx');
-  let bytes = 0;
-  try {
-    for (const chunk of chunks) {
-      await writeChunk(handle, chunk);
-      bytes += chunk.byteLength;
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-  await syncDirectory(dir);
-  return bytes;
-}
-
-// Makes the rename itself durable. Some platforms (Windows) cannot open or fsync a directory; there the
-// rename is still atomic, only its durability across power loss is up to the filesystem.
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err;
-  } finally {
-    await handle?.close();
-  }
-}
+/** Writes `chunks` to `path` atomically (temporary file, fsync, rename, fsync of the directory). */
+export const writeFileAtomic = atomicWriteFile;
 
 function toJson(fn: string, arg: string, value: unknown): string {
   let text: string | undefined;

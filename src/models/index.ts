@@ -2,13 +2,6 @@
 export { BasicBlock, type ResidualBlock } from './blocks/basic_block.js';
 export { Bottleneck } from './blocks/bottleneck.js';
 export * from './checkpoint.js';
-export { adaptiveAvgPoolBins, adaptivePoolMatrix } from './layers/adaptive_avg_pool.js';
-export { BatchNorm, type BatchNormOptions } from './layers/batch_norm.js';
-export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
-export { Dense, type DenseOptions } from './layers/dense.js';
-export { fusedBatchNorm, plainBatchNorm } from './layers/fused_batch_norm.js';
-export { convOutSize, type LayerCost, type ShapeHWC } from './layers/layer_cost.js';
-export { deriveSeed, type Initializer, ParamStore, Scope } from './layers/param_store.js';
 export {
   countMacs,
   type DynamicMacCount,

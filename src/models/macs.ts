@@ -4,7 +4,7 @@
 // Dynamic MACs: a closed gate removes that filter of the conv it gates (outGate) and that input channel of
 // the conv after it (inGate); the gate modules' own MACs are always paid.
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerCost, ShapeHWC } from './layers/layer_cost.js';
+import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
 import type { GatedModel } from './model_types.js';
 
 export interface MacCount {

@@ -2,8 +2,8 @@
 // and a forward wrapper that keeps intermediates out of the caller's scope.
 import * as tf from '@tensorflow/tfjs-core';
 import { NoiseSource } from '../gates/noise_source.js';
-import type { LayerCost, ShapeHWC } from './layers/layer_cost.js';
-import { deriveSeed, ParamStore } from './layers/param_store.js';
+import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
+import { deriveSeed, ParamStore } from '../layers/param_store.js';
 import type { ApplyOptions, GatedModel, GateRecord, ModelConfig, ModelOutput } from './model_types.js';
 
 export abstract class ModelBase implements GatedModel {

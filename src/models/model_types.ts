@@ -2,7 +2,7 @@
 // GatedModel interface (what training, losses, MAC counting and checkpoints rely on).
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NoiseSource } from '../gates/noise_source.js';
-import type { LayerCost, ShapeHWC } from './layers/layer_cost.js';
+import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
 
 export type Gating = 'channel' | 'none';
 export type Task = 'classification' | 'segmentation';

@@ -6,11 +6,11 @@
 // Differs from the original: torchvision's single 7x7 stem (not the deep 3x3 stem), no auxiliary head,
 // bilinear with align_corners = false (torchvision's convention). Only the backbone blocks are gated.
 import * as tf from '@tensorflow/tfjs-core';
+import { adaptiveAvgPoolBins } from '../layers/adaptive_avg_pool.js';
+import { BatchNorm } from '../layers/batch_norm.js';
+import { Conv2d } from '../layers/conv2d.js';
+import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
 import type { BlockContext } from './blocks/block_context.js';
-import { adaptiveAvgPoolBins } from './layers/adaptive_avg_pool.js';
-import { BatchNorm } from './layers/batch_norm.js';
-import { Conv2d } from './layers/conv2d.js';
-import type { LayerCost, ShapeHWC } from './layers/layer_cost.js';
 import { ModelBase } from './model_base.js';
 import type { ApplyOptions, GateRecord, ModelConfig } from './model_types.js';
 import { ResNetBackbone, type ResNetSpec, scaled } from './resnet.js';

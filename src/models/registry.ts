@@ -2,7 +2,7 @@
 // by name with typed options. listModels() drives the tests and benchmarks.
 import { DEFAULT_GATE_BIAS_INIT, GATE_HIDDEN } from '../gates/channel_gate.js';
 import { GATE_TAU } from '../gates/gate_functions.js';
-import type { ShapeHWC } from './layers/layer_cost.js';
+import type { ShapeHWC } from '../layers/layer_cost.js';
 import type { GatedModel, ModelConfig, ModelName, ModelOptions, Task } from './model_types.js';
 import { PSPNet } from './pspnet.js';
 import { ResNet, type ResNetSpec } from './resnet.js';

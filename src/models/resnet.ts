@@ -4,14 +4,14 @@
 // are rows of the registry table (registry.ts). Parameter names follow torchvision ('layer1.0.conv1.weight').
 // Dilation (torchvision's replace_stride_with_dilation) serves the output-stride-8 PSPNet backbones.
 import * as tf from '@tensorflow/tfjs-core';
+import { BatchNorm } from '../layers/batch_norm.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { Dense } from '../layers/dense.js';
+import { convOutSize, type LayerCost, type ShapeHWC } from '../layers/layer_cost.js';
+import type { Scope } from '../layers/param_store.js';
 import { BasicBlock, type ResidualBlock } from './blocks/basic_block.js';
 import type { BlockContext, BlockOptions } from './blocks/block_context.js';
 import { Bottleneck } from './blocks/bottleneck.js';
-import { BatchNorm } from './layers/batch_norm.js';
-import { Conv2d } from './layers/conv2d.js';
-import { Dense } from './layers/dense.js';
-import { convOutSize, type LayerCost, type ShapeHWC } from './layers/layer_cost.js';
-import type { Scope } from './layers/param_store.js';
 import { ModelBase } from './model_base.js';
 import type { ApplyOptions, GateRecord, ModelConfig } from './model_types.js';
 

@@ -16,7 +16,7 @@ import {
 } from '../analysis/gate_records.js';
 import { writeGateRecords } from '../analysis/gate_records_arrow.js';
 import type { Batch, BatchLoader } from '../data/batch_loader.js';
-import type { ShapeHWC } from '../models/layers/layer_cost.js';
+import type { ShapeHWC } from '../layers/layer_cost.js';
 import { countMacs, dynamicMacs } from '../models/macs.js';
 import type { GatedModel } from '../models/model_types.js';
 import { adaptChannels, modelInputShape } from './input_adapter.js';

@@ -3,7 +3,7 @@
 // on the device. That equals a 1-channel stem whose kernel is the sum of the 3 channel kernels, at 3x the
 // stem's MACs (about 1% of a ResNet-20), and keeps checkpoints interchangeable with RGB models.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ShapeHWC } from '../models/layers/layer_cost.js';
+import type { ShapeHWC } from '../layers/layer_cost.js';
 
 /** [N, H, W, C] -> [N, H, W, channels]; returns `images` itself when nothing changes. */
 export function adaptChannels(images: tf.Tensor4D, channels: number): tf.Tensor4D {

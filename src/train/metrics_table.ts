@@ -4,7 +4,7 @@
 // pyarrow.ipc.open_file / pandas.read_feather read them as they are.
 import { readFile } from 'node:fs/promises';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { atomicWriteFile } from '../data/atomic_write.js';
+import { atomicWriteFile } from '../io/atomic_write.js';
 
 export type MetricsRow = Record<string, number>;
 

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { ChannelGate, DEFAULT_GATE_BIAS_INIT } from '../../src/gates/channel_gate.js';
 import { NoiseSource } from '../../src/gates/noise_source.js';
-import { ParamStore } from '../../src/models/layers/param_store.js';
+import { ParamStore } from '../../src/layers/param_store.js';
 import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
 for (const backend of TEST_BACKENDS) {

@@ -21,7 +21,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { atomicWriteFile } from '../atomic_write.js';
+import { atomicWriteFile } from '../../io/atomic_write.js';
 import { writeMeta } from '../meta_file.js';
 import { SCHEMA_VERSION, type SourceChecksum } from '../schema.js';
 import { type SplitResult, splitMeta } from '../shard_writer.js';

@@ -5,10 +5,10 @@
 // Dilation (for the dilated PSPNet backbone) applies to both 3x3 convs, as in DRN / PSPNet's ResNets.
 import * as tf from '@tensorflow/tfjs-core';
 import { ChannelGate } from '../../gates/channel_gate.js';
-import { BatchNorm } from '../layers/batch_norm.js';
-import { Conv2d } from '../layers/conv2d.js';
-import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
-import type { Scope } from '../layers/param_store.js';
+import { BatchNorm } from '../../layers/batch_norm.js';
+import { Conv2d } from '../../layers/conv2d.js';
+import type { LayerCost, ShapeHWC } from '../../layers/layer_cost.js';
+import type { Scope } from '../../layers/param_store.js';
 import type { Shortcut as ShortcutKind } from '../model_types.js';
 import type { BlockContext, BlockOptions } from './block_context.js';
 import { Shortcut } from './shortcut.js';

@@ -5,10 +5,10 @@
 // filter of conv2 and an input channel of conv3. The gate always sees the block input x.
 import * as tf from '@tensorflow/tfjs-core';
 import { ChannelGate } from '../../gates/channel_gate.js';
-import { BatchNorm } from '../layers/batch_norm.js';
-import { Conv2d } from '../layers/conv2d.js';
-import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
-import type { Scope } from '../layers/param_store.js';
+import { BatchNorm } from '../../layers/batch_norm.js';
+import { Conv2d } from '../../layers/conv2d.js';
+import type { LayerCost, ShapeHWC } from '../../layers/layer_cost.js';
+import type { Scope } from '../../layers/param_store.js';
 import type { GatePosition } from '../model_types.js';
 import { applyGate, type BlockGeometry, type ResidualBlock } from './basic_block.js';
 import type { BlockContext, BlockOptions } from './block_context.js';

@@ -1,10 +1,10 @@
 // Residual shortcut: identity, option A (subsample + zero-pad channels; He et al. 2016 CIFAR) or option B
 // (1x1 conv + BN projection, named downsample.0 / downsample.1 as in torchvision). Never gated.
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm } from '../layers/batch_norm.js';
-import { Conv2d } from '../layers/conv2d.js';
-import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
-import type { Scope } from '../layers/param_store.js';
+import { BatchNorm } from '../../layers/batch_norm.js';
+import { Conv2d } from '../../layers/conv2d.js';
+import type { LayerCost, ShapeHWC } from '../../layers/layer_cost.js';
+import type { Scope } from '../../layers/param_store.js';
 import type { Shortcut as ShortcutKind } from '../model_types.js';
 
 export class Shortcut {

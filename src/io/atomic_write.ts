@@ -1,14 +1,27 @@
-// Atomic file replacement: a half-written file never takes the place of a good one (DESIGN.md §5).
+// Atomic file replacement: a half-written file never takes the place of a good one (DESIGN.md §5). The one
+// writer of every module that saves files (shards, meta.json, checkpoints, metrics, records, reports).
 // Write to a temporary file in the same directory (same filesystem, so rename is atomic), fsync it,
 // rename over the target, then fsync the directory so the rename itself survives a crash.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** Optional hooks, used by tests to inject a failure between the data write and the rename. */
+/** Optional hooks, used by tests to inject failures while writing or between the write and the rename. */
 export interface AtomicWriteHooks {
   /** Called after the temporary file is written and synced, before it is renamed onto `path`. */
   beforeCommit?: (tmpPath: string, path: string) => void | Promise<void>;
+  /** Writes one chunk to the open temporary file (default: writeAll). */
+  writeChunk?: (handle: FileHandle, chunk: Uint8Array) => Promise<void>;
+}
+
+/** Writes a whole chunk, at most 1 GiB per call (a single write(2) is capped near 2 GiB). */
+async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < chunk.byteLength) {
+    const n = Math.min(chunk.byteLength - done, 1 << 30);
+    const { bytesWritten } = await handle.write(chunk, done, n);
+    done += bytesWritten;
+  }
 }
 
 const TMP_SUFFIX = '.tmp';
@@ -40,20 +53,31 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
- * Writes `chunks` to `path` atomically. On any failure the temporary file is removed, the previous
- * `path` (if any) is untouched, and the error is rethrown.
+ * Writes `chunks` to `path` atomically, creating its directory. On any failure the temporary file is
+ * removed, the previous `path` (if any) is untouched, and the error is rethrown. Returns the bytes written.
  */
 export async function atomicWriteFile(
   path: string,
-  chunks: Uint8Array | string | ReadonlyArray<Uint8Array>,
+  chunks: Uint8Array | string | Iterable<Uint8Array>,
   hooks: AtomicWriteHooks = {},
-): Promise<void> {
+): Promise<number> {
+  await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   const handle = await open(tmp, 'wx');
+  const writeChunk = hooks.writeChunk ?? writeAll;
   let closed = false;
+  let bytes = 0;
   try {
-    const parts = typeof chunks === 'string' || chunks instanceof Uint8Array ? [chunks] : chunks;
-    for (const part of parts) await handle.writeFile(part);
+    const parts =
+      typeof chunks === 'string'
+        ? [new TextEncoder().encode(chunks)]
+        : chunks instanceof Uint8Array
+          ? [chunks]
+          : chunks;
+    for (const part of parts) {
+      await writeChunk(handle, part);
+      bytes += part.byteLength;
+    }
     await handle.sync();
     await handle.close();
     closed = true;
@@ -65,6 +89,7 @@ export async function atomicWriteFile(
     throw err;
   }
   await fsyncDir(dirname(path));
+  return bytes;
 }
 
 /** Removes leftover temporary files of earlier, interrupted writes whose target name satisfies `matches`. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm } from '../../../src/models/layers/batch_norm.js';
-import { fusedBatchNorm, plainBatchNorm } from '../../../src/models/layers/fused_batch_norm.js';
-import { ParamStore } from '../../../src/models/layers/param_store.js';
-import { expectNoLeak, TEST_BACKENDS, useBackend } from '../../helpers/backends.js';
+import { BatchNorm } from '../../src/layers/batch_norm.js';
+import { fusedBatchNorm, plainBatchNorm } from '../../src/layers/fused_batch_norm.js';
+import { ParamStore } from '../../src/layers/param_store.js';
+import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
 const EPS = 1e-5;
 

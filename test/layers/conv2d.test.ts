@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d } from '../../../src/models/layers/conv2d.js';
-import type { LayerCost } from '../../../src/models/layers/layer_cost.js';
-import { ParamStore } from '../../../src/models/layers/param_store.js';
-import { expectNoLeak, TEST_BACKENDS, useBackend } from '../../helpers/backends.js';
+import { Conv2d } from '../../src/layers/conv2d.js';
+import type { LayerCost } from '../../src/layers/layer_cost.js';
+import { ParamStore } from '../../src/layers/param_store.js';
+import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
 function dot(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0]!);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPoolBins } from '../../../src/models/layers/adaptive_avg_pool.js';
-import { expectNoLeak, TEST_BACKENDS, useBackend } from '../../helpers/backends.js';
+import { adaptiveAvgPoolBins } from '../../src/layers/adaptive_avg_pool.js';
+import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
 /** PyTorch's adaptive_avg_pool2d by its definition (bin i spans [floor(i*h/b), ceil((i+1)*h/b))). */
 function reference(x: number[][][], b: number): number[][] {

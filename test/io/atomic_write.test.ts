@@ -8,7 +8,7 @@ import {
   isTempFileFor,
   removeStaleTempFiles,
   tempPathFor,
-} from '../../src/data/atomic_write.js';
+} from '../../src/io/atomic_write.js';
 
 describe('atomicWriteFile', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'bs-atomic-'));
