@@ -29,6 +29,7 @@ import { recordGates } from '../train/gate_recorder.js';
 import { readMetricsTable } from '../train/metrics_table.js';
 import { runPaths } from '../train/run_paths.js';
 import type { ResumeState } from '../train/trainer.js';
+import { nonNegativeInt } from './int_flags.js';
 
 export interface AnalyzeCliOptions {
   records?: string;
@@ -47,15 +48,6 @@ export interface AnalyzeCliOptions {
   title?: string;
   backend?: string;
   quiet?: boolean;
-}
-
-function nonNegativeInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${flag} expects an integer >= 0; got '${value}'`);
-    return n;
-  };
 }
 
 function parsePrior(value: string): [number, number] {

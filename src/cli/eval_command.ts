@@ -1,7 +1,7 @@
 // `batch-shaping eval`: evaluates a run's final (or last) checkpoint, or any checkpoint the trainer wrote,
 // with deterministic gates: accuracy (or mIoU) and per-sample MACs as a fraction of the dense network.
 import { existsSync } from 'node:fs';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendChoice } from '../backend/backend_names.js';
 import { initBackend } from '../backend/init_backend.js';
 import { readMeta } from '../data/meta_file.js';
@@ -11,6 +11,7 @@ import { createModelFromConfig } from '../models/registry.js';
 import type { EvalResult } from '../train/evaluate.js';
 import { runPaths } from '../train/run_paths.js';
 import { describeEval, type ResumeState, runEvaluation } from '../train/trainer.js';
+import { nonNegativeInt } from './int_flags.js';
 
 export interface EvalCliOptions {
   run?: string;
@@ -21,15 +22,6 @@ export interface EvalCliOptions {
   backend?: string;
   json?: boolean;
   quiet?: boolean;
-}
-
-function nonNegativeInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${flag} expects an integer >= 0; got '${value}'`);
-    return n;
-  };
 }
 
 /** Evaluates and returns the result (also printed unless quiet). */

@@ -8,6 +8,7 @@ import {
   prepareDataset,
 } from '../data/prepare/prepare_dataset.js';
 import type { PrepareOptions } from '../data/prepare/prepare_options.js';
+import { nonNegativeInt, positiveInt } from './int_flags.js';
 
 interface CliOptions {
   source?: string;
@@ -20,24 +21,6 @@ interface CliOptions {
   name?: string;
   skipChecksum?: boolean;
   quiet?: boolean;
-}
-
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${flag}: expected a positive integer, got ${value}`);
-    return n;
-  };
-}
-
-function nonNegativeInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${flag}: expected an integer >= 0, got ${value}`);
-    return n;
-  };
 }
 
 function addPrepareOptions(cmd: Command): Command {

@@ -15,6 +15,7 @@ import {
   validateTrainConfig,
 } from '../train/train_config.js';
 import { readRunConfig, train } from '../train/trainer.js';
+import { nonNegativeInt, positiveInt } from './int_flags.js';
 
 export interface TrainCliOptions {
   preset?: string;
@@ -34,24 +35,6 @@ export interface TrainCliOptions {
   quiet?: boolean;
   printConfig?: boolean;
   listPresets?: boolean;
-}
-
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${flag} expects a positive integer; got '${value}'`);
-    return n;
-  };
-}
-
-function nonNegativeInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${flag} expects an integer >= 0; got '${value}'`);
-    return n;
-  };
 }
 
 function positiveNumber(flag: string) {
