@@ -3,7 +3,6 @@
 // playwright-core): no console errors, every plot div rendered by plotly.js (has `.main-svg`), screenshot
 // saved to artifacts/report.png. The browser part is skipped, saying why, when /usr/bin/chromium is absent.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +20,9 @@ import {
   writeReport,
 } from '../../src/analysis/index.js';
 import { renderSyntheticSample, SeededRandom } from '../../src/data/index.js';
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { syntheticRecords } from './synthetic_records.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bs-report-'));
@@ -113,28 +112,13 @@ describe('HTML report', () => {
   });
 
   it('renders every figure in headless Chromium without console errors', {
-    skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install chromium)`,
+    skip: skipWithoutChromium,
     timeout: 60_000,
   }, async () => {
-    const { chromium } = await import('playwright-core');
     const path = join(dir, 'browser-report.html');
     await writeReport(path, await reportInput());
     const profile = await mkdtemp(join(tmpdir(), 'bs-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1200, height: 900 },
-    });
+    const context = await launchChromium(profile, { width: 1200, height: 900 });
     try {
       const page = await context.newPage();
       const errors: string[] = [];

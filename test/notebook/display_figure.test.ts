@@ -2,7 +2,6 @@
 // fallback; plotly.js inlined in the first figure only; the public one-MIME API as fallback. Then the HTML
 // of two outputs (the later one placed first, so it must wait for the library) drawn in headless Chromium.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import {
   showFigure,
   type TslabDisplay,
 } from '../../src/notebook/index.js';
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 
 const figure = layerUsageFigure([
   { name: 'a', channels: 4, alwaysOn: 1, alwaysOff: 1, conditional: 2, meanOnFraction: 0.5 },
@@ -88,29 +88,15 @@ describe('showFigure', () => {
   });
 
   it('HTML fallback: a later output waits for the library of an earlier one (headless Chromium)', {
-    skip: existsSync('/usr/bin/chromium') ? false : '/usr/bin/chromium is absent (apt-get install chromium)',
+    skip: skipWithoutChromium,
     timeout: 60_000,
   }, async () => {
-    const { chromium } = await import('playwright-core');
     const dir = await mkdtemp(join(tmpdir(), 'bs-nb-'));
     const later = figureHtml(figure, { library: false, divId: 'fig-b' });
     const first = figureHtml(figure, { library: true, divId: 'fig-a' });
     const path = join(dir, 'outputs.html');
     await writeFile(path, `<!DOCTYPE html><html><body>${later}${first}</body></html>`);
-    const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const context = await launchChromium(join(dir, 'profile'));
     try {
       const page = await context.newPage();
       const errors: string[] = [];

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const JUPYTER_NOTEBOOK = '/usr/bin/jupyter-notebook';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NOTEBOOKS = join(ROOT, 'notebooks');
@@ -141,25 +141,10 @@ describe('notebooks in a browser', () => {
     server.stdout?.on('data', collect);
     server.stderr?.on('data', collect);
     const profile = mkdtempSync(join(tmpdir(), 'bs-chromium-'));
-    const { chromium } = await import('playwright-core');
-    let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+    let context: Awaited<ReturnType<typeof launchChromium>> | undefined;
     try {
       await waitForServer(`${base}api?token=${token}`, server, () => serverLog);
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1280, height: 1000 },
-      });
+      context = await launchChromium(profile, { width: 1280, height: 1000 });
       const page = await context.newPage();
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
