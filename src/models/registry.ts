@@ -41,6 +41,21 @@ const FAMILY = {
   pspnet: { task: 'segmentation', input: [512, 1024, 3], classes: 19, outputStride: 8 },
 } as const;
 
+/** Every key of ModelOptions (createModel rejects others; configs check theirs against it). */
+export const MODEL_OPTION_KEYS = [
+  'gating',
+  'widthMultiplier',
+  'numClasses',
+  'gateBiasInit',
+  'seed',
+  'shortcut',
+  'gatePosition',
+  'zeroInitResidual',
+  'bnMomentum',
+  'bnEpsilon',
+  'dropout',
+] as const satisfies readonly (keyof ModelOptions)[];
+
 /** Names of every registered model, in table order. */
 export function listModels(): ModelName[] {
   return Object.keys(MODEL_TABLE) as ModelName[];
@@ -67,19 +82,7 @@ export function modelInfo(name: ModelName): ModelInfo {
 export function resolveModelConfig(name: ModelName, options: ModelOptions = {}): ModelConfig {
   assertModelName('createModel', name);
   const fn = 'createModel';
-  const known = new Set([
-    'gating',
-    'widthMultiplier',
-    'numClasses',
-    'gateBiasInit',
-    'seed',
-    'shortcut',
-    'gatePosition',
-    'zeroInitResidual',
-    'bnMomentum',
-    'bnEpsilon',
-    'dropout',
-  ]);
+  const known = new Set<string>(MODEL_OPTION_KEYS);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new Error(`${fn}: unknown option '${key}' (known: ${[...known].join(', ')})`);
   }

@@ -7,7 +7,7 @@ import type { BackendChoice } from '../backend/backend_names.js';
 import type { TransformSpec } from '../data/transform_spec.js';
 import { type LossSchedule, lossSchedule } from '../losses/loss_schedule.js';
 import type { ModelName, ModelOptions } from '../models/model_types.js';
-import { isModelName, listModels, resolveModelConfig } from '../models/registry.js';
+import { isModelName, listModels, MODEL_OPTION_KEYS, resolveModelConfig } from '../models/registry.js';
 
 /** Where the data comes from; 'synthetic' writes the procedural shapes set on first use. */
 export type DatasetName = 'fashion-mnist' | 'cifar10' | 'imagenet' | 'cityscapes' | 'synthetic';
@@ -207,19 +207,6 @@ const LOSS_KEYS = [
   'lambda',
   'lambdaWarmup',
   'l0MacWeighted',
-] as const;
-const MODEL_OPTION_KEYS = [
-  'gating',
-  'widthMultiplier',
-  'numClasses',
-  'gateBiasInit',
-  'seed',
-  'shortcut',
-  'gatePosition',
-  'zeroInitResidual',
-  'bnMomentum',
-  'bnEpsilon',
-  'dropout',
 ] as const;
 
 /**
