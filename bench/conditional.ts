@@ -16,7 +16,7 @@
 // other random images, on which about half the channels are on, with a different pattern per sample.
 // Run: node --import tsx bench/conditional.ts [--quick] [--backends wasm,webgpu] [--threads 1] [--models resnet20]
 //      -> bench/results/conditional.json
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import {
@@ -309,10 +309,12 @@ async function main() {
       'Conditional inference (closed gates skipped) vs dense and masked execution: batch-1 latency, batch throughput, speedup against MAC reduction',
     quick,
     machine: machineInfo(),
-    /** 1-minute load average before/after: the dev machine (2 cores) was shared and heavily loaded. */
+    /** 1-minute load average before/after: above the core count, other work competed for the CPU. */
     loadAverage: { before: loadBefore, after: loadavg()[0] },
     noisy:
-      'Measured on a shared 2-core machine under heavy load (see loadAverage); ratios are within one process, interleaved; absolute times are not meaningful. To be rerun on a quiet machine.',
+      Math.max(loadBefore, loadavg()[0]) > cpus().length
+        ? 'Measured under load (see loadAverage): only the in-process, interleaved ratios are meaningful.'
+        : 'Measured on an otherwise idle machine; ratios are within one process, interleaved.',
     wasmThreads: threads,
     repackCost: DEFAULT_REPACK_COST,
     gateUsage:
