@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { prepareCityscapes } from '../../../src/data/prepare/cityscapes.js';
 import { CITYSCAPES_CLASSES } from '../../../src/data/prepare/cityscapes_labels.js';
 import {
@@ -14,16 +13,10 @@ import {
   writeCityscapesFolders,
   writeCityscapesZips,
 } from '../../fixtures/datasets/cityscapes_fixture.js';
+import { freshDirs } from './fresh_dirs.js';
 import { leftovers, readMetaJson, readSplit } from './shard_readback.js';
 
-const root = mkdtempSync(join(tmpdir(), 'prep-cityscapes-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-function fresh(): { src: string; out: string } {
-  const dir = join(root, String(n++));
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  return { src: join(dir, 'src'), out: join(dir, 'out') };
-}
+const fresh = freshDirs('prep-cityscapes-');
 
 // labelId -> trainId written out from cityscapesScripts' labels.py for the ids the fixture uses
 const TRAIN_ID: Record<number, number> = {

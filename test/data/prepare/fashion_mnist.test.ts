@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FASHION_MNIST_CLASSES, prepareFashionMnist } from '../../../src/data/prepare/fashion_mnist.js';
 import {
@@ -14,16 +13,10 @@ import {
   idxBytes,
   writeFashionMnistFixture,
 } from '../../fixtures/datasets/idx_fixture.js';
+import { freshDirs } from './fresh_dirs.js';
 import { leftovers, readMetaJson, readSplit } from './shard_readback.js';
 
-const root = mkdtempSync(join(tmpdir(), 'prep-fmnist-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-function fresh(): { src: string; out: string } {
-  const dir = join(root, String(n++));
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  return { src: join(dir, 'src'), out: join(dir, 'out') };
-}
+const fresh = freshDirs('prep-fmnist-');
 
 function checkSplit(out: string, split: string, count: number): void {
   const rows = readSplit(out, split);

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CLASS_NAMES_FILE, prepareImagenet } from '../../../src/data/prepare/imagenet.js';
 import {
   bandedJpeg,
@@ -21,16 +12,10 @@ import {
   writeImagenetArchives,
   writeImagenetFolders,
 } from '../../fixtures/datasets/imagenet_fixture.js';
+import { freshDirs } from './fresh_dirs.js';
 import { leftovers, readMetaJson, readSplit } from './shard_readback.js';
 
-const root = mkdtempSync(join(tmpdir(), 'prep-imagenet-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-function fresh(name = 'src'): { src: string; out: string } {
-  const dir = join(root, String(n++));
-  mkdirSync(join(dir, name), { recursive: true });
-  return { src: join(dir, name), out: join(dir, 'out') };
-}
+const fresh = freshDirs('prep-imagenet-');
 
 const SIZE = 16;
 const FIX: ImagenetFixture = {
