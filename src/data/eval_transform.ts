@@ -2,7 +2,7 @@
 // centre crop of `crop` (ImageNet: 256 -> 224, or 146 -> 128 on 160-pixel shards), or the identity when
 // neither is given (CIFAR test set, Cityscapes full frames); then per-channel normalisation. Masks follow
 // with nearest sampling. Resize and crop are fused into one bilinear pass over the source region.
-import { type Region, resampleImage, resampleMask } from './resample_region.js';
+import { type Region, resampleSample } from './resample_region.js';
 import {
   checkMaskShape,
   type Normalization,
@@ -11,7 +11,7 @@ import {
   type SampleOutput,
   type SampleTransform,
 } from './sample_transform.js';
-import { IGNORE_INDEX, type ImageShape } from './schema.js';
+import type { ImageShape } from './schema.js';
 
 export interface EvalTransformOptions {
   /** Shorter side after resizing (pixels); omitted = no resize. */
@@ -60,31 +60,7 @@ export function evalTransform(options: EvalTransformOptions = {}): SampleTransfo
       const [h, w, c] = input.shape;
       coeffs ??= normalizationCoefficients(options.normalization, c);
       const { region, oh, ow } = geometry(h, w);
-      resampleImage({
-        src: input.image,
-        srcH: h,
-        srcW: w,
-        channels: c,
-        region,
-        out: out.image,
-        outH: oh,
-        outW: ow,
-        flip: false,
-        ...coeffs,
-      });
-      if (input.mask && out.mask) {
-        resampleMask({
-          src: input.mask,
-          srcH: h,
-          srcW: w,
-          region,
-          out: out.mask,
-          outH: oh,
-          outW: ow,
-          flip: false,
-          fill: IGNORE_INDEX,
-        });
-      }
+      resampleSample(input, out, { region, outH: oh, outW: ow, flip: false }, coeffs);
     },
   };
 }

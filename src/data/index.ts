@@ -20,7 +20,7 @@ export {
   randomResizedCrop,
   sampleResizedCropRegion,
 } from './random_resized_crop.js';
-export { type Region, resampleImage, resampleMask } from './resample_region.js';
+export { type Region, resampleImage, resampleMask, resampleSample } from './resample_region.js';
 export {
   type Normalization,
   normalizationCoefficients,

@@ -6,6 +6,8 @@
 // tensors) there is no antialiasing prefilter on downscaling; crops of ImageNet-size shards are scaled
 // by modest factors, where the difference is small, and this keeps one pass per output pixel.
 // Source pixels outside the image read as `fill` (torchvision pads with 0 before normalising).
+import type { SampleInput, SampleOutput } from './sample_transform.js';
+import { IGNORE_INDEX } from './schema.js';
 
 /** Continuous source rectangle: covers [y0, y0 + h) x [x0, x0 + w) in pixel units. */
 export interface Region {
@@ -169,5 +171,44 @@ export function resampleMask(a: ResampleMaskArgs): void {
       const x = xs[j];
       a.out[outRow + (a.flip ? a.outW - 1 - j : j)] = y < 0 || x < 0 ? a.fill : a.src[y * a.srcW + x];
     }
+  }
+}
+
+/**
+ * Resamples one sample's image (bilinear, normalised with `coeffs`) and, when both input and output have one,
+ * its mask (nearest, outside = ignore) through the same region and flip, so they stay aligned.
+ */
+export function resampleSample(
+  input: SampleInput,
+  out: SampleOutput,
+  geometry: { region: Region; outH: number; outW: number; flip: boolean },
+  coeffs: { scale: Float32Array; bias: Float32Array },
+): void {
+  const [srcH, srcW, channels] = input.shape;
+  const { region, outH, outW, flip } = geometry;
+  resampleImage({
+    src: input.image,
+    srcH,
+    srcW,
+    channels,
+    region,
+    out: out.image,
+    outH,
+    outW,
+    flip,
+    ...coeffs,
+  });
+  if (input.mask && out.mask) {
+    resampleMask({
+      src: input.mask,
+      srcH,
+      srcW,
+      region,
+      out: out.mask,
+      outH,
+      outW,
+      flip,
+      fill: IGNORE_INDEX,
+    });
   }
 }

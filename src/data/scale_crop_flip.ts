@@ -3,7 +3,7 @@
 // image is smaller than the crop), mirror with p = 0.5 — one geometry applied to image (bilinear) and
 // mask (nearest), fused into a single resampling pass per sample. PSPNet also rotates by +-10 degrees
 // and blurs; we leave those out, as most Cityscapes recipes (mmseg, DeepLab) do.
-import { resampleImage, resampleMask } from './resample_region.js';
+import { resampleSample } from './resample_region.js';
 import {
   checkMaskShape,
   type Normalization,
@@ -12,7 +12,7 @@ import {
   type SampleOutput,
   type SampleTransform,
 } from './sample_transform.js';
-import { IGNORE_INDEX, type ImageShape } from './schema.js';
+import type { ImageShape } from './schema.js';
 import type { SeededRandom } from './seeded_random.js';
 
 export interface ScaleCropFlipOptions {
@@ -54,31 +54,7 @@ export function scaleCropFlip(options: ScaleCropFlipOptions): SampleTransform {
       const flip = rng.next() < flipProb;
       // The crop as a region of the source image: [oy, oy + oh) of the scaled image, divided by s.
       const region = { y0: oy / s, x0: ox / s, h: oh / s, w: ow / s };
-      resampleImage({
-        src: input.image,
-        srcH: h,
-        srcW: w,
-        channels: c,
-        region,
-        out: out.image,
-        outH: oh,
-        outW: ow,
-        flip,
-        ...coeffs,
-      });
-      if (input.mask && out.mask) {
-        resampleMask({
-          src: input.mask,
-          srcH: h,
-          srcW: w,
-          region,
-          out: out.mask,
-          outH: oh,
-          outW: ow,
-          flip,
-          fill: IGNORE_INDEX,
-        });
-      }
+      resampleSample(input, out, { region, outH: oh, outW: ow, flip }, coeffs);
     },
   };
 }
