@@ -6,6 +6,7 @@
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelGate } from '../gates/index.js';
+import { shortcutA } from '../models/blocks/shortcut.js';
 import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
 import { type ConvParams, FoldedConv } from './folded_conv.js';
 import { FoldedGate } from './folded_gate.js';
@@ -209,16 +210,7 @@ class ShortcutRunner {
     const s = this.shortcut;
     if (s.kind === 'identity') return x;
     if (this.conv !== undefined) return this.conv.run(x, this.conv.params, false);
-    // Option A, as models/blocks/shortcut.ts: x[:, ::s, ::s, :] then zero channels on both sides.
-    const sub = s.stride === 1 ? x : tf.avgPool(x, 1, s.stride, 'valid'); // [N, ceil(H/s), ceil(W/s), C_in]
-    const extra = s.outChannels - s.inChannels;
-    const left = Math.floor(extra / 2);
-    return tf.pad(sub, [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [left, extra - left],
-    ]); // [N, H', W', C_out]
+    return shortcutA(x, s.stride, s.inChannels, s.outChannels);
   }
 
   dispose(): void {

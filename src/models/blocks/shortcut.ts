@@ -36,16 +36,7 @@ export class Shortcut {
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     if (this.kind === 'identity') return x;
     if (this.kind === 'B') return this.bn!.apply(this.conv!.apply(x), training) as tf.Tensor4D;
-    // Option A. A 1x1 average pool with stride s is x[:, ::s, ::s, :] with a gradient (StridedSlice has none).
-    const sub = this.stride === 1 ? x : tf.avgPool(x, 1, this.stride, 'valid'); // [N, ceil(H/s), ceil(W/s), C_in]
-    const extra = this.outChannels - this.inChannels;
-    const left = Math.floor(extra / 2);
-    return tf.pad(sub, [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [left, extra - left],
-    ]); // [N, H', W', C_out]
+    return shortcutA(x, this.stride, this.inChannels, this.outChannels);
   }
 
   describe(input: ShapeHWC, costs: LayerCost[]): ShapeHWC {
@@ -54,4 +45,25 @@ export class Shortcut {
     const s = this.stride;
     return [Math.ceil(input[0] / s), Math.ceil(input[1] / s), this.outChannels];
   }
+}
+
+/**
+ * He et al.'s option A shortcut: x[:, ::s, ::s, :] then zero channels on both sides up to `outChannels`.
+ * A 1x1 average pool with stride s is the strided subsample with a gradient (StridedSlice has none).
+ */
+export function shortcutA(
+  x: tf.Tensor4D,
+  stride: number,
+  inChannels: number,
+  outChannels: number,
+): tf.Tensor4D {
+  const sub = stride === 1 ? x : tf.avgPool(x, 1, stride, 'valid'); // [N, ceil(H/s), ceil(W/s), C_in]
+  const extra = outChannels - inChannels;
+  const left = Math.floor(extra / 2);
+  return tf.pad(sub, [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [left, extra - left],
+  ]); // [N, H', W', C_out]
 }
