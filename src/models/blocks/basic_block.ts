@@ -28,6 +28,22 @@ export interface BlockGeometry {
   shortcut: ShortcutKind;
 }
 
+/** The block's ChannelGate: computed from the block input (inChannels), gating `gatedChannels`. */
+export function createBlockGate(
+  scope: Scope,
+  inChannels: number,
+  gatedChannels: number,
+  opts: BlockOptions,
+): ChannelGate {
+  return new ChannelGate(scope.child('gate'), inChannels, gatedChannels, {
+    hidden: opts.gateHidden,
+    biasInit: opts.gateBiasInit,
+    tau: opts.gateTau,
+    bnMomentum: opts.bnMomentum,
+    bnEpsilon: opts.bnEpsilon,
+  });
+}
+
 /** Multiplies h [N, H, W, C] by the gate mask [N, C] of `gate` and records the gate. */
 export function applyGate(gate: ChannelGate, x: tf.Tensor4D, h: tf.Tensor4D, ctx: BlockContext): tf.Tensor4D {
   const { gateProbs, gateMask, gateLogits } = gate.apply(x, { training: ctx.training, noise: ctx.noise });
@@ -56,15 +72,7 @@ export class BasicBlock implements ResidualBlock {
     this.conv2 = new Conv2d(scope.child('conv2'), planes, planes, { kernel: 3, dilation });
     this.bn2 = new BatchNorm(scope.child('bn2'), planes, { ...bn, gammaInit: opts.zeroInitResidual ? 0 : 1 });
     this.shortcut = new Shortcut(scope, inChannels, planes, stride, geo.shortcut, bn);
-    if (opts.gated) {
-      this.gate = new ChannelGate(scope.child('gate'), inChannels, planes, {
-        hidden: opts.gateHidden,
-        biasInit: opts.gateBiasInit,
-        tau: opts.gateTau,
-        bnMomentum: opts.bnMomentum,
-        bnEpsilon: opts.bnEpsilon,
-      });
-    }
+    if (opts.gated) this.gate = createBlockGate(scope, inChannels, planes, opts);
   }
 
   apply(x: tf.Tensor4D, ctx: BlockContext): tf.Tensor4D {

@@ -4,13 +4,13 @@
 // gate removes a filter of conv1 and an input channel of the 3x3 conv2; 'conv2' multiplies h2, removing a
 // filter of conv2 and an input channel of conv3. The gate always sees the block input x.
 import * as tf from '@tensorflow/tfjs-core';
-import { ChannelGate } from '../../gates/channel_gate.js';
+import type { ChannelGate } from '../../gates/channel_gate.js';
 import { BatchNorm } from '../../layers/batch_norm.js';
 import { Conv2d } from '../../layers/conv2d.js';
 import type { LayerCost, ShapeHWC } from '../../layers/layer_cost.js';
 import type { Scope } from '../../layers/param_store.js';
 import type { GatePosition } from '../model_types.js';
-import { applyGate, type BlockGeometry, type ResidualBlock } from './basic_block.js';
+import { applyGate, type BlockGeometry, createBlockGate, type ResidualBlock } from './basic_block.js';
 import type { BlockContext, BlockOptions } from './block_context.js';
 import { Shortcut } from './shortcut.js';
 
@@ -46,15 +46,7 @@ export class Bottleneck implements ResidualBlock {
       gammaInit: opts.zeroInitResidual ? 0 : 1,
     });
     this.shortcut = new Shortcut(scope, inChannels, this.outChannels, stride, geo.shortcut, bn);
-    if (opts.gated) {
-      this.gate = new ChannelGate(scope.child('gate'), inChannels, width, {
-        hidden: opts.gateHidden,
-        biasInit: opts.gateBiasInit,
-        tau: opts.gateTau,
-        bnMomentum: opts.bnMomentum,
-        bnEpsilon: opts.bnEpsilon,
-      });
-    }
+    if (opts.gated) this.gate = createBlockGate(scope, inChannels, width, opts);
   }
 
   apply(x: tf.Tensor4D, ctx: BlockContext): tf.Tensor4D {
