@@ -6,10 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, probeBackends } from '../src/backend/index.js';
-import { createModel } from '../src/models/registry.js';
-import { trainStep } from '../src/train/train_step.js';
 import { machineInfo, writeResult } from './lib/results.js';
-import { BENCH_LOSS_WEIGHTS, secondsPerStep } from './lib/train_step_timer.js';
+import { secondsPerStep, trainStepFixture } from './lib/train_step_timer.js';
 
 const quick = process.argv.includes('--quick');
 const BATCHES = [32, 128];
@@ -28,20 +26,10 @@ interface Measurement {
 async function profileStep(
   batch: number,
 ): Promise<{ kernel: string; ms: number; share: number; calls: number }[]> {
-  const model = createModel('resnet20', { gating: 'channel', seed: 1 });
-  const optimizer = tf.train.momentum(0.05, 0.9);
-  const images = tf.randomNormal<tf.Rank.R4>([batch, 32, 32, 3]);
-  const labels = tf.tensor1d(
-    Int32Array.from({ length: batch }, (_, i) => i % 10),
-    'int32',
-  );
-  const run = () =>
-    tf.dispose(Object.values(trainStep(model, optimizer, images, labels, BENCH_LOSS_WEIGHTS)));
-  run();
-  const info = await tf.profile(run);
-  tf.dispose([images, labels]);
-  optimizer.dispose();
-  model.dispose();
+  const fixture = trainStepFixture({ model: 'resnet20', gated: true, batch, size: 32 });
+  await fixture.step();
+  const info = await tf.profile(() => fixture.step());
+  fixture.dispose();
   const byKernel = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;

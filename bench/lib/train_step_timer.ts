@@ -17,8 +17,8 @@ export interface StepTimingOptions {
   warmup?: number;
 }
 
-/** Seconds per training step of a fresh model with random data, after `warmup` untimed steps. */
-export async function secondsPerStep(opts: StepTimingOptions): Promise<number> {
+/** A fresh model, optimizer and random batch; `step()` runs one training step and frees its losses. */
+export function trainStepFixture(opts: Omit<StepTimingOptions, 'steps' | 'warmup'>) {
   const model = createModel(opts.model, { gating: opts.gated ? 'channel' : 'none', seed: 1 });
   const classes = model.config.numClasses;
   const optimizer = tf.train.momentum(0.05, 0.9);
@@ -27,19 +27,30 @@ export async function secondsPerStep(opts: StepTimingOptions): Promise<number> {
     Int32Array.from({ length: opts.batch }, (_, i) => i % classes),
     'int32',
   );
-  const step = async () => {
-    const losses = trainStep(model, optimizer, images, labels, BENCH_LOSS_WEIGHTS);
-    await losses.total.data();
-    tf.dispose(Object.values(losses));
+  return {
+    /** One step; resolves once its loss is on the host (the step has finished on the device). */
+    async step(): Promise<void> {
+      const losses = trainStep(model, optimizer, images, labels, BENCH_LOSS_WEIGHTS);
+      await losses.total.data();
+      tf.dispose(Object.values(losses));
+    },
+    dispose(): void {
+      tf.dispose([images, labels]);
+      optimizer.dispose();
+      model.dispose();
+    },
   };
+}
+
+/** Seconds per training step of a fresh model with random data, after `warmup` untimed steps. */
+export async function secondsPerStep(opts: StepTimingOptions): Promise<number> {
+  const fixture = trainStepFixture(opts);
   try {
-    for (let i = 0; i < (opts.warmup ?? 1); i++) await step();
+    for (let i = 0; i < (opts.warmup ?? 1); i++) await fixture.step();
     const t0 = performance.now();
-    for (let i = 0; i < opts.steps; i++) await step();
+    for (let i = 0; i < opts.steps; i++) await fixture.step();
     return (performance.now() - t0) / 1000 / opts.steps;
   } finally {
-    tf.dispose([images, labels]);
-    optimizer.dispose();
-    model.dispose();
+    fixture.dispose();
   }
 }
