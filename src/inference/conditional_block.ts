@@ -6,13 +6,14 @@
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelGate } from '../gates/index.js';
+import { convOutSize } from '../layers/index.js';
 import { shortcutA } from '../models/blocks/shortcut.js';
 import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
-import { type ConvParams, FoldedConv } from './folded_conv.js';
+import { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
 import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import type { Profiler } from './profiler.js';
-import { type SkipPolicy, shouldSkip } from './skip_policy.js';
+import { planSkip, type SkipPolicy } from './skip_policy.js';
 
 /** What one block did for one group of samples (for statistics and the benchmark). */
 export interface BlockRunInfo {
@@ -22,11 +23,13 @@ export interface BlockRunInfo {
   skipped: boolean;
   /** Whether the gathered weights came from the pattern cache. */
   cacheHit: boolean;
+  /** How the gated conv and the conv after it ran when skipped (skip_policy.ts). */
+  lowering?: [Lowering, Lowering];
 }
 
 interface Gathered {
   first: ConvParams;
-  secondWeight: tf.Tensor4D;
+  secondWeight: tf.Tensor4D | tf.Tensor2D;
 }
 
 function disposeGathered(g: Gathered): void {
@@ -101,16 +104,18 @@ export class ConditionalBlock {
     const nextPositions = decision.batch * outPositions([0, ...outSize3(h.shape, gconv)], next);
     let skipped = false;
     let cacheHit = false;
+    const plan =
+      k > 0 && k < c
+        ? planSkip(policy, { channels: c, active: k, gPositions, nextPositions, gconv, next })
+        : undefined;
     let after: tf.Tensor4D; // output of `next` (pre-activation), [N, H', W', C_next]
     if (k === 0) {
       after = this.allClosed(h, decision.batch, prof);
       skipped = true;
-    } else if (
-      k < c &&
-      shouldSkip(policy, { channels: c, active: k, gPositions, nextPositions, gconv, next })
-    ) {
+    } else if (plan?.skip) {
       skipped = true;
-      const { gathered, hit } = prof.time('gather', () => this.gathered(union, policy.cacheSize));
+      const lowering: [Lowering, Lowering] = [plan.first, plan.second];
+      const { gathered, hit } = prof.time('gather', () => this.gathered(union, lowering, policy.cacheSize));
       cacheHit = hit;
       const { first, secondWeight } = gathered;
       let a = prof.time('conv', () => gconv.run(h, first, true)); // [N, H', W', k]
@@ -128,22 +133,29 @@ export class ConditionalBlock {
       after = prof.time('conv', () => this.convs[i]!.run(input, this.convs[i]!.params, false));
     }
     const y = prof.time('residual', () => tf.relu(tf.add(after, this.shortcut.run(x))) as tf.Tensor4D);
-    return { y, info: { computed: k, skipped, cacheHit } };
+    const info: BlockRunInfo = { computed: k, skipped, cacheHit };
+    if (plan?.skip) info.lowering = [plan.first, plan.second];
+    return { y, info };
   }
 
   /**
-   * Gathered weights for the open channels `union`: fresh, or from this block's LRU cache of `cacheSize`
-   * patterns. Cached tensors are kept out of the caller's tidy and disposed on eviction or dispose().
+   * Gathered weights for the open channels `union` in the layouts of `lowering`: fresh, or from this block's
+   * LRU cache of `cacheSize` patterns. Cached tensors are kept out of the caller's tidy and disposed on
+   * eviction or dispose().
    */
-  private gathered(union: Int32Array, cacheSize: number): { gathered: Gathered; hit: boolean } {
+  private gathered(
+    union: Int32Array,
+    lowering: [Lowering, Lowering],
+    cacheSize: number,
+  ): { gathered: Gathered; hit: boolean } {
     const gconv = this.convs[this.gated]!;
     const next = this.convs[this.gated + 1]!;
     const make = (): Gathered => ({
-      first: gconv.outSubset(union),
-      secondWeight: next.inSubsetWeight(union),
+      first: gconv.outSubset(union, lowering[0]),
+      secondWeight: next.inSubsetWeight(union, lowering[1]),
     });
     if (cacheSize === 0) return { gathered: make(), hit: false };
-    const key = union.join(',');
+    const key = `${lowering.join('/')}:${union.join(',')}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.cache.delete(key); // re-insert: Map order is the recency order
@@ -231,16 +243,15 @@ function applyMask(a: tf.Tensor4D, decision: GateDecision, idx: Int32Array): tf.
   return tf.mul(a, tf.tensor4d(m, [n, 1, 1, k])); // [N, H, W, k] * [N, 1, 1, k]
 }
 
-function convOut(size: number, conv: FoldedConv): number {
-  return Math.floor((size + 2 * conv.pad - conv.dilation * (conv.kernel - 1) - 1) / conv.stride) + 1;
+function outSize(hw: [number, number], c: FoldedConv): [number, number] {
+  return [
+    convOutSize(hw[0], c.kernel, c.stride, c.pad, c.dilation),
+    convOutSize(hw[1], c.kernel, c.stride, c.pad, c.dilation),
+  ];
 }
 
 function outSize3(shape: readonly number[], conv: FoldedConv): [number, number] {
-  return [convOut(shape[1]!, conv), convOut(shape[2]!, conv)];
-}
-
-function outSize(hw: [number, number], conv: FoldedConv): [number, number] {
-  return [convOut(hw[0], conv), convOut(hw[1], conv)];
+  return outSize([shape[1]!, shape[2]!], conv);
 }
 
 function outPositions(shape: readonly number[], conv: FoldedConv): number {

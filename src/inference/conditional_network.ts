@@ -15,7 +15,7 @@ import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';
 import { type Phase, Profiler } from './profiler.js';
-import { DEFAULT_REPACK_COST, type SkipMode, type SkipPolicy } from './skip_policy.js';
+import { DEFAULT_REPACK_COST, type LoweringMode, type SkipMode, type SkipPolicy } from './skip_policy.js';
 
 export type BatchMode = 'shared' | 'per-sample';
 
@@ -28,11 +28,20 @@ export type BatchMode = 'shared' | 'per-sample';
  */
 export const DEFAULT_BATCH_MODE: BatchMode = 'shared';
 
+/** Backends whose tensors live in host memory (the 'matmul' lowering makes its patches on the host). */
+const HOST_MEMORY_BACKENDS = ['wasm', 'cpu'];
+
 export interface ConditionalOptions {
   /** 'auto' (default): skip where the cost model says it pays; 'always'; 'never' (masked dense, folded BN). */
   skip?: SkipMode;
-  /** MAC-equivalents per gathered weight for 'auto' (default DEFAULT_REPACK_COST). */
+  /** MAC-equivalents per packed number for 'auto' (default DEFAULT_REPACK_COST). */
   repackCost?: number;
+  /**
+   * How a conv with gathered weights runs: 'conv' (the gathered weights are packed), 'matmul' (weights times
+   * host-made im2col patches: the patches are packed) or 'auto' (default: per conv whichever packs fewer
+   * numbers, on the wasm and cpu backends; 'conv' elsewhere, where the activations are not in host memory).
+   */
+  lowering?: LoweringMode;
   /** How a batch of N > 1 runs (default DEFAULT_BATCH_MODE). */
   batchMode?: BatchMode;
   /**
@@ -96,7 +105,15 @@ export function compileConditional(model: GatedModel, options: ConditionalOption
       `${fn}: option 'batchMode' must be 'shared' or 'per-sample'; got ${JSON.stringify(batchMode)}`,
     );
   }
-  return new ConditionalNetwork(model, { mode: skip, repackCost, cacheSize }, batchMode);
+  const requested = options.lowering ?? 'auto';
+  if (!['auto', 'conv', 'matmul'].includes(requested)) {
+    throw new Error(
+      `${fn}: option 'lowering' must be 'auto', 'conv' or 'matmul'; got ${JSON.stringify(requested)}`,
+    );
+  }
+  const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
+  const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
+  return new ConditionalNetwork(model, { mode: skip, repackCost, cacheSize, lowering }, batchMode);
 }
 
 export class ConditionalNetwork {

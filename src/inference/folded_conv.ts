@@ -6,12 +6,21 @@
 // training further. A host copy of the folded weight is kept because gathering channels with JS typed-array
 // copies was 4-10x faster than tf.gather on the wasm backend (a generic strided loop) for a [3,3,512,512]
 // weight, and works the same on every backend.
+// Two layouts of a (gathered) weight, two ways to run it: HWIO [kh, kw, Cin, Cout] runs as tfjs's conv2d;
+// rows [Cout, kh*kw*Cin] (OHWI flattened) run as that matrix times the input's patches (im2col.ts), for maps
+// so small that packing the patches costs less than packing the weights (skip_policy.ts, 'lowering').
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchNorm, Conv2d } from '../layers/index.js';
+import { type BatchNorm, type Conv2d, convOutSize } from '../layers/index.js';
+import { gatherBuffer } from './gather_buffer.js';
+import { im2colTransposed } from './im2col.js';
+
+/** How a conv runs: tfjs's conv2d on an HWIO weight, or a matmul of a rows weight with im2col patches. */
+export type Lowering = 'conv' | 'matmul';
 
 /** Folded weight and bias tensors of one conv; the holder disposes them. */
 export interface ConvParams {
-  weight: tf.Tensor4D; // [kh, kw, Cin, Cout]
+  /** [kh, kw, Cin, Cout] (HWIO: runs as a conv) or [Cout, kh*kw*Cin] (rows: runs as a matmul). */
+  weight: tf.Tensor4D | tf.Tensor2D;
   bias: tf.Tensor1D; // [Cout]
 }
 
@@ -28,6 +37,8 @@ export class FoldedConv {
   /** Host copy of the folded weight, HWIO [kh, kw, Cin, Cout] row-major. */
   private readonly hostWeight: Float32Array;
   private readonly hostBias: Float32Array;
+  /** Host copy as rows [Cout, kh*kw*Cin] (OHWI), made on first use by the matmul lowering. */
+  private hostRows?: Float32Array;
 
   constructor(conv: Conv2d, bn: BatchNorm | undefined) {
     this.kernel = conv.kernel;
@@ -73,9 +84,10 @@ export class FoldedConv {
 
   /** x [N, H, W, Cin'] -> [N, H', W', Cout'] with the given (possibly gathered) parameters. */
   run(x: tf.Tensor4D, p: ConvParams, relu: boolean): tf.Tensor4D {
+    if (p.weight.rank === 2) return this.runMatmul(x, p.weight as tf.Tensor2D, p.bias, relu);
     return tf.fused.conv2d({
       x,
-      filter: p.weight,
+      filter: p.weight as tf.Tensor4D,
       strides: this.stride,
       pad: this.pad,
       dilations: this.dilation,
@@ -84,33 +96,89 @@ export class FoldedConv {
     });
   }
 
-  /** Filters and biases of output channels `idx` (sorted): weight [kh, kw, Cin, k], bias [k]. */
-  outSubset(idx: Int32Array): ConvParams {
-    const cout = this.outChannels;
+  /**
+   * The conv as rows [Cout', kh*kw*Cin'] x patches [kh*kw*Cin', N*H'*W'] (the patches made on the host), then
+   * back to NHWC. The weights are the product's left operand, which XNNPACK does not pack.
+   */
+  private runMatmul(x: tf.Tensor4D, rows: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [n, h, w, c] = x.shape;
+      const size = this.kernel * this.kernel * c * n * convOut(h, this) * convOut(w, this);
+      const buffer = gatherBuffer(size, tf.getBackend());
+      const p = im2colTransposed(x.dataSync() as Float32Array, [n, h, w, c], this, buffer);
+      if (p.rows !== rows.shape[1]) {
+        throw new Error(
+          `FoldedConv '${this.name}': rows weight [${rows.shape}] does not fit ${c} input channels`,
+        );
+      }
+      const yT = tf.matMul(rows, tf.tensor2d(p.data, [p.rows, p.cols])); // [Cout', N*H'*W']
+      const y = tf.add(tf.transpose(yT), bias); // [N*H'*W', Cout']
+      const out = relu ? tf.relu(y) : y;
+      return tf.reshape(out, [n, p.outH, p.outW, rows.shape[0]]) as tf.Tensor4D;
+    });
+  }
+
+  /** The host weight as rows [Cout, kh*kw*Cin] (OHWI), built once. */
+  private rowsWeight(): Float32Array {
+    if (this.hostRows === undefined) {
+      const cout = this.outChannels;
+      const per = this.weightsPerOutChannel;
+      const src = this.hostWeight;
+      const rows = new Float32Array(src.length);
+      for (let r = 0; r < per; r++) for (let o = 0; o < cout; o++) rows[o * per + r] = src[r * cout + o]!;
+      this.hostRows = rows;
+    }
+    return this.hostRows;
+  }
+
+  /**
+   * Filters and biases of output channels `idx` (sorted): weight [kh, kw, Cin, k] for 'conv',
+   * [k, kh*kw*Cin] for 'matmul'; bias [k].
+   */
+  outSubset(idx: Int32Array, lowering: Lowering = 'conv'): ConvParams {
     const k = idx.length;
-    const rows = this.kernel * this.kernel * this.inChannels;
-    const w = new Float32Array(rows * k);
+    const per = this.weightsPerOutChannel;
+    const b = new Float32Array(k);
+    for (let j = 0; j < k; j++) b[j] = this.hostBias[idx[j]!]!;
+    const bias = tf.tensor1d(b);
+    const w = gatherBuffer(per * k, tf.getBackend());
+    if (lowering === 'matmul') {
+      // Rows layout: one output channel's filter is contiguous, so each is one memcpy.
+      const src = this.rowsWeight();
+      for (let j = 0; j < k; j++) w.set(src.subarray(idx[j]! * per, (idx[j]! + 1) * per), j * per);
+      return { weight: tf.tensor2d(w, [k, per]), bias };
+    }
+    const cout = this.outChannels;
     const src = this.hostWeight;
-    for (let r = 0; r < rows; r++) {
+    for (let r = 0; r < per; r++) {
       const s = r * cout;
       const d = r * k;
       for (let j = 0; j < k; j++) w[d + j] = src[s + idx[j]!]!;
     }
-    const b = new Float32Array(k);
-    for (let j = 0; j < k; j++) b[j] = this.hostBias[idx[j]!]!;
-    return {
-      weight: tf.tensor4d(w, [this.kernel, this.kernel, this.inChannels, k]),
-      bias: tf.tensor1d(b),
-    };
+    return { weight: tf.tensor4d(w, [this.kernel, this.kernel, this.inChannels, k]), bias };
   }
 
-  /** Slices of input channels `idx` (sorted): weight [kh, kw, k, Cout]; the bias is the full one (shared). */
-  inSubsetWeight(idx: Int32Array): tf.Tensor4D {
+  /**
+   * Slices of input channels `idx` (sorted): weight [kh, kw, k, Cout] for 'conv', [Cout, kh*kw*k] for
+   * 'matmul'; the bias is the full one (shared).
+   */
+  inSubsetWeight(idx: Int32Array, lowering: Lowering = 'conv'): tf.Tensor4D | tf.Tensor2D {
     const cin = this.inChannels;
     const cout = this.outChannels;
     const k = idx.length;
     const taps = this.kernel * this.kernel;
-    const w = new Float32Array(taps * k * cout);
+    const w = gatherBuffer(taps * k * cout, tf.getBackend());
+    if (lowering === 'matmul') {
+      const src = this.rowsWeight(); // [Cout, taps, Cin]
+      for (let o = 0; o < cout; o++) {
+        for (let t = 0; t < taps; t++) {
+          const s = (o * taps + t) * cin;
+          const d = (o * taps + t) * k;
+          for (let j = 0; j < k; j++) w[d + j] = src[s + idx[j]!]!;
+        }
+      }
+      return tf.tensor2d(w, [cout, taps * k]);
+    }
     const src = this.hostWeight;
     // HWIO: the Cout weights of one (tap, input channel) are contiguous, so each is one memcpy.
     for (let t = 0; t < taps; t++) {
@@ -130,4 +198,8 @@ export class FoldedConv {
   dispose(): void {
     tf.dispose([this.params.weight, this.params.bias]);
   }
+}
+
+function convOut(size: number, c: FoldedConv): number {
+  return convOutSize(size, c.kernel, c.stride, c.pad, c.dilation);
 }

@@ -9,7 +9,8 @@
 // gated conv runs with only the open filters and the next conv with only the matching input channels
 // (weights gathered on the host, BN folded). Gathering costs: XNNPACK packs every new weight tensor, so a
 // cost model (skip_policy.ts) skips only where the saved MACs outweigh it; elsewhere the block runs dense
-// with a mask. Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
+// with a mask; on wasm a 7x7 map's convs run as weights x im2col patches, so the small patches are what gets
+// packed (folded_conv.ts). Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
 // Measured speedups: bench/conditional.ts -> bench/results/conditional.json.
 export { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 export {
@@ -22,9 +23,17 @@ export {
   compileConditional,
   DEFAULT_BATCH_MODE,
 } from './conditional_network.js';
-export { type ConvParams, FoldedConv } from './folded_conv.js';
+export { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
 export { decisionFromLogits, FoldedGate } from './folded_gate.js';
 export { activeChannels, type GateDecision, maskRows } from './gate_decision.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';
+export { im2colTransposed, type Patches, type PatchGeometry } from './im2col.js';
 export { type Phase, Profiler } from './profiler.js';
-export { DEFAULT_REPACK_COST, type SkipMode, type SkipPolicy, shouldSkip } from './skip_policy.js';
+export {
+  DEFAULT_REPACK_COST,
+  type LoweringMode,
+  planSkip,
+  type SkipMode,
+  type SkipPlan,
+  type SkipPolicy,
+} from './skip_policy.js';

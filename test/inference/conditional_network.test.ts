@@ -74,32 +74,35 @@ function checkModel(c: Case, seed: number): void {
     const refMasks = ref.gates.map((g) => g.mask.arraySync() as number[][]);
     const before = tf.memory().numTensors;
     // The per-sample mode reuses the shared code on batches of one: its gathering path is enough there.
-    for (const batchMode of ['shared', 'per-sample'] as const) {
-      for (const skip of batchMode === 'shared'
-        ? (['always', 'never', 'auto'] as const)
-        : (['always'] as const)) {
-        const net = compileConditional(model, { skip, batchMode });
-        const out = net.apply(x);
-        assert.deepEqual(
-          out.gates.map((g) => g.name),
-          ref.gates.map((g) => g.name),
-        );
-        for (const [i, g] of out.gates.entries()) {
-          assert.deepEqual(g.mask, refMasks[i], `${c.label} gate ${g.name}`);
-        }
-        assert.deepEqual(out.logits.shape, ref.logits.shape);
-        const err = maxRelError(out.logits, ref.logits);
-        assert.ok(err <= 1e-5, `${c.label} ${batchMode}/${skip}: relative error ${err}`);
-        if (skip === 'always') {
-          // Some block must really have gathered (not every union is full or empty).
-          assert.ok(
-            out.runs.flat().some((r) => r.skipped && r.computed > 0),
-            `${c.label}: nothing skipped`,
-          );
-        }
-        out.logits.dispose();
-        net.dispose();
+    // Both lowerings of the gathered convs run in every model (conv, and weights x im2col patches).
+    const configs = [
+      { batchMode: 'shared', skip: 'always', lowering: 'conv' },
+      { batchMode: 'shared', skip: 'always', lowering: 'matmul' },
+      { batchMode: 'shared', skip: 'never', lowering: 'auto' },
+      { batchMode: 'shared', skip: 'auto', lowering: 'auto' },
+      { batchMode: 'per-sample', skip: 'always', lowering: 'matmul' },
+    ] as const;
+    for (const { batchMode, skip, lowering } of configs) {
+      const net = compileConditional(model, { skip, batchMode, lowering });
+      const out = net.apply(x);
+      assert.deepEqual(
+        out.gates.map((g) => g.name),
+        ref.gates.map((g) => g.name),
+      );
+      for (const [i, g] of out.gates.entries()) {
+        assert.deepEqual(g.mask, refMasks[i], `${c.label} gate ${g.name}`);
       }
+      assert.deepEqual(out.logits.shape, ref.logits.shape);
+      const err = maxRelError(out.logits, ref.logits);
+      assert.ok(err <= 1e-5, `${c.label} ${batchMode}/${skip}/${lowering}: relative error ${err}`);
+      if (skip === 'always') {
+        // Some block must really have gathered (not every union is full or empty), as asked.
+        const gathered = out.runs.flat().filter((r) => r.skipped && r.computed > 0);
+        assert.ok(gathered.length > 0, `${c.label}: nothing skipped`);
+        assert.ok(gathered.every((r) => r.lowering?.every((l) => l === lowering)));
+      }
+      out.logits.dispose();
+      net.dispose();
     }
     assert.equal(tf.memory().numTensors, before, `${c.label}: tensors leaked`);
     tf.dispose([ref.logits, ...ref.gates.flatMap((g) => [g.probs, g.mask])]);
@@ -152,6 +155,10 @@ describe('compileConditional / ConditionalNetwork.apply: bad input', () => {
       /option 'batchMode'/,
     );
     assert.throws(() => compileConditional(gated, { repackCost: -1 }), /option 'repackCost'/);
+    assert.throws(
+      () => compileConditional(gated, { lowering: 'gemm' as 'conv' }),
+      /option 'lowering' must be 'auto', 'conv' or 'matmul'; got "gemm"/,
+    );
   });
 
   test('wrong rank, channels or dtype of x, and use after dispose, give clear errors and leak nothing', () => {
