@@ -9,6 +9,7 @@ export {
 } from './accuracy_macs_tradeoff.js';
 export { cdfVsPriorFigure } from './figures/cdf_vs_prior_figure.js';
 export { type ClassGateHeatmapOptions, classGateHeatmapFigure } from './figures/class_gate_heatmap.js';
+export { type LatencyVsMacsOptions, latencyVsMacsFigure } from './figures/latency_vs_macs_figure.js';
 export { layerUsageFigure } from './figures/layer_usage_figure.js';
 export { type MacsHistogramOptions, macsHistogramFigure } from './figures/macs_histogram.js';
 export { type MacsVsConfidenceOptions, macsVsConfidenceFigure } from './figures/macs_vs_confidence_figure.js';
@@ -47,6 +48,7 @@ export {
   writeGateRecords,
 } from './gate_records_arrow.js';
 export { buildReportHtml, metricsFigure, type ReportInput, writeReport } from './html_report.js';
+export { type LatencyPoint, type LatencySummary, latencySummary } from './latency_summary.js';
 export {
   type DifficultyBin,
   type DifficultyMeasure,

@@ -28,6 +28,12 @@ export { decisionFromLogits, FoldedGate } from './folded_gate.js';
 export { activeChannels, type GateDecision, maskRows } from './gate_decision.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';
 export { im2colTransposed, type Patches, type PatchGeometry } from './im2col.js';
+export {
+  type LatencyMeasurement,
+  type LatencyOptions,
+  measureLatency,
+  type SampleLatency,
+} from './latency.js';
 export { type Phase, Profiler } from './profiler.js';
 export {
   DEFAULT_REPACK_COST,

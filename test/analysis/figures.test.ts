@@ -10,6 +10,7 @@ import {
   cdfVsPriorFigure,
   classGateFrequency,
   classGateHeatmapFigure,
+  latencyVsMacsFigure,
   layerGateUsage,
   layerUsageFigure,
   linearGrid,
@@ -180,5 +181,27 @@ describe('figure builders', () => {
     assert.equal(right!.x[2], 657);
     const title = (macsVsDifficultyFigure(macsVsDifficulty(flat)).layout.title as { text: string }).text;
     assert.match(title, /Spearman rho undefined: constant values/);
+  });
+
+  it('latency vs MACs: one point per sample per execution, the proportional line through the masked median', () => {
+    // Dense 2 GMACs; masked median 100 ms: the proportional line runs from (0.5 G, 25 ms) to (2 G, 100 ms).
+    const points = [
+      { macs: 0.5e9, ms: 40, maskedMs: 99 },
+      { macs: 1e9, ms: 60, maskedMs: 100 },
+      { macs: 1.5e9, ms: 80, maskedMs: 102 },
+    ];
+    const f = latencyVsMacsFigure(points, 2e9);
+    const [skip, masked, line] = traces(f);
+    assert.deepEqual(skip!.x, [0.5, 1, 1.5]);
+    assert.deepEqual(skip!.y, [40, 60, 80]);
+    assert.deepEqual(masked!.y, [99, 100, 102]);
+    assert.deepEqual(line!.x, [0.5, 2]);
+    assert.deepEqual(line!.y, [25, 100]);
+    // speedup 100 / 60, MAC reduction 2 / 1, rho 1.
+    assert.match(
+      (f.layout.title as { text: string }).text,
+      /1\.67x faster at 2\.00x fewer MACs \(rho 1\.00\)/,
+    );
+    matchSnapshot('latency_vs_macs', f);
   });
 });
