@@ -6,6 +6,8 @@
 //   (d) folded    compileConditional(gated, { skip: 'never' }): (c)'s engine without skipping (BN folded,
 //                 masked), to separate the gain of skipping from that of folding BN
 //   (e) skipAll   compileConditional(gated, { skip: 'always' }): gather in every block, whatever it costs
+//   (f) skipConv  (c) with lowering 'conv' (batch 1 only): gathered weights always packed by XNNPACK, never
+//                 weights x im2col patches; separates the gain of the 'matmul' lowering on 7x7 maps
 // Batch-1 latency (median over distinct samples, variants interleaved per sample), throughput at a batch
 // ('shared': one execution on the union of the batch's open channels + mask; 'per-sample': one at a time),
 // MAC reduction (models' dynamicMacs / dense MACs) and speedup of (c) over (a) against it, a per-phase
@@ -48,16 +50,15 @@ interface Setting {
   calibration: number;
 }
 
-// ResNet-34's throughput batch is 16, not 64: model.apply keeps every intermediate of the forward in one tidy
-// (estimated ~54 MB per 224x224 image, so ~3.5 GB at 64: at the 4 GB wasm32 heap limit, not tried) for the
-// (a)/(b) baselines, and one batch of 64 would take minutes per variant on the 2-core dev machine.
+// Throughput at batch 64 for both models (quick: ResNet-34 at batch 4). model.apply in inference frees each
+// block's intermediates (models/resnet.ts), so a batch of 64 ResNet-34 images fits the wasm heap.
 const SETTINGS: Setting[] = [
   {
     model: 'resnet34',
     size: 224,
     latencySamples: quick ? 3 : 8,
     latencyReps: quick ? 2 : 3,
-    batch: quick ? 4 : 16,
+    batch: quick ? 4 : 64,
     reps: quick ? 2 : 3,
     calibration: quick ? 8 : 16,
   },
@@ -123,6 +124,7 @@ async function benchSetting(backend: string, s: Setting) {
     skip: compileConditional(gated, { skip: 'auto', batchMode: 'shared' }),
     folded: compileConditional(gated, { skip: 'never', batchMode: 'shared' }),
     skipAll: compileConditional(gated, { skip: 'always', batchMode: 'shared' }),
+    skipConv: compileConditional(gated, { skip: 'auto', batchMode: 'shared', lowering: 'conv' }),
     skipPerSample: compileConditional(gated, { skip: 'auto', batchMode: 'per-sample' }),
   };
   const runners: Record<string, Runner> = {
@@ -131,6 +133,7 @@ async function benchSetting(backend: string, s: Setting) {
     skip: netRunner(nets.skip),
     folded: netRunner(nets.folded),
     skipAll: netRunner(nets.skipAll),
+    skipConv: netRunner(nets.skipConv),
   };
   const denseMacs = countMacs(dense, shape).total;
 
@@ -191,6 +194,8 @@ async function benchSetting(backend: string, s: Setting) {
     channels: b.gatedChannels,
     meanOpen: runsOfSkip.reduce((a, r) => a + r[i]!.computed, 0) / runsOfSkip.length / b.gatedChannels,
     skippedFraction: runsOfSkip.filter((r) => r[i]!.skipped).length / runsOfSkip.length,
+    /** Lowerings of the gated conv and the conv after it, per sample that skipped (skip_policy.ts). */
+    lowering: [...new Set(runsOfSkip.flatMap((r) => (r[i]!.lowering ? [r[i]!.lowering!.join('/')] : [])))],
     distinctPatterns: new Set(patterns[i]).size,
     /** Median ms of this block (gate included) per variant: where skipping pays and where it does not. */
     ms: Object.fromEntries(Object.entries(blockTimes).map(([k, v]) => [k, median(v.map((r) => r[i]!))])),
@@ -252,6 +257,7 @@ async function benchSetting(backend: string, s: Setting) {
       speedupSkipOverMasked: median(latency.masked!.map((m, i) => m / latency.skip![i]!)),
       speedupSkipOverFolded: median(latency.folded!.map((m, i) => m / latency.skip![i]!)),
       speedupSkipAllOverDense: median(latency.dense!.map((d, i) => d / latency.skipAll![i]!)),
+      speedupSkipConvOverDense: median(latency.dense!.map((d, i) => d / latency.skipConv![i]!)),
       /** dense MACs / median per-sample dynamic MACs (gate modules included). */
       macReduction: macReduction1,
       /** speedup / MAC reduction; the target is >= 0.7 for ResNet-34 on the CPU. */
