@@ -73,6 +73,11 @@ const SETTINGS: Setting[] = [
   },
 ];
 
+function heapMiB(): string {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.byteLength;
+  return heap === undefined ? 'n/a' : (heap / 2 ** 20).toFixed(0);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -217,6 +222,7 @@ async function benchSetting(backend: string, s: Setting) {
   for (let r = 0; r < s.reps; r++) {
     for (const [k, run] of Object.entries(batchRunners)) {
       const { ms, out } = timeRun(run, xb);
+      console.log(`  ${k} ${ms.toFixed(0)} ms, heap ${heapMiB()} MiB, ${tf.memory().numTensors} tensors, gradientDepth ${tf.engine().state.gradientDepth}`);
       batchMs[k]!.push(ms);
       if (k === 'skipShared') batchOut = out;
     }
