@@ -222,7 +222,7 @@ async function benchSetting(backend: string, s: Setting) {
   for (let r = 0; r < s.reps; r++) {
     for (const [k, run] of Object.entries(batchRunners)) {
       const { ms, out } = timeRun(run, xb);
-      console.log(`  ${k} ${ms.toFixed(0)} ms, heap ${heapMiB()} MiB, ${tf.memory().numTensors} tensors, gradientDepth ${tf.engine().state.gradientDepth}`);
+      console.log(`  ${k} ${ms.toFixed(0)} ms, heap ${heapMiB()} MiB, ${tf.memory().numTensors} tensors`);
       batchMs[k]!.push(ms);
       if (k === 'skipShared') batchOut = out;
     }

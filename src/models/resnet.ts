@@ -118,18 +118,15 @@ export class ResNetBackbone {
   /**
    * block.apply in its own tidy, keeping only its output and the gate records it adds, and freeing its input:
    * in inference nothing needs a block's intermediates later, so peak memory is a few activations rather
-   * than the whole forward (measured need: a batch of 64 ResNet-34 images at 224x224, ~3.5 GB kept otherwise,
-   * against the 4 GB wasm heap).
+   * than the whole forward: a batch of 64 ResNet-34 images at 224x224 runs in 2.4 GiB of wasm heap
+   * (bench/conditional.ts; the wasm32 heap ends at 4 GiB).
    */
   private blockFreeing(block: ResidualBlock, h: tf.Tensor4D, ctx: BlockContext): tf.Tensor4D {
     const start = ctx.gates.length;
-    const y = tf.tidy(() => {
+    // Returning the new gate tensors (rather than tf.keep) hands them to the enclosing scope, as before.
+    const { y } = tf.tidy(() => {
       const out = block.apply(h, ctx);
-      for (const g of ctx.gates.slice(start)) {
-        tf.keep(g.probs);
-        tf.keep(g.mask);
-      }
-      return out;
+      return { y: out, gates: ctx.gates.slice(start).flatMap((g) => [g.probs, g.mask]) };
     });
     h.dispose();
     return y;
