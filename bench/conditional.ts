@@ -17,7 +17,7 @@
 // per channel 30% always on, 30% always off, 40% conditional (on-rate ~ U(0.2, 0.8)); the timed inputs are
 // other random images, on which about half the channels are on, with a different pattern per sample.
 // Run: node --import tsx bench/conditional.ts [--quick] [--backends wasm,webgpu] [--threads 1] [--models resnet20]
-//      -> bench/results/conditional.json
+//      -> bench/results/conditional.json (--threads N > 1: conditional-threadsN.json)
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
@@ -315,7 +315,8 @@ async function main() {
     for (const s of SETTINGS.filter((x) => only === undefined || only.includes(x.model)))
       results.push({ backend, ...(await benchSetting(backend, s)) });
   }
-  const path = writeResult('conditional', {
+  // One file per thread count: 1 thread (the default, the issue's target) and e.g. --threads 2.
+  const path = writeResult(threads === 1 ? 'conditional' : `conditional-threads${threads}`, {
     benchmark: 'conditional',
     description:
       'Conditional inference (closed gates skipped) vs dense and masked execution: batch-1 latency, batch throughput, speedup against MAC reduction',

@@ -28,13 +28,24 @@ export type BatchMode = 'shared' | 'per-sample';
  */
 export const DEFAULT_BATCH_MODE: BatchMode = 'shared';
 
+/** Threads the active backend computes on: the wasm backend's XNNPACK pool size, else 1. */
+function computeThreads(): number {
+  if (tf.getBackend() !== 'wasm') return 1;
+  const wasm = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm;
+  const n = wasm?.tfjs?.getThreadsCount?.();
+  return typeof n === 'number' && n >= 1 ? n : 1;
+}
+
 /** Backends whose tensors live in host memory (the 'matmul' lowering makes its patches on the host). */
 const HOST_MEMORY_BACKENDS = ['wasm', 'cpu'];
 
 export interface ConditionalOptions {
   /** 'auto' (default): skip where the cost model says it pays; 'always'; 'never' (masked dense, folded BN). */
   skip?: SkipMode;
-  /** MAC-equivalents per packed number for 'auto' (default DEFAULT_REPACK_COST). */
+  /**
+   * MAC-equivalents per packed number for 'auto' (default DEFAULT_REPACK_COST x the wasm backend's threads:
+   * the MACs run on every thread, gathering and packing on one; x 1 on other backends).
+   */
   repackCost?: number;
   /**
    * How a conv with gathered weights runs: 'conv' (the gathered weights are packed), 'matmul' (weights times
@@ -91,7 +102,7 @@ export function compileConditional(model: GatedModel, options: ConditionalOption
   if (!['auto', 'always', 'never'].includes(skip)) {
     throw new Error(`${fn}: option 'skip' must be 'auto', 'always' or 'never'; got ${JSON.stringify(skip)}`);
   }
-  const repackCost = options.repackCost ?? DEFAULT_REPACK_COST;
+  const repackCost = options.repackCost ?? DEFAULT_REPACK_COST * computeThreads();
   if (!(repackCost >= 0)) {
     throw new Error(`${fn}: option 'repackCost' must be a number >= 0; got ${JSON.stringify(repackCost)}`);
   }

@@ -37,6 +37,7 @@ export {
 export { type Phase, Profiler } from './profiler.js';
 export {
   DEFAULT_REPACK_COST,
+  HOST_COPY_COST,
   type LoweringMode,
   planSkip,
   type SkipMode,

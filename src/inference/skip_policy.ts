@@ -2,11 +2,14 @@
 // MACs but needs gathered weights, and on XNNPACK (tfjs wasm) a new tensor in a product is packed anew:
 // with the 'conv' lowering the gathered weights are (tfjs transposes HWIO -> OHWI, then XNNPACK packs), with
 // the 'matmul' lowering (weights as the left operand of a product with im2col patches, folded_conv.ts) the
-// patches are. Either costs far more per number than one multiply-add. A block skips when the MACs it saves
-// exceed `repackCost` times the numbers it must pack; per conv the lowering is the one that packs fewer
-// numbers. Savings grow with the output positions (batch x H x W); the weights to pack do not, the patches do:
-// so large maps gather weights, 7x7 maps at batch 1 pack patches, and large batches of small maps run masked
-// dense.
+// patches are. Either costs far more per number than one multiply-add, and so does copying numbers one at a
+// time on the host (im2col's patches; the gated conv's filters in the 'conv' layout and the next conv's input
+// channels in the 'matmul' layout, whose other gathers copy whole rows). A block skips when the MACs it saves
+// exceed `repackCost` times the numbers it must pack (plus HOST_COPY_COST per number copied one at a time);
+// per conv the lowering is the cheaper one. Savings grow with the output positions (batch x H x W); the weights to
+// pack do not, the patches do: so large maps gather weights, 7x7 maps at batch 1 pack patches, and large
+// batches of small maps run masked dense. The MACs run on every thread, the gathering and packing on one: the
+// default repackCost grows with the wasm backend's thread count (conditional_network.ts).
 import type { FoldedConv, Lowering } from './folded_conv.js';
 
 export type SkipMode = 'auto' | 'always' | 'never';
@@ -25,13 +28,21 @@ export interface SkipPolicy {
 }
 
 /**
- * Default repackCost, from ResNet-34 at 224x224, batch 1, wasm (bench/results/conditional.json, per-block
- * times of skip 'always' vs 'never' with the 'conv' lowering): with about half the channels open the cost
- * model skips iff the output positions exceed repackCost. Gathering paid at 56x56, 28x28 and 14x14 (3136, 784,
- * 196 positions) and lost at 7x7 (49: ~90 ms vs ~60 ms per block), so the break-even lies between 49 and 196;
- * 100 sits between them.
+ * Default repackCost per compute thread, from ResNet-34 at 224x224, batch 1, wasm, 1 thread
+ * (bench/results/conditional.json, per-block times of skip 'always' vs 'never' with the 'conv' lowering):
+ * with about half the channels open the cost model skips iff the output positions exceed about repackCost.
+ * Gathering paid at 56x56, 28x28 and 14x14 (3136, 784, 196 positions) and lost at 7x7 (49), so the
+ * break-even lies between 49 and 196; 100 sits between them. With 2 threads the 14x14 blocks lost as well
+ * (8.4-8.8 ms skipping vs 8.1 ms masked dense).
  */
 export const DEFAULT_REPACK_COST = 100;
+
+/**
+ * Packing-equivalents per number copied one at a time on the host: 2.8 ns per element of a gather ([512, 9,
+ * 256] from [512, 9, 512]) and ~4 ns per patch number of im2col (7x7x512), against ~14 ns per weight of a new
+ * XNNPACK conv operator ([3, 3, 512, 256]: 12.0 ms fresh vs 3.7 ms cached), on the dev machine's wasm.
+ */
+export const HOST_COPY_COST = 0.2;
 
 export interface SkipCase {
   channels: number;
@@ -50,22 +61,36 @@ export interface SkipPlan {
   second: Lowering;
 }
 
-function lower(mode: LoweringMode, weights: number, patches: number): { lowering: Lowering; packed: number } {
-  const lowering = mode === 'auto' ? (patches < weights ? 'matmul' : 'conv') : mode;
-  return { lowering, packed: lowering === 'matmul' ? patches : weights };
+interface ConvCost {
+  lowering: Lowering;
+  /** Numbers packed plus HOST_COPY_COST per number copied one at a time on the host. */
+  cost: number;
+}
+
+function lower(mode: LoweringMode, conv: ConvCost, matmul: ConvCost): ConvCost {
+  if (mode === 'conv') return conv;
+  if (mode === 'matmul') return matmul;
+  return matmul.cost < conv.cost ? matmul : conv;
 }
 
 export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
   const { gconv, next, active: k } = s;
+  const firstWeights = k * gconv.weightsPerOutChannel;
+  const secondWeights = k * next.weightsPerInChannel;
+  // Gated conv: 'conv' gathers its filters one weight at a time (HWIO, output channel last), 'matmul' copies
+  // rows. Next conv: 'conv' copies rows (HWIO, input channel third), 'matmul' gathers one weight at a time.
+  // 'matmul' also writes its patches one number at a time.
+  const patches1 = s.gPositions * gconv.kernel * gconv.kernel * gconv.inChannels;
+  const patches2 = s.nextPositions * next.kernel * next.kernel * k;
   const first = lower(
     policy.lowering,
-    k * gconv.weightsPerOutChannel,
-    s.gPositions * gconv.kernel * gconv.kernel * gconv.inChannels,
+    { lowering: 'conv', cost: firstWeights * (1 + HOST_COPY_COST) },
+    { lowering: 'matmul', cost: patches1 * (1 + HOST_COPY_COST) },
   );
   const second = lower(
     policy.lowering,
-    k * next.weightsPerInChannel,
-    s.nextPositions * next.kernel * next.kernel * k,
+    { lowering: 'conv', cost: secondWeights },
+    { lowering: 'matmul', cost: patches2 * (1 + HOST_COPY_COST) + HOST_COPY_COST * secondWeights },
   );
   const plan = (skip: boolean): SkipPlan => ({ skip, first: first.lowering, second: second.lowering });
   if (policy.mode === 'always') return plan(true);
@@ -73,5 +98,5 @@ export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
   const closed = s.channels - k;
   const saved =
     closed * (s.gPositions * gconv.weightsPerOutChannel + s.nextPositions * next.weightsPerInChannel);
-  return plan(saved > policy.repackCost * (first.packed + second.packed));
+  return plan(saved > policy.repackCost * (first.cost + second.cost));
 }
