@@ -242,12 +242,14 @@ async function benchSetting(backend: string, s: Setting) {
     batchOut!.runs[0]!.reduce((a, r, i) => a + r.computed / nets.skip.blocks[i]!.gatedChannels, 0) /
     batchOut!.runs[0]!.length;
   const ips = (k: string) => (s.batch * 1000) / median(batchMs[k]!);
+  const skipPolicy = nets.skip.policy;
   for (const n of Object.values(nets)) n.dispose();
   dense.dispose();
   gated.dispose();
   const med = (k: string) => median(latency[k]!);
   return {
     model: s.model,
+    skipPolicy: skipPolicy,
     inputShape: shape,
     denseMacs,
     gateUsage: { calibrationOnFraction, evalOnFraction: onFraction },
@@ -329,7 +331,8 @@ async function main() {
         ? 'Measured under load (see loadAverage): only the in-process, interleaved ratios are meaningful.'
         : 'Measured on an otherwise idle machine; ratios are within one process, interleaved.',
     wasmThreads: threads,
-    repackCost: DEFAULT_REPACK_COST,
+    /** Default repackCost per thread; the effective policy of (c) is in each result's skipPolicy. */
+    repackCostPerThread: DEFAULT_REPACK_COST,
     gateUsage:
       'setGateUsage on a calibration batch of random images: per channel 30% always on, 30% always off, 40% conditional (on-rate ~ U(0.2, 0.8)); timed on other random images',
     backends: backendReports,
