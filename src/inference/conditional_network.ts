@@ -20,11 +20,12 @@ import { DEFAULT_REPACK_COST, type LoweringMode, type SkipMode, type SkipPolicy 
 export type BatchMode = 'shared' | 'per-sample';
 
 /**
- * 'shared', measured (bench/results/conditional.json, wasm, 1 thread, batch 64): ResNet-34 at 224x224: shared
- * 13.5 s (union of open channels 88%), per-sample 13.6 s, dense 16.2 s; ResNet-20 at 32x32: shared 0.14 s (union
- * 77%), per-sample 0.24 s, dense 0.21 s. A shared batch keeps XNNPACK's batched GEMM efficiency and gathers each
- * block's weights once per batch; per-sample pays the gathering, one gate sync per block and every op's dispatch
- * once per sample, which outweighs its exact per-sample savings on small images and breaks even on large ones.
+ * 'shared', measured (bench/results/conditional*.json, wasm, batch 64, 1 / 2 threads): ResNet-34 at 224x224:
+ * shared 13.8 / 7.4 s (union of open channels 88%), per-sample 13.7 / 11.4 s, dense 16.2 / 8.9 s; ResNet-20 at
+ * 32x32: shared 0.16 / 0.09 s (union 77%), per-sample 0.28 / 0.22 s, dense 0.22 / 0.14 s. A shared batch keeps
+ * XNNPACK's batched GEMM efficiency and gathers each block's weights once per batch; per-sample pays the
+ * gathering, one gate sync per block and every op's dispatch once per sample, which outweighs its exact
+ * per-sample savings except for large images on one thread (a tie there).
  */
 export const DEFAULT_BATCH_MODE: BatchMode = 'shared';
 

@@ -1,8 +1,8 @@
 // Host buffers for gathered weights and patches. On the wasm backend tf.tensor copies its values into the wasm
-// heap at once, so one reused buffer spares allocating (and later collecting) megabytes per gather: measured
-// on a [256, 4608] weight, 2.9 ms with a fresh Float32Array per gather, 0.8 ms with a reused one (.tmp-free
-// rerun: bench/conditional.ts phases 'gather'). The cpu and webgpu backends keep a reference to the array they
-// are given, so there every call gets a fresh array.
+// heap at once, so one reused buffer spares allocating (and later collecting) megabytes per gather: gathering
+// and uploading a [256, 4608] weight took 2.9 ms with a fresh Float32Array per gather, 0.8 ms with a reused one
+// (dev machine, wasm). The cpu and webgpu backends keep a reference to the array they are given, so there
+// every call gets a fresh array.
 
 let shared = new Float32Array(0);
 
