@@ -4,6 +4,7 @@
 // between a sample's MACs and its latency). Plain numbers in: the points come from inference's
 // measureLatency or from a benchmark JSON.
 import { spearman } from './rank_correlation.js';
+import { sortedQuantile } from './summary_stats.js';
 
 export interface LatencyPoint {
   /** MACs of the sample with its gates. */
@@ -29,9 +30,10 @@ export interface LatencySummary {
 }
 
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return sortedQuantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function latencySummary(points: readonly LatencyPoint[], denseMacs: number): LatencySummary {
