@@ -9,8 +9,7 @@
 // What differs from the paper: nothing of the method; this is an execution strategy. It relies on the
 // models' public layer fields (backbone stages, conv/BN variables) rather than a hook in the model classes.
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPoolBins } from '../layers/index.js';
-import { type GatedModel, PSP_BINS, PSPNet, ResNet } from '../models/index.js';
+import { type GatedModel, PSPNet, ResNet } from '../models/index.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';
@@ -210,19 +209,7 @@ export class ConditionalNetwork {
   /** The ungated head of the model, in inference mode, with the model's own layers. */
   private head(features: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor {
     const m = this.model;
-    if (m instanceof ResNet) return m.fc.apply(tf.mean(features, [1, 2]) as tf.Tensor2D); // [N, classes]
-    // PSPNet: as PSPNet.forward with training false (no dropout).
-    const [, h, w] = features.shape;
-    const pooled = adaptiveAvgPoolBins(features, PSP_BINS); // [N, b, b, C] per bin
-    const branches = pooled.map((p, i) => {
-      const { conv, bn } = m.ppm[i]!;
-      const y = tf.relu(bn.apply(conv.apply(p), false)) as tf.Tensor4D; // [N, b, b, C/4]
-      return tf.image.resizeBilinear(y, [h, w], false); // [N, h, w, C/4]
-    });
-    const cat = tf.concat([features, ...branches], 3); // [N, h, w, 2C]
-    const y = tf.relu(m.bottleneck.bn.apply(m.bottleneck.conv.apply(cat), false)) as tf.Tensor4D;
-    const logits = m.classifier.apply(y); // [N, h, w, classes]
-    return tf.image.resizeBilinear(logits, [x.shape[1], x.shape[2]], false); // [N, H, W, classes]
+    return m instanceof ResNet ? m.head(features) : m.head(features, [x.shape[1], x.shape[2]], false);
   }
 
   /** Drops every block's cached gathered weights. */

@@ -61,6 +61,14 @@ export class PSPNet extends ModelBase {
     const { training } = options;
     const ctx: BlockContext = { training, noise: this.noise, gates };
     const features = this.backbone.features(x, ctx); // [N, h, w, C], h = H/8
+    return this.head(features, [x.shape[1], x.shape[2]], training);
+  }
+
+  /**
+   * The ungated head: features [N, h, w, C] -> logits [N, H, W, classes] at the input size [H, W] (pyramid
+   * pooling, bottleneck, dropout when training, classifier, bilinear upsampling).
+   */
+  head(features: tf.Tensor4D, inputSize: [number, number], training: boolean): tf.Tensor {
     const [, h, w] = features.shape;
     const pooled = adaptiveAvgPoolBins(features, PSP_BINS); // [N, b, b, C] per bin
     const branches = pooled.map((p, i) => {
@@ -74,7 +82,7 @@ export class PSPNet extends ModelBase {
       y = tf.dropout(y, this.config.dropout, undefined, this.noise.nextSeed()) as tf.Tensor4D;
     }
     const logits = this.classifier.apply(y); // [N, h, w, classes]
-    return tf.image.resizeBilinear(logits, [x.shape[1], x.shape[2]], false); // [N, H, W, classes]
+    return tf.image.resizeBilinear(logits, inputSize, false); // [N, H, W, classes]
   }
 
   gateNames(): string[] {

@@ -160,8 +160,12 @@ export class ResNet extends ModelBase {
 
   protected forward(x: tf.Tensor4D, options: ApplyOptions, gates: GateRecord[]): tf.Tensor {
     const ctx: BlockContext = { training: options.training, noise: this.noise, gates };
-    const features = this.backbone.features(x, ctx); // [N, h, w, C]
-    return this.fc.apply(tf.mean(features, [1, 2]) as tf.Tensor2D); // [N, numClasses]
+    return this.head(this.backbone.features(x, ctx));
+  }
+
+  /** The ungated head: features [N, h, w, C] -> logits [N, numClasses] (global average pool, fc). */
+  head(features: tf.Tensor4D): tf.Tensor {
+    return this.fc.apply(tf.mean(features, [1, 2]) as tf.Tensor2D);
   }
 
   gateNames(): string[] {
