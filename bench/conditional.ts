@@ -20,7 +20,9 @@
 //      -> bench/results/conditional.json (--threads N > 1: conditional-threadsN.json)
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { median } from '../src/analysis/index.js';
 import { initBackend } from '../src/backend/index.js';
+import { type BackendWasm, wasmHeapBytes } from '../src/backend/wasm/wasm_kernel_utils.js';
 import {
   type ConditionalNetwork,
   type ConditionalOutput,
@@ -74,14 +76,8 @@ const SETTINGS: Setting[] = [
 ];
 
 function heapMiB(): string {
-  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.byteLength;
-  return heap === undefined ? 'n/a' : (heap / 2 ** 20).toFixed(0);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  if (tf.getBackend() !== 'wasm') return 'n/a';
+  return (wasmHeapBytes(tf.backend() as unknown as BackendWasm) / 2 ** 20).toFixed(0);
 }
 
 type Runner = (x: tf.Tensor4D) => { logits: tf.Tensor; dispose: () => void; out?: ConditionalOutput };

@@ -87,4 +87,4 @@ export {
   loadSampleImages,
   type SampleImage,
 } from './sample_gallery.js';
-export { mean, type Summary, sortedQuantile, summarize } from './summary_stats.js';
+export { mean, median, type Summary, sortedQuantile, summarize } from './summary_stats.js';

@@ -4,7 +4,7 @@
 // between a sample's MACs and its latency). Plain numbers in: the points come from inference's
 // measureLatency or from a benchmark JSON.
 import { spearman } from './rank_correlation.js';
-import { sortedQuantile } from './summary_stats.js';
+import { median } from './summary_stats.js';
 
 export interface LatencyPoint {
   /** MACs of the sample with its gates. */
@@ -27,13 +27,6 @@ export interface LatencySummary {
   efficiency: number;
   /** Spearman's rho between MACs and skipping latency (NaN for fewer than 2 samples). */
   rho: number;
-}
-
-function median(xs: number[]): number {
-  return sortedQuantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 }
 
 export function latencySummary(points: readonly LatencyPoint[], denseMacs: number): LatencySummary {

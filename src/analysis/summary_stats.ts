@@ -23,6 +23,11 @@ export function sortedQuantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** Median (the mean of the two middle values for an even count); NaN for an empty input. */
+export function median(values: ArrayLike<number>): number {
+  return sortedQuantile(Float64Array.from(values).sort(), 0.5);
+}
+
 export function mean(values: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]!;

@@ -1,5 +1,6 @@
 // Conditional inference for trained channel-gated networks (Bejnordi et al., ICLR 2020): closed gates become
-// skipped work. Depends on the layers, gates and models modules only (and tfjs-core); no backend is loaded here.
+// skipped work. Depends on the layers, gates, models and (tfjs-free) analysis modules and tfjs-core; no backend is
+// loaded here.
 //
 //   const net = compileConditional(model);          // folds BN into convs (a snapshot of the weights)
 //   const { logits, gates } = net.apply(x);           // = model.apply(x, { training: false }) up to rounding

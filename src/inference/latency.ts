@@ -5,6 +5,7 @@
 // the medians are kept. One warm-up run of each network on the first sample is not timed (kernel set-up,
 // operator packing). Meaningful on synchronous backends (wasm, cpu); on webgpu the read of the logits syncs.
 import * as tf from '@tensorflow/tfjs-core';
+import { median } from '../analysis/summary_stats.js';
 import { countMacs, dynamicMacs, type GatedModel } from '../models/index.js';
 import { type ConditionalOptions, compileConditional } from './conditional_network.js';
 
@@ -31,12 +32,6 @@ export interface LatencyMeasurement {
   /** MACs of the model with every gate open. */
   denseMacs: number;
   samples: SampleLatency[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** images: [N, H, W, C] float32, N >= 1. The model is not modified. */

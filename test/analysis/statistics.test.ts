@@ -14,6 +14,7 @@ import {
   linearGrid,
   macsByCorrectness,
   macsVsDifficulty,
+  median,
   packGateBits,
   recordedGateProbs,
   sortedQuantile,
@@ -218,5 +219,15 @@ describe('helpers vs SciPy/NumPy', () => {
     const { bits, packed } = golden.packbits;
     assert.deepEqual(Array.from(packGateBits(bits)), packed);
     assert.deepEqual(Array.from(unpackGateBits(Uint8Array.from(packed), bits.length)), bits);
+  });
+});
+
+describe('median', () => {
+  it('middle value, mean of the two middle ones for an even count, NaN when empty; input untouched', () => {
+    const xs = [5, 1, 3];
+    assert.equal(median(xs), 3);
+    assert.deepEqual(xs, [5, 1, 3]);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.ok(Number.isNaN(median([])));
   });
 });
