@@ -6,7 +6,6 @@
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelGate } from '../gates/index.js';
-import { convOutSize } from '../layers/index.js';
 import { shortcutA } from '../models/blocks/shortcut.js';
 import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
 import { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
@@ -100,8 +99,10 @@ export class ConditionalBlock {
     let h = x;
     for (let i = 0; i < g; i++)
       h = prof.time('conv', () => this.convs[i]!.run(h, this.convs[i]!.params, true));
-    const gPositions = decision.batch * outPositions(h.shape, gconv);
-    const nextPositions = decision.batch * outPositions([0, ...outSize3(h.shape, gconv)], next);
+    const [gh, gw] = gconv.outSize(h.shape[1], h.shape[2]);
+    const [nh, nw] = next.outSize(gh, gw);
+    const gPositions = decision.batch * gh * gw;
+    const nextPositions = decision.batch * nh * nw;
     let skipped = false;
     let cacheHit = false;
     const plan =
@@ -189,7 +190,7 @@ export class ConditionalBlock {
   private allClosed(h: tf.Tensor4D, n: number, prof: Profiler): tf.Tensor4D {
     return prof.time('residual', () => {
       const next = this.convs[this.gated + 1]!;
-      const [oh, ow] = outSize(outSize3(h.shape, this.convs[this.gated]!), next);
+      const [oh, ow] = next.outSize(...this.convs[this.gated]!.outSize(h.shape[1], h.shape[2]));
       let v = tf.tensor1d(next.biasValues()) as tf.Tensor; // [C_next]
       for (let i = this.gated + 2; i < this.convs.length; i++) {
         const conv = this.convs[i]!;
@@ -241,20 +242,4 @@ function applyMask(a: tf.Tensor4D, decision: GateDecision, idx: Int32Array): tf.
   const m = new Float32Array(n * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) m[i * k + j] = mask[i * c + idx[j]!]!;
   return tf.mul(a, tf.tensor4d(m, [n, 1, 1, k])); // [N, H, W, k] * [N, 1, 1, k]
-}
-
-function outSize(hw: [number, number], c: FoldedConv): [number, number] {
-  return [
-    convOutSize(hw[0], c.kernel, c.stride, c.pad, c.dilation),
-    convOutSize(hw[1], c.kernel, c.stride, c.pad, c.dilation),
-  ];
-}
-
-function outSize3(shape: readonly number[], conv: FoldedConv): [number, number] {
-  return outSize([shape[1]!, shape[2]!], conv);
-}
-
-function outPositions(shape: readonly number[], conv: FoldedConv): number {
-  const [oh, ow] = outSize3(shape, conv);
-  return oh * ow;
 }

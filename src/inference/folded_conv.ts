@@ -73,6 +73,12 @@ export class FoldedConv {
     };
   }
 
+  /** Output height and width for an input of h x w. */
+  outSize(h: number, w: number): [number, number] {
+    const { kernel, stride, pad, dilation } = this;
+    return [convOutSize(h, kernel, stride, pad, dilation), convOutSize(w, kernel, stride, pad, dilation)];
+  }
+
   /** Number of weights per output channel (kh * kw * Cin) and per input channel (kh * kw * Cout). */
   get weightsPerOutChannel(): number {
     return this.kernel * this.kernel * this.inChannels;
@@ -103,9 +109,10 @@ export class FoldedConv {
   private runMatmul(x: tf.Tensor4D, rows: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor4D {
     return tf.tidy(() => {
       const [n, h, w, c] = x.shape;
-      const size = this.kernel * this.kernel * c * n * convOut(h, this) * convOut(w, this);
-      const buffer = gatherBuffer(size, tf.getBackend());
-      const p = im2colTransposed(x.dataSync() as Float32Array, [n, h, w, c], this, buffer);
+      const backend = tf.getBackend();
+      const p = im2colTransposed(x.dataSync() as Float32Array, [n, h, w, c], this, (length) =>
+        gatherBuffer(length, backend),
+      );
       if (p.rows !== rows.shape[1]) {
         throw new Error(
           `FoldedConv '${this.name}': rows weight [${rows.shape}] does not fit ${c} input channels`,
@@ -198,8 +205,4 @@ export class FoldedConv {
   dispose(): void {
     tf.dispose([this.params.weight, this.params.bias]);
   }
-}
-
-function convOut(size: number, c: FoldedConv): number {
-  return convOutSize(size, c.kernel, c.stride, c.pad, c.dilation);
 }

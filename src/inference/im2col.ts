@@ -23,12 +23,15 @@ export interface Patches {
   outW: number;
 }
 
-/** x: NHWC float32 data of shape [n, h, w, c]; `out` (optional, at least rows * cols long) receives the data. */
+/**
+ * x: NHWC float32 data of shape [n, h, w, c]. `alloc` (default: a new Float32Array) gives the array the patches
+ * are written to, of the length asked for; its contents are overwritten.
+ */
 export function im2colTransposed(
   x: Float32Array,
   shape: readonly [number, number, number, number],
   g: PatchGeometry,
-  out?: Float32Array,
+  alloc: (length: number) => Float32Array = (length) => new Float32Array(length),
 ): Patches {
   const [n, h, w, c] = shape;
   if (x.length !== n * h * w * c) {
@@ -41,10 +44,7 @@ export function im2colTransposed(
   const outW = convOutSize(w, k, stride, pad, dilation);
   const rows = k * k * c;
   const cols = n * outH * outW;
-  if (out !== undefined && out.length < rows * cols) {
-    throw new Error(`im2colTransposed: argument 'out' has ${out.length} values, needs ${rows * cols}`);
-  }
-  const data = out === undefined ? new Float32Array(rows * cols) : out.subarray(0, rows * cols).fill(0); // 0: padding
+  const data = alloc(rows * cols).fill(0); // 0: the padding
   for (let ky = 0; ky < k; ky++) {
     for (let kx = 0; kx < k; kx++) {
       const tapRow = (ky * k + kx) * c;
