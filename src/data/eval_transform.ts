@@ -5,6 +5,7 @@
 import { type Region, resampleSample } from './resample_region.js';
 import {
   checkMaskShape,
+  checkSizeOption,
   type Normalization,
   normalizationCoefficients,
   type SampleInput,
@@ -26,14 +27,7 @@ export function evalTransform(options: EvalTransformOptions = {}): SampleTransfo
   if (resize !== undefined && !(Number.isInteger(resize) && resize > 0)) {
     throw new Error(`evalTransform: options.resize: expected a positive integer, got ${resize}`);
   }
-  if (
-    crop !== undefined &&
-    !(Array.isArray(crop) && crop.length === 2 && crop.every((d) => Number.isInteger(d) && d > 0))
-  ) {
-    throw new Error(
-      `evalTransform: options.crop: expected [h, w] of positive integers, got ${JSON.stringify(crop)}`,
-    );
-  }
+  if (crop !== undefined) checkSizeOption('evalTransform', 'crop', crop);
   let coeffs: ReturnType<typeof normalizationCoefficients> | undefined;
   const geometry = (h: number, w: number) => {
     const s = resize === undefined ? 1 : resize / Math.min(h, w);

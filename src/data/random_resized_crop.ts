@@ -4,6 +4,7 @@
 // Differs from torchvision: no antialias prefilter when shrinking (see resample_region.ts).
 import { type Region, resampleImage } from './resample_region.js';
 import {
+  checkSizeOption,
   type Normalization,
   normalizationCoefficients,
   type SampleInput,
@@ -58,11 +59,7 @@ export function randomResizedCrop(options: RandomResizedCropOptions): SampleTran
   const scale = options.scale ?? [0.08, 1];
   const ratio = options.ratio ?? [3 / 4, 4 / 3];
   const flipProb = options.flipProb ?? 0.5;
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(
-      `randomResizedCrop: options.size: expected [h, w] of positive integers, got ${JSON.stringify(size)}`,
-    );
-  }
+  checkSizeOption('randomResizedCrop', 'size', size);
   if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) {
     throw new Error(
       `randomResizedCrop: options.scale: expected 0 < lo <= hi <= 1, got ${JSON.stringify(scale)}`,

@@ -73,3 +73,12 @@ export function checkMaskShape(fn: string, input: SampleInput): void {
     );
   }
 }
+
+/** Checks a transform's [h, w] size option: two positive integers. */
+export function checkSizeOption(fn: string, option: string, value: unknown): void {
+  if (!(Array.isArray(value) && value.length === 2 && value.every((d) => Number.isInteger(d) && d > 0))) {
+    throw new Error(
+      `${fn}: options.${option}: expected [h, w] of positive integers, got ${JSON.stringify(value)}`,
+    );
+  }
+}

@@ -6,6 +6,7 @@
 import { resampleSample } from './resample_region.js';
 import {
   checkMaskShape,
+  checkSizeOption,
   type Normalization,
   normalizationCoefficients,
   type SampleInput,
@@ -28,11 +29,7 @@ export function scaleCropFlip(options: ScaleCropFlipOptions): SampleTransform {
   const { size } = options;
   const scale = options.scale ?? [0.5, 2];
   const flipProb = options.flipProb ?? 0.5;
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(
-      `scaleCropFlip: options.size: expected [h, w] of positive integers, got ${JSON.stringify(size)}`,
-    );
-  }
+  checkSizeOption('scaleCropFlip', 'size', size);
   if (!(scale[0] > 0 && scale[0] <= scale[1])) {
     throw new Error(`scaleCropFlip: options.scale: expected 0 < lo <= hi, got ${JSON.stringify(scale)}`);
   }
