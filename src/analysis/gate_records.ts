@@ -64,8 +64,8 @@ export interface GateRecords {
   probs?: Float32Array;
 }
 
-/** One sample as plain values (for hand-made records and small tools). */
-export interface SampleGateInput {
+/** The scalar fields of one sample. */
+export interface SampleScalars {
   id: string;
   label: number;
   prediction: number;
@@ -73,6 +73,10 @@ export interface SampleGateInput {
   loss: number;
   macs: number;
   difficulty?: number;
+}
+
+/** One sample as plain values (for hand-made records and small tools). */
+export interface SampleGateInput extends SampleScalars {
   /** Per layer, one 0/1 value per channel. */
   masks: ArrayLike<number>[];
   /** Per layer, one probability per channel (all samples or none). */

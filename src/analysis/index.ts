@@ -36,6 +36,7 @@ export {
   makeGateRecords,
   maskBytes,
   type SampleGateInput,
+  type SampleScalars,
   sampleMask,
   totalGates,
 } from './gate_records.js';

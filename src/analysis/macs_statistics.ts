@@ -2,7 +2,7 @@
 // samples (higher loss, lower confidence, higher synthetic difficulty) switch on more channels, and which
 // samples are the cheapest and the most expensive. The paper shows the cheapest/most expensive ImageNet
 // images (figure 6); the binned means and rank correlation are our quantitative version of that picture.
-import type { GateRecords } from './gate_records.js';
+import type { GateRecords, SampleScalars } from './gate_records.js';
 import { spearman } from './rank_correlation.js';
 import { type Summary, summarize } from './summary_stats.js';
 
@@ -121,16 +121,9 @@ export function macsVsDifficulty(
   return { by, binning, bins, spearman: spearman(x, records.macs), samples: n };
 }
 
-/** One sample's scalar fields. */
-export interface SampleSummary {
+/** One sample's scalar fields and its index in the records. */
+export interface SampleSummary extends SampleScalars {
   index: number;
-  id: string;
-  label: number;
-  prediction: number;
-  confidence: number;
-  loss: number;
-  macs: number;
-  difficulty?: number;
 }
 
 export function sampleSummary(records: GateRecords, i: number): SampleSummary {
