@@ -36,6 +36,7 @@ import {
   maskBytes,
   totalGates,
 } from './gate_records.js';
+import { concatTypedArrays } from './typed_arrays.js';
 
 /** Schema metadata key of the JSON GateRecordsMeta. */
 export const GATE_RECORDS_META_KEY = 'batch_shaping.gate_records';
@@ -146,15 +147,7 @@ function listValues<T extends Uint8Array | Float32Array>(table: Table, name: str
     const start = child.offset + chunk.offset * size;
     return (child.values as T).subarray(start, start + chunk.length * size) as T;
   });
-  if (parts.length === 1) return parts[0]!.slice() as T;
-  const Ctor = (parts[0]?.constructor ?? Uint8Array) as new (n: number) => T;
-  const out = new Ctor(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p as never, at);
-    at += p.length;
-  }
-  return out;
+  return concatTypedArrays(parts, (parts[0]?.constructor ?? Uint8Array) as new (n: number) => T);
 }
 
 /** Decodes Arrow IPC bytes written by encodeGateRecords; `file` names the source in errors. */

@@ -15,6 +15,7 @@ import {
   maskBytes,
 } from '../analysis/gate_records.js';
 import { writeGateRecords } from '../analysis/gate_records_arrow.js';
+import { concatTypedArrays } from '../analysis/typed_arrays.js';
 import type { Batch, BatchLoader } from '../data/batch_loader.js';
 import type { ShapeHWC } from '../layers/layer_cost.js';
 import { countMacs, dynamicMacs } from '../models/macs.js';
@@ -51,20 +52,6 @@ export interface RecorderSource {
 /** One pass over a loader (epoch 0; use an unshuffled loader to keep the dataset's order). */
 export function loaderSource(loader: BatchLoader): RecorderSource {
   return { batches: loader.epoch(0), total: loader.numSamples };
-}
-
-// Growable column storage: one chunk per batch, concatenated once at the end.
-function concat<T extends Int32Array | Float32Array | Float64Array | Uint8Array>(
-  parts: T[],
-  Ctor: new (n: number) => T,
-): T {
-  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p as never, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Runs `model` over `source` and returns (and optionally writes) its per-sample gate records. */
@@ -215,16 +202,16 @@ export async function recordGates(
     meta,
     count: done,
     ids,
-    labels: concat(cols.labels, Int32Array),
-    predictions: concat(cols.predictions, Int32Array),
-    confidences: concat(cols.confidences, Float32Array),
-    losses: concat(cols.losses, Float32Array),
-    macs: concat(cols.macs, Float64Array),
-    activeCounts: concat(cols.activeCounts, Int32Array),
-    masks: concat(cols.masks, Uint8Array),
+    labels: concatTypedArrays(cols.labels, Int32Array),
+    predictions: concatTypedArrays(cols.predictions, Int32Array),
+    confidences: concatTypedArrays(cols.confidences, Float32Array),
+    losses: concatTypedArrays(cols.losses, Float32Array),
+    macs: concatTypedArrays(cols.macs, Float64Array),
+    activeCounts: concatTypedArrays(cols.activeCounts, Int32Array),
+    masks: concatTypedArrays(cols.masks, Uint8Array),
   };
-  if (withDifficulty) records.difficulties = concat(cols.difficulties, Float32Array);
-  if (withProbs) records.probs = concat(cols.probs, Float32Array);
+  if (withDifficulty) records.difficulties = concatTypedArrays(cols.difficulties, Float32Array);
+  if (withProbs) records.probs = concatTypedArrays(cols.probs, Float32Array);
   if (records.masks.length !== done * maskBytes(meta)) {
     throw new Error(`${fn}: internal: mask bytes ${records.masks.length} for ${done} samples`);
   }
