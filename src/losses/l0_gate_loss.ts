@@ -1,13 +1,18 @@
-// l0GateLoss: the L0 (gate-count) loss of Bejnordi et al. (ICLR 2020, section 3.3): the expected fraction of
-// gates that are on, i.e. the mean gate probability over the batch and the gates, added after a warm-up to
-// push the network towards fewer active channels.
+// l0GateLoss: the L0 (gate-count) loss of Bejnordi et al. (ICLR 2020, section 3.3): the expected number of
+// gates that are on, each gate's on-probability averaged over the batch, added after a warm-up to push the
+// network towards fewer active channels.
+//
+// Reduction (option `reduction`, as for batchShapingLoss): 'sum' (default) adds the per-gate terms over every
+// gate of every layer, sum_c mean_n p[n, c] (the expected number of open gates); 'mean' averages them (the
+// expected fraction of open gates, in [0, 1]). 'sum' = 'mean' x the number of gates.
 //
 // What differs: optional MAC weighting. With `macWeights` (each gate's multiply-accumulate cost, e.g. the MACs
-// its channel costs in conv1 and conv2) the loss is the expected fraction of gated MACs that run:
-// sum_c w_c mean_n p[n, c] / sum_c w_c, still a fraction in [0, 1]. Several layers: like batchShapingLoss, the
-// mean over every gate of every layer (each gate equal, or weighted by its MACs across the whole network).
+// its channel costs in conv1 and conv2) each gate's term is weighted by its cost relative to the mean cost:
+// 'mean' gives the expected fraction of gated MACs that run, sum_c w_c mean_n p[n, c] / sum_c w_c, and 'sum'
+// that fraction times the number of gates, so the two weightings share one scale of lambda.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkGateProbs } from './check_gate_probs.js';
+import { checkReduction, type GateLossReduction } from './gate_loss_reduction.js';
 
 export interface L0GateLossOptions {
   /**
@@ -17,9 +22,14 @@ export interface L0GateLossOptions {
   macWeights?: ArrayLike<number> | readonly ArrayLike<number>[];
   /** Check values are in [0, 1] and not NaN (one device->host read; default true). */
   validate?: boolean;
+  /** How the per-gate terms combine: 'sum' over gates and layers (default) or their 'mean'. */
+  reduction?: GateLossReduction;
 }
 
-/** Mean gate-on probability of `gateProbs` ([N, C] or one per gated layer), optionally MAC-weighted. */
+/**
+ * Gate-on probability of `gateProbs` ([N, C] or one per gated layer), summed over the gates (default) or
+ * averaged, optionally MAC-weighted.
+ */
 export function l0GateLoss(
   gateProbs: tf.Tensor | readonly tf.Tensor[],
   options: L0GateLossOptions = {},
@@ -27,11 +37,17 @@ export function l0GateLoss(
   const layers = checkGateProbs('l0GateLoss', 'gateProbs', gateProbs, options.validate ?? true);
   const weights =
     options.macWeights === undefined ? undefined : flattenWeights(gateProbs, layers, options.macWeights);
+  const reduction = checkReduction('l0GateLoss', options.reduction);
   return tf.tidy(() => {
     const probs = layers.length === 1 ? layers[0]! : tf.concat(layers, 1); // [N, sum C]
-    if (weights === undefined) return tf.mean(probs) as tf.Scalar;
-    const perGate = tf.mean(probs, 0); // [sum C]: on-probability of each gate
-    return tf.sum(tf.mul(perGate, tf.tensor1d(weights))) as tf.Scalar;
+    const gates = probs.shape[1];
+    let fraction: tf.Scalar;
+    if (weights === undefined) fraction = tf.mean(probs) as tf.Scalar;
+    else {
+      const perGate = tf.mean(probs, 0); // [sum C]: on-probability of each gate
+      fraction = tf.sum(tf.mul(perGate, tf.tensor1d(weights))) as tf.Scalar;
+    }
+    return reduction === 'mean' ? fraction : (tf.mul(fraction, gates) as tf.Scalar);
   });
 }
 

@@ -2,36 +2,45 @@
 //
 // Bejnordi et al. (ICLR 2020): the batch-shaping weight gamma (0.75 in the paper) starts high so gates learn
 // to be conditional early, and is annealed to 0 so the end of training is driven by the task (and L0) alone;
-// the L0 weight lambda is switched on only after a warm-up, so the network does not lose capacity before the
-// gates have become conditional. The paper does not fix the annealing curve; we offer linear and cosine over
-// a configurable window. lambda trades accuracy for MACs and is chosen per experiment (the paper sweeps it),
-// so its default is 0 (off) rather than a number that would silently pick a cost for the user.
-// `progress` is the fraction of training done, in [0, 1] (e.g. (epoch + step / stepsPerEpoch) / epochs).
+// the L0 weight lambda comes in only after the gates have become conditional, so the network does not lose
+// capacity first. The paper's training code is not public; a public reimplementation of its CIFAR recipe
+// anneals gamma linearly to 0 by 20% of training (epoch 100 of 500) and ramps lambda linearly from 20% to 60%
+// (epochs 100 to 300): those are our defaults. Linear and cosine annealing are offered over a configurable
+// window, and gamma may rise from 0 over an optional warm-up. lambda trades accuracy for MACs and is chosen
+// per experiment (the paper sweeps it), so its default is 0 (off) rather than a number that would silently
+// pick a cost for the user. `progress` is the fraction of training done, in [0, 1]
+// (e.g. (epoch + step / stepsPerEpoch) / epochs).
 
 export type AnnealShape = 'linear' | 'cosine' | 'constant';
 
 export interface LossSchedule {
-  /** Batch-shaping weight at the start (default 0.75). */
+  /** Batch-shaping weight after the warm-up (default 0.75). */
   gamma: number;
+  /** Progress by which gamma has risen linearly from 0 to `gamma` (default 0: no warm-up). */
+  gammaWarmup: number;
   /** How gamma goes from `gamma` to 0 between `gammaAnnealStart` and `gammaAnnealEnd` (default 'linear'). */
   gammaAnneal: AnnealShape;
   /** Progress at which annealing begins; gamma is constant before (default 0). */
   gammaAnnealStart: number;
-  /** Progress at which gamma reaches 0 and stays there (default 1). */
+  /** Progress at which gamma reaches 0 and stays there (default 0.2). */
   gammaAnnealEnd: number;
-  /** L0 weight once switched on (default 0: off; choose it to set the accuracy/MAC trade-off). */
+  /** L0 weight at the end of its ramp (default 0: off; choose it to set the accuracy/MAC trade-off). */
   lambda: number;
-  /** Progress before which lambda is 0, the warm-up as a fraction of training (default 0.2). */
-  lambdaWarmup: number;
+  /** Progress before which lambda is 0 (default 0.2). */
+  lambdaRampStart: number;
+  /** Progress from which lambda is at its full value, rising linearly after lambdaRampStart (default 0.6). */
+  lambdaRampEnd: number;
 }
 
 export const DEFAULT_LOSS_SCHEDULE: Readonly<LossSchedule> = Object.freeze({
   gamma: 0.75,
+  gammaWarmup: 0,
   gammaAnneal: 'linear',
   gammaAnnealStart: 0,
-  gammaAnnealEnd: 1,
+  gammaAnnealEnd: 0.2,
   lambda: 0,
-  lambdaWarmup: 0.2,
+  lambdaRampStart: 0.2,
+  lambdaRampEnd: 0.6,
 });
 
 const SHAPES: readonly AnnealShape[] = ['linear', 'cosine', 'constant'];
@@ -46,6 +55,18 @@ export function lossSchedule(overrides: Partial<LossSchedule> = {}): LossSchedul
       throw new Error(`${fn}: field '${k}' must be a fraction of training in [0, 1]; got ${String(v)}`);
     }
   };
+  const ordered = (lo: keyof LossSchedule, hi: keyof LossSchedule) => {
+    if ((s[hi] as number) < (s[lo] as number)) {
+      throw new Error(`${fn}: field '${hi}' must be >= ${lo} (${s[lo]}); got ${s[hi]}`);
+    }
+  };
+  for (const k of Object.keys(s)) {
+    if (!(k in DEFAULT_LOSS_SCHEDULE)) {
+      throw new Error(
+        `${fn}: unknown field '${k}' (known: ${Object.keys(DEFAULT_LOSS_SCHEDULE).join(', ')})`,
+      );
+    }
+  }
   for (const k of ['gamma', 'lambda'] as const) {
     if (typeof s[k] !== 'number' || !Number.isFinite(s[k]) || s[k] < 0) {
       throw new Error(`${fn}: field '${k}' must be a finite number >= 0; got ${String(s[k])}`);
@@ -56,14 +77,18 @@ export function lossSchedule(overrides: Partial<LossSchedule> = {}): LossSchedul
       `${fn}: field 'gammaAnneal' must be one of ${SHAPES.join(', ')}; got ${String(s.gammaAnneal)}`,
     );
   }
-  fraction('gammaAnnealStart');
-  fraction('gammaAnnealEnd');
-  fraction('lambdaWarmup');
-  if (s.gammaAnnealEnd < s.gammaAnnealStart) {
-    throw new Error(
-      `${fn}: field 'gammaAnnealEnd' must be >= gammaAnnealStart (${s.gammaAnnealStart}); got ${s.gammaAnnealEnd}`,
-    );
+  for (const k of [
+    'gammaWarmup',
+    'gammaAnnealStart',
+    'gammaAnnealEnd',
+    'lambdaRampStart',
+    'lambdaRampEnd',
+  ] as const) {
+    fraction(k);
   }
+  ordered('gammaAnnealStart', 'gammaAnnealEnd');
+  ordered('gammaWarmup', 'gammaAnnealStart');
+  ordered('lambdaRampStart', 'lambdaRampEnd');
   return s;
 }
 
@@ -72,14 +97,19 @@ export function lossWeightsAt(schedule: LossSchedule, progress: number): { gamma
   if (typeof progress !== 'number' || !(progress >= 0 && progress <= 1)) {
     throw new Error(`lossWeightsAt: argument 'progress' must be a number in [0, 1]; got ${String(progress)}`);
   }
-  const { gamma, gammaAnneal, gammaAnnealStart: start, gammaAnnealEnd: end } = schedule;
+  const { gamma, gammaWarmup, gammaAnneal, gammaAnnealStart: start, gammaAnnealEnd: end } = schedule;
   let g: number;
-  if (gammaAnneal === 'constant' || progress <= start) g = gamma;
+  if (progress < gammaWarmup) g = (gamma * progress) / gammaWarmup;
+  else if (gammaAnneal === 'constant' || progress <= start) g = gamma;
   else if (progress >= end) g = 0;
   else {
     const r = (progress - start) / (end - start); // in (0, 1)
     g = gammaAnneal === 'linear' ? gamma * (1 - r) : gamma * 0.5 * (1 + Math.cos(Math.PI * r));
   }
-  const lambda = progress >= schedule.lambdaWarmup ? schedule.lambda : 0;
-  return { gamma: g, lambda };
+  const { lambda, lambdaRampStart: rampStart, lambdaRampEnd: rampEnd } = schedule;
+  let l: number;
+  if (progress < rampStart) l = 0;
+  else if (progress >= rampEnd) l = lambda;
+  else l = (lambda * (progress - rampStart)) / (rampEnd - rampStart);
+  return { gamma: g, lambda: l };
 }

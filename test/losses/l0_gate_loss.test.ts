@@ -3,7 +3,14 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { l0GateLoss } from '../../src/losses/l0_gate_loss.js';
 import { golden } from '../fixtures/bas/golden.js';
-import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+
+/** Reads a tensor without a synchronous readback (WebGPU has none) and disposes it. */
+async function read(t: tf.Tensor): Promise<Float32Array> {
+  const v = (await t.data()) as Float32Array;
+  t.dispose();
+  return v;
+}
 
 const g = golden.l0;
 
@@ -11,51 +18,65 @@ for (const backend of TEST_BACKENDS) {
   describe(`l0GateLoss on ${backend}`, () => {
     before(() => useBackend(backend));
 
-    it('mean on-probability over all gates of all layers, and MAC-weighted, match NumPy', () => {
-      const [mean, weighted] = expectNoLeak(() =>
-        tf.tidy(() => {
-          const xs = g.inputs.map((v, i) => tf.tensor2d(v, g.shapes[i]!));
-          return [
-            l0GateLoss(xs).dataSync()[0]!,
-            l0GateLoss(xs, { macWeights: g.mac_weights }).dataSync()[0]!,
-          ];
-        }),
-      );
+    it("'mean': mean on-probability over all gates of all layers, and MAC-weighted, match NumPy; 'sum' = mean x gates", async () => {
+      const before = tf.memory().numTensors;
+      const gates = g.shapes.reduce((s, shape) => s + shape[1]!, 0);
+      const values = tf.tidy(() => {
+        const xs = g.inputs.map((v, i) => tf.tensor2d(v, g.shapes[i]!));
+        return tf.stack([
+          l0GateLoss(xs, { reduction: 'mean' }),
+          l0GateLoss(xs, { macWeights: g.mac_weights, reduction: 'mean' }),
+          l0GateLoss(xs),
+          l0GateLoss(xs, { macWeights: g.mac_weights }),
+        ]);
+      });
+      const [mean, weighted, sum, weightedSum] = await read(values);
+      assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
       assert.ok(Math.abs(mean! - g.mean) < 1e-6, `${mean} vs ${g.mean}`);
       assert.ok(Math.abs(weighted! - g.weighted) < 1e-6, `${weighted} vs ${g.weighted}`);
+      assert.ok(Math.abs(sum! - gates * g.mean) < 1e-5, `sum ${sum} vs ${gates} x ${g.mean}`);
+      assert.ok(
+        Math.abs(weightedSum! - gates * g.weighted) < 1e-5,
+        `${weightedSum} vs ${gates} x ${g.weighted}`,
+      );
     });
 
-    it('gradient is 1 / (N C) per element, or w_c / (N sum w) with weights', () => {
-      const [plain, weighted] = tf.tidy(() => {
+    it("gradient is 1 / (N C) per element ('mean'), 1 / N ('sum'), or w_c / (N sum w) with weights", async () => {
+      const grads = tf.tidy(() => {
         const x = tf.fill([4, 2], 0.3) as tf.Tensor2D;
-        return [
-          tf
-            .grad((v: tf.Tensor) => l0GateLoss(v as tf.Tensor2D))(x)
-            .arraySync() as number[][],
-          tf
-            .grad((v: tf.Tensor) => l0GateLoss(v as tf.Tensor2D, { macWeights: [1, 3] }))(x)
-            .arraySync() as number[][],
-        ];
+        const grad = (opts: object) => tf.grad((v: tf.Tensor) => l0GateLoss(v as tf.Tensor2D, opts))(x);
+        return tf.stack([
+          grad({ reduction: 'mean' }),
+          grad({ macWeights: [1, 3], reduction: 'mean' }),
+          grad({}),
+          grad({ macWeights: [1, 3] }),
+        ]);
       });
+      const [plain, weighted, plainSum, weightedSum] = (await grads.array()) as number[][][];
+      grads.dispose();
       for (const row of plain!) for (const v of row) assert.ok(Math.abs(v - 1 / 8) < 1e-7);
+      for (const row of plainSum!) for (const v of row) assert.ok(Math.abs(v - 1 / 4) < 1e-7);
       for (const row of weighted!) {
         assert.ok(Math.abs(row[0]! - 1 / 16) < 1e-7);
         assert.ok(Math.abs(row[1]! - 3 / 16) < 1e-7);
       }
+      for (const row of weightedSum!) {
+        assert.ok(Math.abs(row[0]! - 1 / 8) < 1e-7);
+        assert.ok(Math.abs(row[1]! - 3 / 8) < 1e-7);
+      }
     });
 
-    it('a single tensor with weights: expected fraction of gated MACs that run', () => {
-      const v = tf.tidy(
-        () =>
-          l0GateLoss(
-            tf.tensor2d([
-              [1, 0],
-              [1, 0],
-            ]),
-            { macWeights: new Float32Array([3, 1]) },
-          ).dataSync()[0]!,
+    it('a single tensor with weights: expected fraction of gated MACs that run', async () => {
+      const v = tf.tidy(() =>
+        l0GateLoss(
+          tf.tensor2d([
+            [1, 0],
+            [1, 0],
+          ]),
+          { macWeights: new Float32Array([3, 1]), reduction: 'mean' },
+        ),
       );
-      assert.ok(Math.abs(v - 0.75) < 1e-7);
+      assert.ok(Math.abs((await read(v))[0]! - 0.75) < 1e-7);
     });
   });
 }
