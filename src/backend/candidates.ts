@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backend_names.js';
 import { registerWasmKernels } from './wasm/register_wasm_kernels.js';
 import { configureWasmThreads } from './wasm/wasm_threads.js';
+import { adapterLabel, softwareAdapterReason } from './webgpu/adapter_description.js';
+import type { AdapterProber } from './webgpu/adapter_probe.js';
+import { setUpWebGpu, webGpuReason } from './webgpu/webgpu_device.js';
 
 /** Loads a module by specifier; injectable so tests can stand in for packages we cannot install. */
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
@@ -12,6 +15,10 @@ export interface CandidateContext {
   importModule: ModuleImporter;
   /** Threads for the wasm backend; default: all cores (at most 8). */
   wasmThreads?: number;
+  /** Whether initBackend('auto') is choosing (then software GPU adapters are passed over). */
+  auto: boolean;
+  /** Looks for a WebGPU adapter without loading Dawn in this process (child-process probe by default). */
+  probeWebGpuAdapter: AdapterProber;
 }
 
 export interface Candidate {
@@ -72,34 +79,24 @@ const webgpuCandidate: Candidate = {
   name: 'webgpu',
   tfjsName: 'webgpu',
   async activate(ctx) {
-    const dawn = (await importOrExplain(ctx, 'webgpu')) as { create(flags: string[]): GPU; globals?: object };
-    const g = globalThis as { navigator?: { gpu?: GPU } };
-    if (g.navigator?.gpu === undefined) {
-      if (dawn.globals !== undefined) Object.assign(globalThis, dawn.globals);
-      // Node 21+ defines a read-only navigator; extend it rather than replace it.
-      const gpu = dawn.create([]);
-      if (g.navigator === undefined) {
-        Object.defineProperty(globalThis, 'navigator', {
-          value: { gpu },
-          configurable: true,
-          writable: true,
-        });
-      } else {
-        Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    if (ctx.auto) {
+      // Probed in a child process: nothing Dawn prints reaches our stderr, and a software adapter (a CPU
+      // emulating a GPU, slower than wasm) is passed over without loading Dawn here.
+      const probe = await ctx.probeWebGpuAdapter();
+      if (probe.adapter === undefined) throw new Error(probe.problem ?? 'Dawn found no WebGPU adapter');
+      const software = softwareAdapterReason(probe.adapter);
+      if (software !== undefined) {
+        throw new Error(
+          `the only adapter is a software one, ${adapterLabel(probe.adapter)}: ${software}; 'auto' prefers wasm (initBackend('webgpu') uses it anyway)`,
+        );
       }
     }
-    const adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' });
-    if (adapter === null) {
-      throw new Error(
-        'Dawn found no WebGPU adapter (no GPU, or no Vulkan driver: install the glvnd loader libraries and set VK_DRIVER_FILES)',
-      );
-    }
+    await importOrExplain(ctx, 'webgpu');
     await importOrExplain(ctx, '@tensorflow/tfjs-backend-webgpu');
+    const s = await setUpWebGpu(ctx.importModule);
     await setActive('webgpu');
-    const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } })
-      .info;
-    const what = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ');
-    return `Dawn WebGPU adapter${what ? `: ${what}` : ''}`;
+    const software = softwareAdapterReason(s.adapter);
+    return `${webGpuReason(s)}${software === undefined ? '' : ` (software: ${software})`}`;
   },
 };
 

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendChoice, type BackendName, isBackendChoice } from './backend_names.js';
 import { CANDIDATES, type ModuleImporter } from './candidates.js';
 import { registerGradients } from './register_gradients.js';
+import { type AdapterProber, probeWebGpuAdapter } from './webgpu/adapter_probe.js';
 
 export interface BackendReport {
   /** The backend now active. */
@@ -18,13 +19,17 @@ export interface InitBackendOptions {
   importModule?: ModuleImporter;
   /** Threads for the wasm backend (default: the machine's cores, at most 8). */
   wasmThreads?: number;
+  /** Stand-in for the child-process WebGPU adapter probe that 'auto' runs, for tests. */
+  probeWebGpuAdapter?: AdapterProber;
 }
 
 const defaultImporter: ModuleImporter = (specifier) => import(specifier);
 
 /**
  * Initialises a backend. `'auto'` tries tensorflow-gpu, tensorflow, webgpu, wasm, cpu in that order and keeps
- * the first that works; a named choice tries only that one and throws if it does not work.
+ * the first that works, passing over a software WebGPU adapter (lavapipe, SwiftShader: slower than wasm) found
+ * by a silent child-process probe; a named choice tries only that one (a software adapter included) and throws
+ * if it does not work.
  */
 export async function initBackend(
   choice: BackendChoice = 'auto',
@@ -36,7 +41,12 @@ export async function initBackend(
     );
   }
   await registerGradients();
-  const ctx = { importModule: options.importModule ?? defaultImporter, wasmThreads: options.wasmThreads };
+  const ctx = {
+    importModule: options.importModule ?? defaultImporter,
+    wasmThreads: options.wasmThreads,
+    auto: choice === 'auto',
+    probeWebGpuAdapter: options.probeWebGpuAdapter ?? (() => probeWebGpuAdapter()),
+  };
   const order = choice === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === choice);
   const skipped: BackendReport['skipped'] = [];
   for (const candidate of order) {

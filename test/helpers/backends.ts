@@ -2,9 +2,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 
-/** The CPU-side backends CI has; every op/model test runs on each. */
-export const TEST_BACKENDS = ['cpu', 'wasm'] as const;
-export type TestBackend = (typeof TEST_BACKENDS)[number];
+export type TestBackend = 'cpu' | 'wasm' | 'webgpu';
+
+/**
+ * Whether a WebGPU adapter is ready for the tests: scripts/setup_lavapipe.sh (sourced env.sh) sets
+ * BATCH_SHAPING_WEBGPU_READY=1 once Dawn sees its software Vulkan adapter; a machine with a GPU sets it by hand.
+ */
+export const WEBGPU_READY = process.env.BATCH_SHAPING_WEBGPU_READY === '1';
+
+/**
+ * The backends every op/model test runs on: the CPU-side ones CI always has, and webgpu where WEBGPU_READY.
+ * BATCH_SHAPING_TEST_BACKENDS=webgpu (a comma list) narrows the set, e.g. to rerun the GPU path alone.
+ */
+export const TEST_BACKENDS: readonly TestBackend[] = selectTestBackends();
+
+function selectTestBackends(): TestBackend[] {
+  const all: TestBackend[] = WEBGPU_READY ? ['cpu', 'wasm', 'webgpu'] : ['cpu', 'wasm'];
+  const only = process.env.BATCH_SHAPING_TEST_BACKENDS;
+  if (only === undefined || only === '') return all;
+  const wanted = only.split(',').map((s) => s.trim());
+  for (const w of wanted) {
+    if (!all.includes(w as TestBackend)) {
+      throw new Error(
+        `BATCH_SHAPING_TEST_BACKENDS: '${w}' is not one of the available test backends ${all.join(', ')}`,
+      );
+    }
+  }
+  return all.filter((b) => wanted.includes(b));
+}
 
 /** Makes `name` the active backend (initialising it once). */
 export async function useBackend(name: TestBackend): Promise<void> {
