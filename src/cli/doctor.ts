@@ -36,13 +36,14 @@ export async function runDoctor(
   const probes = await probeBackends();
   let chosen: string | undefined;
   if (opts.backend === 'auto') {
-    chosen = probes.find((p) => p.available)?.name;
+    chosen = probes.find((p) => p.available && p.autoSkips === undefined)?.name;
   } else if (probes.some((p) => p.name === opts.backend && p.available)) {
     chosen = opts.backend;
   }
   for (const p of probes) {
     const state = p.name === chosen ? 'chosen   ' : p.available ? 'available' : 'no       ';
-    log(`  ${p.name.padEnd(15)} ${state} ${p.detail}`);
+    const skip = p.autoSkips !== undefined && p.name !== chosen ? `; not chosen by auto: ${p.autoSkips}` : '';
+    log(`  ${p.name.padEnd(15)} ${state} ${p.detail}${skip}`);
   }
   if (chosen === undefined) {
     log(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runDoctor } from '../../src/cli/doctor.js';
+import { WEBGPU_READY } from '../helpers/backends.js';
 
 async function doctor(backend: string, extra: Partial<{ steps: string; batch: string }> = {}) {
   const lines: string[] = [];
@@ -30,6 +31,16 @@ describe('doctor', () => {
     const { code, lines } = await doctor('tensorflow-gpu');
     assert.equal(code, 1);
     assert.match(lines.at(-1)!, /requested backend 'tensorflow-gpu' does not work here/);
+  });
+
+  it('trains on webgpu when asked for it', { skip: !WEBGPU_READY && 'no WebGPU adapter' }, async () => {
+    const { code, lines } = await doctor('webgpu');
+    assert.equal(code, 0, lines.join('\n'));
+    assert.match(lines.find((l) => l.trimStart().startsWith('webgpu'))!, /chosen +Dawn WebGPU adapter/);
+    assert.ok(
+      lines.some((l) => l.startsWith('training step on webgpu')),
+      lines.join('\n'),
+    );
   });
 
   it('rejects bad flags naming the flag and the value', async () => {
