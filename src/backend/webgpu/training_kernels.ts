@@ -1,7 +1,14 @@
 // This project's training kernels for the 'webgpu' backend (tfjs-backend-webgpu 4.22), replacing slow stock ones.
-// The list is registered by register_webgpu_kernels.ts when the webgpu backend is activated; each config here is
-// for kernelName + backendName 'webgpu' only. Filled in as the kernels land (see the files next to this one).
+// The list is registered by register_webgpu_kernels.ts when the webgpu backend is activated (which keeps the stock
+// kernels for A/B runs: restoreStockWebGpuKernels / stockWebGpuKernel); each config is for backendName 'webgpu'.
+//   Conv2DBackpropFilter  implicit GEMM tiled in workgroup memory, split-K over N*OH*OW + a summing pass
+//                         (stock: one thread per filter weight looping over N*OH*OW)
+//   Conv2DBackpropInput   implicit GEMM per output phase (sub-pixel), tiled in workgroup memory
+//                         (stock: one thread per dx element looping over all taps, unless a flag is set)
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterWebgpuConfig } from './conv2d_backprop_filter.js';
 
 /** Kernel configs that replace tfjs-backend-webgpu's own for training (registered for 'webgpu' only). */
-export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [];
+export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [
+  conv2dBackpropFilterWebgpuConfig,
+];

@@ -1,0 +1,160 @@
+// Shared helpers for the webgpu kernel tests: whether a WebGPU adapter is ready (else the tests skip and say
+// why), bringing up the backend with this project's kernels registered, running the same computation on 'cpu'
+// and 'webgpu' from the same data (asynchronous readback: webgpu has no dataSync in Node), a scale-aware
+// relative error, and a leak check over the engine's tensors and the webgpu backend's own data table.
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src/backend/index.js';
+import { WEBGPU_TRAINING_KERNELS } from '../../../src/backend/webgpu/training_kernels.js';
+
+/** Why the webgpu tests skip here, or undefined when an adapter was prepared (scripts/setup_lavapipe.sh or a GPU). */
+export const WEBGPU_SKIP: string | undefined =
+  process.env.BATCH_SHAPING_WEBGPU_READY === '1'
+    ? undefined
+    : 'no WebGPU adapter prepared: BATCH_SHAPING_WEBGPU_READY is not 1 (source the env.sh written by scripts/setup_lavapipe.sh, or set it where a GPU is present)';
+
+export interface HostTensor {
+  values: Float32Array;
+  shape: number[];
+}
+
+/** Seeded uniform values in [-1, 1) (xorshift32: the same bytes on every backend). */
+export function randomHost(shape: number[], seed: number): HostTensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    values[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return { values, shape };
+}
+
+/** The stock tfjs-backend-webgpu configs our kernels replace, as found when the backend came up. */
+const stockConfigs = new Map<string, tf.KernelConfig>();
+
+function isOurs(name: string): boolean {
+  const current = tf.getKernel(name, 'webgpu');
+  return WEBGPU_TRAINING_KERNELS.some((c) => c.kernelName === name && c.kernelFunc === current?.kernelFunc);
+}
+
+function swapIn(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, 'webgpu') !== undefined)
+    tf.unregisterKernel(config.kernelName, 'webgpu');
+  tf.registerKernel(config);
+}
+
+/**
+ * Brings up webgpu (once) and makes sure our training kernels are the registered ones, whether or not the
+ * backend's own setup registered them; remembers the stock kernels for A/B checks.
+ */
+export async function setUpWebgpu(): Promise<void> {
+  if (tf.engine().registry.cpu === undefined) await initBackend('cpu');
+  if (tf.engine().registry.webgpu === undefined) await initBackend('webgpu');
+  for (const config of WEBGPU_TRAINING_KERNELS) {
+    const name = config.kernelName;
+    const current = tf.getKernel(name, 'webgpu');
+    if (!stockConfigs.has(name)) {
+      if (current !== undefined && !isOurs(name)) stockConfigs.set(name, current);
+      else {
+        // Registered by the backend setup already: ask it for the stock one it kept (the module is another
+        // engineer's and may not exist in every checkout, hence the computed specifier and the fallback).
+        const specifier = '../../../src/backend/webgpu/register_webgpu_kernels.js';
+        const reg = (await import(specifier).catch(() => ({}))) as {
+          stockWebGpuKernel?: (n: string) => tf.KernelConfig | undefined;
+        };
+        const stock = reg.stockWebGpuKernel?.(name);
+        if (stock !== undefined) stockConfigs.set(name, stock);
+      }
+    }
+    if (!isOurs(name)) swapIn(config);
+  }
+  await tf.setBackend('webgpu');
+}
+
+/** Registers the stock kernel (`'stock'`) or ours (`'ours'`) under `name` for 'webgpu'. */
+export function useKernel(name: string, which: 'ours' | 'stock'): void {
+  const config =
+    which === 'stock' ? stockConfigs.get(name) : WEBGPU_TRAINING_KERNELS.find((c) => c.kernelName === name);
+  if (config === undefined) throw new Error(`useKernel: no ${which} kernel known for '${name}'`);
+  swapIn(config);
+}
+
+/** Runs `fn` on `backend` with tensors made from `inputs`; returns every output's values (float64 copies). */
+export async function runOn(
+  backend: 'cpu' | 'webgpu',
+  inputs: HostTensor[],
+  fn: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+): Promise<Float64Array[]> {
+  await tf.setBackend(backend);
+  const outs = tf.tidy(() => {
+    const xs = inputs.map((h) => tf.tensor(h.values, h.shape, 'float32'));
+    const out = fn(...xs);
+    return Array.isArray(out) ? out : [out];
+  });
+  const values = await Promise.all(outs.map(async (t) => Float64Array.from(await t.data())));
+  tf.dispose(outs);
+  return values;
+}
+
+/** max |a - b| / max |a| (normwise: elementwise ratios blow up where the reference is near zero). */
+export function maxRelErr(reference: ArrayLike<number>, actual: ArrayLike<number>): number {
+  assert.equal(actual.length, reference.length, 'length mismatch');
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const d = Math.abs(reference[i]! - actual[i]!);
+    diff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(reference[i]!));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+/** Compares `fn` on cpu and webgpu from the same data; every output within `tol`. Returns the largest error. */
+export async function expectCpuWebgpuMatch(
+  inputs: HostTensor[],
+  fn: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+  what: string,
+  tol = 1e-4,
+): Promise<number> {
+  const ref = await runOn('cpu', inputs, fn);
+  const got = await runOn('webgpu', inputs, fn);
+  assert.equal(got.length, ref.length);
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const err = maxRelErr(ref[i]!, got[i]!);
+    worst = Math.max(worst, err);
+    assert.ok(err <= tol, `${what}: output ${i} max relative error ${err.toExponential(2)} > ${tol}`);
+  }
+  return worst;
+}
+
+/** Shader keys the webgpu backend has compiled so far (our programs' keys start with 'batchShaping'). */
+export function compiledShaderKeys(): string[] {
+  const backend = tf.findBackend('webgpu') as unknown as { pipelineCache: Record<string, unknown> };
+  return Object.keys(backend.pipelineCache);
+}
+
+/**
+ * Runs `step` (on webgpu, inside tidy) twice to warm up, then `reps` times more, and asserts that neither the
+ * engine's tensors nor the webgpu backend's data table (intermediates the engine never sees) grew.
+ */
+export async function expectNoWebgpuLeak(step: () => tf.Tensor, what: string, reps = 5): Promise<void> {
+  await tf.setBackend('webgpu');
+  const backend = tf.backend();
+  const run = async () => {
+    const out = tf.tidy(step);
+    await out.data();
+    out.dispose();
+  };
+  for (let i = 0; i < 2; i++) await run();
+  const tensors = tf.memory().numTensors;
+  const ids = backend.numDataIds();
+  for (let i = 0; i < reps; i++) await run();
+  assert.equal(tf.memory().numTensors, tensors, `${what}: engine tensors grew`);
+  assert.equal(backend.numDataIds(), ids, `${what}: webgpu backend data table grew`);
+}
