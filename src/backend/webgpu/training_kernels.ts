@@ -9,6 +9,4 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterWebgpuConfig } from './conv2d_backprop_filter.js';
 
 /** Kernel configs that replace tfjs-backend-webgpu's own for training (registered for 'webgpu' only). */
-export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [
-  conv2dBackpropFilterWebgpuConfig,
-];
+export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [conv2dBackpropFilterWebgpuConfig];
