@@ -7,6 +7,10 @@
 //                         (stock: one thread per dx element looping over all taps, unless a flag is set)
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterWebgpuConfig } from './conv2d_backprop_filter.js';
+import { conv2dBackpropInputWebgpuConfig } from './conv2d_backprop_input.js';
 
 /** Kernel configs that replace tfjs-backend-webgpu's own for training (registered for 'webgpu' only). */
-export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [conv2dBackpropFilterWebgpuConfig];
+export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [
+  conv2dBackpropFilterWebgpuConfig,
+  conv2dBackpropInputWebgpuConfig,
+];
