@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/index.js';
+import { stockWebGpuKernel } from '../../../src/backend/webgpu/register_webgpu_kernels.js';
 import { WEBGPU_TRAINING_KERNELS } from '../../../src/backend/webgpu/training_kernels.js';
 
 /** Why the webgpu tests skip here, or undefined when an adapter was prepared (scripts/setup_lavapipe.sh or a GPU). */
@@ -59,17 +60,9 @@ export async function setUpWebgpu(): Promise<void> {
     const name = config.kernelName;
     const current = tf.getKernel(name, 'webgpu');
     if (!stockConfigs.has(name)) {
-      if (current !== undefined && !isOurs(name)) stockConfigs.set(name, current);
-      else {
-        // Registered by the backend setup already: ask it for the stock one it kept (the module is another
-        // engineer's and may not exist in every checkout, hence the computed specifier and the fallback).
-        const specifier = '../../../src/backend/webgpu/register_webgpu_kernels.js';
-        const reg = (await import(specifier).catch(() => ({}))) as {
-          stockWebGpuKernel?: (n: string) => tf.KernelConfig | undefined;
-        };
-        const stock = reg.stockWebGpuKernel?.(name);
-        if (stock !== undefined) stockConfigs.set(name, stock);
-      }
+      // The backend's setup (register_webgpu_kernels.ts) may have put ours in already; it kept the stock one.
+      const stock = current !== undefined && !isOurs(name) ? current : stockWebGpuKernel(name);
+      if (stock !== undefined) stockConfigs.set(name, stock);
     }
     if (!isOurs(name)) swapIn(config);
   }
