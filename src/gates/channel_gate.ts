@@ -43,6 +43,8 @@ export interface GateApplyOptions {
   training: boolean;
   /** Required in training: the logistic noise comes from it. */
   noise?: NoiseSource;
+  /** Inference: a gate is on when its probability exceeds this (default 0.5, i.e. logit > 0). */
+  threshold?: number;
 }
 
 export class ChannelGate {
@@ -91,7 +93,7 @@ export class ChannelGate {
       gateMask = straightThroughGate(gateLogits, noise, this.tau) as tf.Tensor2D;
       noise.dispose();
     } else {
-      gateMask = thresholdGate(gateLogits) as tf.Tensor2D;
+      gateMask = thresholdGate(gateLogits, options.threshold) as tf.Tensor2D;
     }
     return { gateLogits, gateProbs, gateMask };
   }

@@ -37,9 +37,16 @@ export function relaxedGate(gateLogits: tf.Tensor, noise: tf.Tensor, tau = GATE_
   return tf.tidy(() => tf.sigmoid(tf.div(tf.add(gateLogits, noise), tau)));
 }
 
-/** Inference gate: deterministic 1[logits > 0] (the noise-free hard decision; p > 0.5). */
-export function thresholdGate(gateLogits: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.cast(tf.greater(gateLogits, 0), 'float32'));
+/**
+ * Inference gate: deterministic 1[p > threshold] with p = sigmoid(logits), i.e. 1[logits > log(t / (1 - t))]
+ * (default t = 0.5: 1[logits > 0], the paper's). Other thresholds trade accuracy for MACs after training.
+ */
+export function thresholdGate(gateLogits: tf.Tensor, threshold = 0.5): tf.Tensor {
+  if (!(threshold > 0 && threshold < 1)) {
+    throw new Error(`thresholdGate: argument 'threshold' must be a probability in (0, 1); got ${threshold}`);
+  }
+  const logitThreshold = Math.log(threshold / (1 - threshold));
+  return tf.tidy(() => tf.cast(tf.greater(gateLogits, logitThreshold), 'float32'));
 }
 
 /** Gate on-probability p = sigmoid(logits): P(training gate is on) in closed form, noise-free. */

@@ -95,6 +95,11 @@ export interface ApplyOptions {
    * updates its running averages, dropout is on. false: deterministic gates 1[logit > 0], running BN stats.
    */
   training: boolean;
+  /**
+   * Inference only: a gate is on when its noise-free probability exceeds this (default 0.5, the paper's
+   * 1[logit > 0]); sweeping it trades accuracy for MACs in a trained model.
+   */
+  gateThreshold?: number;
 }
 
 export interface GatedModel {

@@ -59,7 +59,12 @@ export class PSPNet extends ModelBase {
 
   protected forward(x: tf.Tensor4D, options: ApplyOptions, gates: GateRecord[]): tf.Tensor {
     const { training } = options;
-    const ctx: BlockContext = { training, noise: this.noise, gates };
+    const ctx: BlockContext = {
+      training,
+      noise: this.noise,
+      gates,
+      ...(options.gateThreshold === undefined ? {} : { gateThreshold: options.gateThreshold }),
+    };
     const features = this.backbone.features(x, ctx); // [N, h, w, C], h = H/8
     return this.head(features, [x.shape[1], x.shape[2]], training);
   }

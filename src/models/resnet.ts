@@ -159,7 +159,12 @@ export class ResNet extends ModelBase {
   }
 
   protected forward(x: tf.Tensor4D, options: ApplyOptions, gates: GateRecord[]): tf.Tensor {
-    const ctx: BlockContext = { training: options.training, noise: this.noise, gates };
+    const ctx: BlockContext = {
+      training: options.training,
+      noise: this.noise,
+      gates,
+      ...(options.gateThreshold === undefined ? {} : { gateThreshold: options.gateThreshold }),
+    };
     return this.head(this.backbone.features(x, ctx));
   }
 

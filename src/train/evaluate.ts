@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch_loader.js';
 import { batchToTensors } from '../data/batch_tensors.js';
-import { countMacs, dynamicMacs } from '../models/macs.js';
+import { countMacs, dynamicMacsAsync } from '../models/macs.js';
 import type { GatedModel } from '../models/model_types.js';
 import { ConfusionMatrix } from './confusion_matrix.js';
 import { adaptChannels, modelInputShape } from './input_adapter.js';
@@ -36,6 +36,8 @@ export interface EvaluateOptions {
   ignoreIndex?: number;
   /** Called after each batch with the samples done so far. */
   onBatch?: (done: number) => void;
+  /** Gate on when its probability exceeds this (default 0.5, the paper's 1[logit > 0]). */
+  gateThreshold?: number;
 }
 
 export async function evaluate(
@@ -74,7 +76,10 @@ export async function evaluate(
     })();
     const out = tf.tidy(() => {
       const x = adaptChannels(images, channels);
-      const { logits, gates } = model.apply(x, { training: false });
+      const { logits, gates } = model.apply(x, {
+        training: false,
+        ...(options.gateThreshold === undefined ? {} : { gateThreshold: options.gateThreshold }),
+      });
       const dev = labels !== undefined ? { images: x, labels } : { images: x, masks: masks! };
       const { ce } = taskLoss(logits, dev, ignoreIndex);
       const k = Math.min(5, model.config.numClasses);
@@ -95,7 +100,7 @@ export async function evaluate(
         pred?: tf.Tensor;
       };
     });
-    const dyn = dynamicMacs(
+    const dyn = await dynamicMacsAsync(
       model,
       inputShape,
       out.masks.map((m, i) => ({ name: gateNames[i]!, mask: m })),

@@ -39,6 +39,8 @@ export interface GateRecorderOptions {
   split?: string;
   source?: string;
   extra?: Record<string, unknown>;
+  /** Gate on when its probability exceeds this (default 0.5, the paper's 1[logit > 0]). */
+  gateThreshold?: number;
   /** Called after each batch with the samples recorded so far and the total when known. */
   onProgress?: (done: number, total: number | undefined) => void;
 }
@@ -106,7 +108,10 @@ export async function recordGates(
     const host = tf.tidy(() => {
       const raw = tf.tensor4d(batch.images, batch.imageShape, 'float32'); // [N, H, W, C]
       const x = adaptChannels(n < batch.size ? raw.slice(0, n) : raw, model.config.inputChannels);
-      const out = model.apply(x, { training: false });
+      const out = model.apply(x, {
+        training: false,
+        ...(options.gateThreshold === undefined ? {} : { gateThreshold: options.gateThreshold }),
+      });
       const logits = out.logits as tf.Tensor2D; // [N, classes]
       const logProbs = tf.logSoftmax(logits);
       const labels = tf.tensor1d(batch.labels!.subarray(0, n), 'int32');

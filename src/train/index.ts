@@ -4,13 +4,27 @@ export { ConfusionMatrix } from './confusion_matrix.js';
 export { type EnsuredDataset, ensureDataset } from './ensure_dataset.js';
 export { type EvalResult, type EvaluateOptions, evaluate } from './evaluate.js';
 export { adaptChannels, modelInputShape } from './input_adapter.js';
+export { loadTrainedModel, type TrainedModel } from './load_trained_model.js';
 export { learningRateAt } from './lr_schedule.js';
 export { MacAccumulator, type MacDistribution } from './mac_stats.js';
 export { type MetricsRow, readMetricsTable, writeMetricsTable } from './metrics_table.js';
+export {
+  OPTIMIZER_KINDS,
+  Optimizer,
+  type OptimizerConfig,
+  type OptimizerKind,
+  UNIFORM_GROUPS,
+} from './optimizer.js';
+export {
+  PARAM_ROLES,
+  type ParamGroupConfig,
+  type ParamGroups,
+  type ParamRole,
+  paramRoles,
+} from './param_groups.js';
 export { getPreset, listPresets } from './presets.js';
 export { type RunPaths, runPaths } from './run_paths.js';
 export { formatReport, type RunReport } from './run_report.js';
-export { decaysByDefault, SgdOptimizer, type SgdOptions } from './sgd_optimizer.js';
 export {
   applyOverrides,
   ConfigError,
@@ -34,6 +48,7 @@ export {
   type StepLosses,
   type StepOptions,
   type StepResult,
+  type TrainStepOptions,
   taskLoss,
   trainStep,
 } from './train_step.js';

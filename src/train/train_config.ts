@@ -5,9 +5,12 @@
 // and names the field at fault.
 import type { BackendChoice } from '../backend/backend_names.js';
 import type { TransformSpec } from '../data/transform_spec.js';
+import { GATE_LOSS_REDUCTIONS, type GateLossReduction } from '../losses/gate_loss_reduction.js';
 import { type LossSchedule, lossSchedule } from '../losses/loss_schedule.js';
 import type { ModelName, ModelOptions } from '../models/model_types.js';
 import { isModelName, listModels, MODEL_OPTION_KEYS, resolveModelConfig } from '../models/registry.js';
+import { OPTIMIZER_KINDS, type OptimizerConfig } from './optimizer.js';
+import { checkParamGroups } from './param_groups.js';
 
 /** Where the data comes from; 'synthetic' writes the procedural shapes set on first use. */
 export type DatasetName = 'fashion-mnist' | 'cifar10' | 'imagenet' | 'cityscapes' | 'synthetic';
@@ -48,15 +51,10 @@ export interface DataConfig {
   syntheticTest: number;
 }
 
-export interface OptimConfig {
-  /** Peak learning rate (after warm-up). */
+/** The optimiser (optimizer.ts: sgd, adam or adamw, with groups by parameter role) and its peak lr. */
+export interface OptimConfig extends OptimizerConfig {
+  /** Peak learning rate (after warm-up); each group's lr is this x its lrScale. */
   lr: number;
-  momentum: number;
-  nesterov: boolean;
-  /** L2 weight decay, added to the gradients (PyTorch SGD semantics). */
-  weightDecay: number;
-  /** Also decay BatchNorm parameters and biases (default false: they are exempt, as is common practice). */
-  decayBnAndBias: boolean;
 }
 
 export interface LrConfig {
@@ -74,6 +72,10 @@ export interface LrConfig {
 export interface LossConfig extends LossSchedule {
   /** Weight the L0 loss of each gate by the MACs its channel costs (gateMacCosts); false: every gate equal. */
   l0MacWeighted: boolean;
+  /** How the batch-shaping loss combines its per-gate terms (batch_shaping_loss.ts): 'sum' or 'mean'. */
+  basReduction: GateLossReduction;
+  /** How the L0 loss combines its per-gate terms (l0_gate_loss.ts): 'sum' or 'mean'. */
+  l0Reduction: GateLossReduction;
 }
 
 export interface TrainConfig {
@@ -190,7 +192,17 @@ const DATA_KEYS = [
   'syntheticTrain',
   'syntheticTest',
 ] as const;
-const OPTIM_KEYS = ['lr', 'momentum', 'nesterov', 'weightDecay', 'decayBnAndBias'] as const;
+const OPTIM_KEYS = [
+  'kind',
+  'lr',
+  'momentum',
+  'nesterov',
+  'beta1',
+  'beta2',
+  'eps',
+  'weightDecay',
+  'groups',
+] as const;
 const LR_KEYS = [
   'schedule',
   'milestones',
@@ -201,12 +213,16 @@ const LR_KEYS = [
 ] as const;
 const LOSS_KEYS = [
   'gamma',
+  'gammaWarmup',
   'gammaAnneal',
   'gammaAnnealStart',
   'gammaAnnealEnd',
   'lambda',
-  'lambdaWarmup',
+  'lambdaRampStart',
+  'lambdaRampEnd',
   'l0MacWeighted',
+  'basReduction',
+  'l0Reduction',
 ] as const;
 
 /**
@@ -269,14 +285,24 @@ export function validateTrainConfig(value: unknown): TrainConfig {
 
   if (!isObj(c.optim)) fail('optim', 'an object', c.optim);
   exactKeys('optim', c.optim as unknown as Record<string, unknown>, OPTIM_KEYS);
+  if (!OPTIMIZER_KINDS.includes(c.optim.kind)) fail('optim.kind', OPTIMIZER_KINDS.join(' | '), c.optim.kind);
   num('optim.lr', c.optim.lr, 0);
   num('optim.momentum', c.optim.momentum, 0, 1);
   if (c.optim.momentum === 1) fail('optim.momentum', 'a number in [0, 1)', 1);
   if (typeof c.optim.nesterov !== 'boolean') fail('optim.nesterov', 'true or false', c.optim.nesterov);
   if (c.optim.nesterov && c.optim.momentum === 0) fail('optim.nesterov', 'false when momentum is 0', true);
+  for (const k of ['beta1', 'beta2'] as const) {
+    num(`optim.${k}`, c.optim[k], 0, 1);
+    if (c.optim[k] === 1) fail(`optim.${k}`, 'a number in [0, 1)', 1);
+  }
+  num('optim.eps', c.optim.eps, Number.MIN_VALUE);
   num('optim.weightDecay', c.optim.weightDecay, 0);
-  if (typeof c.optim.decayBnAndBias !== 'boolean') {
-    fail('optim.decayBnAndBias', 'true or false', c.optim.decayBnAndBias);
+  try {
+    checkParamGroups('optim.groups', c.optim.groups);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const m = /^(optim\.groups(\.\w+)*)/.exec(msg);
+    throw new ConfigError(m ? m[1]! : 'optim.groups', `train config: field ${msg}`);
   }
 
   if (!isObj(c.lr)) fail('lr', 'an object', c.lr);
@@ -298,7 +324,10 @@ export function validateTrainConfig(value: unknown): TrainConfig {
   exactKeys('loss', c.loss as unknown as Record<string, unknown>, LOSS_KEYS);
   if (typeof c.loss.l0MacWeighted !== 'boolean')
     fail('loss.l0MacWeighted', 'true or false', c.loss.l0MacWeighted);
-  const { l0MacWeighted: _w, ...schedule } = c.loss;
+  for (const k of ['basReduction', 'l0Reduction'] as const) {
+    if (!GATE_LOSS_REDUCTIONS.includes(c.loss[k])) fail(`loss.${k}`, "'sum' or 'mean'", c.loss[k]);
+  }
+  const { l0MacWeighted: _w, basReduction: _b, l0Reduction: _l, ...schedule } = c.loss;
   try {
     lossSchedule(schedule);
   } catch (err) {

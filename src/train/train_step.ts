@@ -2,12 +2,14 @@
 // section 3): task loss + gamma * batch-shaping + lambda * L0, over every gated layer's noise-free gate
 // probabilities. The task loss is softmax cross-entropy for classifiers and per-pixel cross-entropy over the
 // non-ignored pixels (label 255) for segmentation. The weights come from a LossSchedule (lossWeightsAt), so
-// the step has no schedule logic. gatedLossGradients returns gradients by parameter name for our SGD
-// (sgd_optimizer.ts); trainStep keeps the simple form over any tf.Optimizer.
+// the step has no schedule logic. gatedLossGradients returns gradients by parameter name for our optimiser
+// (optimizer.ts); trainStep keeps the simple form over any tf.Optimizer.
 import * as tf from '@tensorflow/tfjs-core';
 import { batchShapingLoss } from '../losses/batch_shaping_loss.js';
+import type { GateLossReduction } from '../losses/gate_loss_reduction.js';
 import { l0GateLoss } from '../losses/l0_gate_loss.js';
 import type { GatedModel } from '../models/model_types.js';
+import { Optimizer } from './optimizer.js';
 
 export interface LossWeights {
   /** Batch-shaping weight. */
@@ -40,6 +42,10 @@ export interface StepOptions {
   l0MacWeights?: readonly number[][];
   /** Segmentation label to ignore (default 255). */
   ignoreIndex?: number;
+  /** How the batch-shaping loss combines its per-gate terms (default 'sum'). */
+  basReduction?: GateLossReduction;
+  /** How the L0 loss combines its per-gate terms (default 'sum'). */
+  l0Reduction?: GateLossReduction;
 }
 
 export interface StepResult extends StepLosses {
@@ -118,11 +124,15 @@ export function gatedLossGradients(model: GatedModel, batch: DeviceBatch, option
     const { logits, gates } = model.apply(images, { training: true });
     const { ce, correct, counted } = taskLoss(logits, batch, options.ignoreIndex ?? 255);
     const probs = gates.map((g) => g.probs); // one [N, C] per gated block
-    const bas = probs.length > 0 ? batchShapingLoss(probs, { validate: false }) : tf.scalar(0);
+    const bas =
+      probs.length > 0
+        ? batchShapingLoss(probs, { validate: false, reduction: options.basReduction ?? 'sum' })
+        : tf.scalar(0);
     const l0 =
       probs.length > 0
         ? l0GateLoss(probs, {
             validate: false,
+            reduction: options.l0Reduction ?? 'sum',
             ...(options.l0MacWeights ? { macWeights: options.l0MacWeights } : {}),
           })
         : tf.scalar(0);
@@ -148,22 +158,37 @@ export function gatedLossGradients(model: GatedModel, batch: DeviceBatch, option
   return { total: value, grads: out, ...kept! };
 }
 
+/** Options of trainStep beyond the loss weights. */
+export interface TrainStepOptions extends Omit<StepOptions, 'weights'> {
+  /** Learning rate of this step: required with our Optimizer (a tf.Optimizer has its own). */
+  lr?: number;
+}
+
 /**
- * Runs forward in training mode, backward, and applies `optimizer` to every trainable weight.
- * images: [N, H, W, C] float32; labels: [N] int32 class indices.
+ * Runs forward in training mode, backward through the method's total loss, and updates every trainable
+ * weight with `optimizer`: our Optimizer (SGD/Adam/AdamW with parameter groups; pass `options.lr`) or any
+ * tf.Optimizer. images: [N, H, W, C] float32; labels: [N] int32 class indices.
  */
 export function trainStep(
   model: GatedModel,
-  optimizer: tf.Optimizer,
+  optimizer: Optimizer | tf.Optimizer,
   images: tf.Tensor4D,
   labels: tf.Tensor1D,
   weights: LossWeights,
+  options: TrainStepOptions = {},
 ): StepLosses {
+  const { lr, ...stepOptions } = options;
+  if (optimizer instanceof Optimizer && lr === undefined) {
+    throw new Error("trainStep: option 'lr' is required with an Optimizer (the learning rate of this step)");
+  }
   const named = model.namedWeights();
-  const r = gatedLossGradients(model, { images, labels }, { weights });
-  const byVar: Record<string, tf.Tensor> = {};
-  for (const [name, g] of Object.entries(r.grads)) byVar[named[name]!.name] = g;
-  optimizer.applyGradients(byVar);
+  const r = gatedLossGradients(model, { images, labels }, { ...stepOptions, weights });
+  if (optimizer instanceof Optimizer) optimizer.step(r.grads, lr!);
+  else {
+    const byVar: Record<string, tf.Tensor> = {};
+    for (const [name, g] of Object.entries(r.grads)) byVar[named[name]!.name] = g;
+    optimizer.applyGradients(byVar);
+  }
   tf.dispose([...Object.values(r.grads), r.correct, r.counted, r.gateOn]);
   return { total: r.total, ce: r.ce, bas: r.bas, l0: r.l0 };
 }

@@ -1,5 +1,5 @@
 // The training loop of a gated network (Bejnordi et al., ICLR 2020): SGD with momentum and weight decay
-// (sgd_optimizer.ts), the learning-rate schedule (lr_schedule.ts), the gate-loss schedule (gamma annealed,
+// (optimizer.ts), the learning-rate schedule (lr_schedule.ts), the gate-loss schedule (gamma annealed,
 // L0 lambda after a warm-up; lossWeightsAt), evaluation with deterministic gates (evaluate.ts), all kept in
 // a run directory (run_paths.ts): config.json, Arrow metrics per step and per epoch, a text log, atomic
 // checkpoints every epoch and on Ctrl-C, a final report.
@@ -28,10 +28,10 @@ import { type EvalResult, evaluate } from './evaluate.js';
 import { adaptChannels, modelInputShape } from './input_adapter.js';
 import { learningRateAt } from './lr_schedule.js';
 import { type MetricsRow, readMetricsTable, writeMetricsTable } from './metrics_table.js';
+import { Optimizer } from './optimizer.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress_display.js';
 import { type RunPaths, runPaths } from './run_paths.js';
 import { formatReport, type RunReport } from './run_report.js';
-import { SgdOptimizer } from './sgd_optimizer.js';
 import { cloneConfig, type TrainConfig, validateTrainConfig } from './train_config.js';
 import { gatedLossGradients } from './train_step.js';
 
@@ -188,12 +188,8 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
   const model = buildModel(cfg);
   const params = model.namedWeights();
   const buffers = model.namedBuffers();
-  const sgd = new SgdOptimizer(params, {
-    momentum: cfg.optim.momentum,
-    nesterov: cfg.optim.nesterov,
-    weightDecay: cfg.optim.weightDecay,
-    ...(cfg.optim.decayBnAndBias ? { decay: () => true } : {}),
-  });
+  const { lr: _peakLr, ...optimizerConfig } = cfg.optim;
+  const optimizer = new Optimizer(params, optimizerConfig);
   const trainLoader = new BatchLoader(cfg.data.dir, meta, {
     split: cfg.data.trainSplit,
     batchSize: cfg.data.batchSize,
@@ -236,7 +232,7 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
         throw new Error(`train --resume: ${paths.lastCheckpoint} was written for another model config`);
       }
       applyCheckpoint({ ...params, ...buffers }, loaded);
-      sgd.loadState(loaded.optimizer ?? {});
+      await optimizer.loadState(loaded.optimizer ?? {});
       if (loaded.extra === undefined)
         throw new Error(`train --resume: ${paths.lastCheckpoint} has no resume state`);
       state = loaded.extra;
@@ -246,7 +242,7 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
     }
     if (state.completed) {
       model.dispose();
-      sgd.dispose();
+      optimizer.dispose();
       return { status: 'completed', runDir: paths.dir, message: `train: ${paths.dir} is already complete` };
     }
     await log(`resumed from ${paths.lastCheckpoint} at epoch ${state.epoch + 1}, step ${state.step}`);
@@ -277,12 +273,17 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
   };
 
   const saveLast = async (s: ResumeState) => {
-    await saveCheckpoint(paths.lastCheckpoint, {
-      tensors: { ...params, ...buffers },
-      config: model.config,
-      optimizer: sgd.state(),
-      extra: s,
-    });
+    const optimizerState = optimizer.state();
+    try {
+      await saveCheckpoint(paths.lastCheckpoint, {
+        tensors: { ...params, ...buffers },
+        config: model.config,
+        optimizer: optimizerState,
+        extra: s,
+      });
+    } finally {
+      optimizerState.step?.dispose();
+    }
   };
 
   const totalSteps = cfg.epochs * stepsPerEpoch;
@@ -315,7 +316,12 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
           const r = gatedLossGradients(
             model,
             { images, ...(t.labels ? { labels: t.labels } : {}), ...(t.masks ? { masks: t.masks } : {}) },
-            { weights, ...(l0MacWeights ? { l0MacWeights } : {}) },
+            {
+              weights,
+              basReduction: cfg.loss.basReduction,
+              l0Reduction: cfg.loss.l0Reduction,
+              ...(l0MacWeights ? { l0MacWeights } : {}),
+            },
           );
           const [total, ce, bas, l0, correct, counted, gateOn] = await Promise.all(
             [r.total, r.ce, r.bas, r.l0, r.correct, r.counted, r.gateOn].map(
@@ -323,7 +329,7 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
             ),
           );
           const finite = [total, ce, bas, l0].every((v) => Number.isFinite(v));
-          if (finite) sgd.step(r.grads, lr);
+          if (finite) optimizer.step(r.grads, lr);
           tf.dispose([...Object.values(r.grads), r.total, r.ce, r.bas, r.l0, r.correct, r.counted, r.gateOn]);
           tf.dispose([t.images, t.labels, t.masks, images].filter((x) => x !== undefined));
           if (!finite) {
@@ -473,7 +479,7 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
   } finally {
     removeSignals();
     model.dispose();
-    sgd.dispose();
+    optimizer.dispose();
   }
 }
 

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel } from '../../src/models/registry.js';
+import { Optimizer } from '../../src/train/optimizer.js';
+import { getPreset } from '../../src/train/presets.js';
 import { gatedLossGradients, taskLoss, trainStep } from '../../src/train/train_step.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
@@ -68,6 +70,18 @@ for (const backend of TEST_BACKENDS) {
       assert.equal(tf.memory().numTensors, before);
       const w1 = await model.namedWeights()['fc.weight']!.data();
       assert.notDeepEqual(Array.from(w1), Array.from(w0));
+      // Our Optimizer (here the CIFAR recipe's: SGD + Nesterov, gates exempt from decay) needs the step's lr.
+      const ours = new Optimizer(model.namedWeights(), getPreset('cifar10-resnet20-gated').optim);
+      assert.throws(
+        () => trainStep(model, ours, images, labels, { gamma: 0.75, lambda: 0 }),
+        /trainStep: option 'lr' is required with an Optimizer/,
+      );
+      const ourLosses = trainStep(model, ours, images, labels, { gamma: 0.75, lambda: 0.01 }, { lr: 0.1 });
+      tf.dispose(Object.values(ourLosses));
+      const w2 = await model.namedWeights()['fc.weight']!.data();
+      assert.notDeepEqual(Array.from(w2), Array.from(w1));
+      ours.dispose();
+      assert.equal(tf.memory().numTensors, before);
       tf.dispose([images, labels]);
       model.dispose();
     });

@@ -46,7 +46,11 @@ export function createBlockGate(
 
 /** Multiplies h [N, H, W, C] by the gate mask [N, C] of `gate` and records the gate. */
 export function applyGate(gate: ChannelGate, x: tf.Tensor4D, h: tf.Tensor4D, ctx: BlockContext): tf.Tensor4D {
-  const { gateProbs, gateMask, gateLogits } = gate.apply(x, { training: ctx.training, noise: ctx.noise });
+  const { gateProbs, gateMask, gateLogits } = gate.apply(x, {
+    training: ctx.training,
+    noise: ctx.noise,
+    ...(ctx.gateThreshold === undefined ? {} : { threshold: ctx.gateThreshold }),
+  });
   gateLogits.dispose();
   ctx.gates.push({ name: gate.name, probs: gateProbs, mask: gateMask });
   const [n, c] = gateMask.shape;

@@ -5,6 +5,8 @@ import type { GateRecord } from '../model_types.js';
 
 export interface BlockContext {
   training: boolean;
+  /** Inference gate threshold on the gate probability (default 0.5). */
+  gateThreshold?: number;
   noise: NoiseSource;
   gates: GateRecord[];
 }
