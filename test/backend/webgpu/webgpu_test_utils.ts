@@ -7,12 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/index.js';
 import { stockWebGpuKernel } from '../../../src/backend/webgpu/register_webgpu_kernels.js';
 import { WEBGPU_TRAINING_KERNELS } from '../../../src/backend/webgpu/training_kernels.js';
+import { WEBGPU_READY } from '../../helpers/backends.js';
 
 /** Why the webgpu tests skip here, or undefined when an adapter was prepared (scripts/setup_lavapipe.sh or a GPU). */
-export const WEBGPU_SKIP: string | undefined =
-  process.env.BATCH_SHAPING_WEBGPU_READY === '1'
-    ? undefined
-    : 'no WebGPU adapter prepared: BATCH_SHAPING_WEBGPU_READY is not 1 (source the env.sh written by scripts/setup_lavapipe.sh, or set it where a GPU is present)';
+export const WEBGPU_SKIP: string | undefined = WEBGPU_READY
+  ? undefined
+  : 'no WebGPU adapter prepared: BATCH_SHAPING_WEBGPU_READY is not 1 (source the env.sh written by scripts/setup_lavapipe.sh, or set it where a GPU is present)';
 
 export interface HostTensor {
   values: Float32Array;
