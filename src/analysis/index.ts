@@ -15,6 +15,7 @@ export { type MacsHistogramOptions, macsHistogramFigure } from './figures/macs_h
 export { type MacsVsConfidenceOptions, macsVsConfidenceFigure } from './figures/macs_vs_confidence_figure.js';
 export { macsVsDifficultyFigure } from './figures/macs_vs_difficulty_figure.js';
 export { macsUnit, type PlotlyFigure } from './figures/plotly_figure.js';
+export { type ScheduleFigurePoint, scheduleFigure } from './figures/schedule_figure.js';
 export { tradeoffFigure } from './figures/tradeoff_figure.js';
 export { gateBit, packedBytes, packGateBits, unpackGateBits } from './gate_bits.js';
 export {

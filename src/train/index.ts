@@ -25,6 +25,7 @@ export {
 export { getPreset, listPresets } from './presets.js';
 export { type RunPaths, runPaths } from './run_paths.js';
 export { formatReport, type RunReport } from './run_report.js';
+export { type SchedulePoint, scheduleCurve } from './schedule_curve.js';
 export {
   applyOverrides,
   ConfigError,
