@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { adaptiveAvgPoolBins } from '../../src/layers/adaptive_avg_pool.js';
-import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { expectNoLeakAsync, nested } from '../helpers/read.js';
 
 /** PyTorch's adaptive_avg_pool2d by its definition (bin i spans [floor(i*h/b), ceil((i+1)*h/b))). */
 function reference(x: number[][][], b: number): number[][] {
@@ -31,7 +32,7 @@ for (const backend of TEST_BACKENDS) {
   describe(`adaptiveAvgPoolBins on ${backend}`, () => {
     before(() => useBackend(backend));
 
-    it('matches PyTorch bin edges for bins that do and do not divide the map (5x7 and 8x8)', () => {
+    it('matches PyTorch bin edges for bins that do and do not divide the map (5x7 and 8x8)', async () => {
       for (const [h, w] of [
         [5, 7],
         [8, 8],
@@ -40,13 +41,14 @@ for (const backend of TEST_BACKENDS) {
           Array.from({ length: w }, (_, x) => [Math.sin(3 * y + x)]),
         );
         const bins = [1, 2, 3, 6];
-        const got = expectNoLeak(() =>
-          tf.tidy(() => {
+        const got = await expectNoLeakAsync(async () => {
+          const outs = tf.tidy(() => {
             const flat = data.flat(2);
             const x = tf.tensor4d([...flat, ...flat.map((v) => 2 * v)], [2, h, w, 1]);
-            return adaptiveAvgPoolBins(x as tf.Tensor4D, bins).map((t) => t.arraySync() as number[][][][]);
-          }),
-        );
+            return adaptiveAvgPoolBins(x as tf.Tensor4D, bins);
+          });
+          return Promise.all(outs.map((t) => nested<number[][][][]>(t)));
+        });
         bins.forEach((b, k) => {
           const want = reference(data, b);
           assert.deepEqual(got[k]!.length, 2);
