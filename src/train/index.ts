@@ -23,6 +23,13 @@ export {
   paramRoles,
 } from './param_groups.js';
 export { getPreset, listPresets } from './presets.js';
+export {
+  listPretrained,
+  loadPretrained,
+  type PretrainedCard,
+  pretrainedDir,
+  pretrainedPath,
+} from './pretrained.js';
 export { type RunPaths, runPaths } from './run_paths.js';
 export { formatReport, type RunReport } from './run_report.js';
 export { type SchedulePoint, scheduleCurve } from './schedule_curve.js';
