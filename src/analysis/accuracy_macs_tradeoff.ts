@@ -72,3 +72,35 @@ export function tradeoffCurve(points: readonly TradeoffPoint[]): TradeoffCurve {
   );
   return { points: sorted, pareto };
 }
+
+/** Where a point stands against a curve of baselines: the curve's accuracy at the point's MACs. */
+export interface CurveStanding {
+  /** The baselines' accuracy at `macs`, linear between the two neighbouring baselines; undefined outside. */
+  curveAccuracy?: number;
+  /** point accuracy - curveAccuracy (positive: the point beats the curve). */
+  margin?: number;
+  /** 'inside' the curve's MAC range, or below / above it (then no interpolation). */
+  position: 'below' | 'inside' | 'above';
+}
+
+/** The accuracy of a baseline curve (e.g. dense networks of several widths) at `point.macs`. */
+export function standingAgainstCurve(
+  point: TradeoffPoint,
+  baselines: readonly TradeoffPoint[],
+): CurveStanding {
+  if (baselines.length < 2) {
+    throw new Error(
+      `standingAgainstCurve: argument 'baselines' must hold >= 2 points; got ${baselines.length}`,
+    );
+  }
+  const pts = [...baselines].sort((a, b) => a.macs - b.macs);
+  if (point.macs < pts[0]!.macs) return { position: 'below' };
+  if (point.macs > pts.at(-1)!.macs) return { position: 'above' };
+  let i = 0;
+  while (i < pts.length - 2 && pts[i + 1]!.macs < point.macs) i++;
+  const a = pts[i]!;
+  const b = pts[i + 1]!;
+  const r = b.macs === a.macs ? 0 : (point.macs - a.macs) / (b.macs - a.macs);
+  const curveAccuracy = a.accuracy + r * (b.accuracy - a.accuracy);
+  return { curveAccuracy, margin: point.accuracy - curveAccuracy, position: 'inside' };
+}

@@ -1,7 +1,9 @@
 // Public surface of the analysis module: per-sample gate records (Arrow), statistics, Plotly figure builders,
 // image galleries and the standalone HTML report. No tfjs at runtime: plain records in, numbers and JSON out.
 export {
+  type CurveStanding,
   type RecordsSummary,
+  standingAgainstCurve,
   summarizeRecords,
   type TradeoffCurve,
   type TradeoffPoint,

@@ -15,6 +15,7 @@ import {
   validateTrainConfig,
 } from '../train/train_config.js';
 import { readRunConfig, train } from '../train/trainer.js';
+import { denseCurveNote } from './dense_curve_note.js';
 import { nonNegativeInt, positiveInt } from './int_flags.js';
 
 export interface TrainCliOptions {
@@ -162,7 +163,11 @@ export async function runTrainCommand(
     console.error(outcome.message);
     return outcome.status === 'interrupted' ? 130 : 1;
   }
-  if (!o.quiet) print(`run directory: ${outcome.runDir}`);
+  if (!o.quiet) {
+    const note = outcome.report ? denseCurveNote(outcome.report) : undefined;
+    if (note !== undefined) print(note);
+    print(`run directory: ${outcome.runDir}`);
+  }
   return 0;
 }
 
