@@ -9,6 +9,7 @@
 // What differs from the paper: nothing of the method; this is an execution strategy. It relies on the
 // models' public layer fields (backbone stages, conv/BN variables) rather than a hook in the model classes.
 import * as tf from '@tensorflow/tfjs-core';
+import { requireSyncReadback } from '../backend/sync_readback.js';
 import { type GatedModel, PSPNet, ResNet } from '../models/index.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
@@ -122,6 +123,7 @@ export function compileConditional(model: GatedModel, options: ConditionalOption
       `${fn}: option 'lowering' must be 'auto', 'conv' or 'matmul'; got ${JSON.stringify(requested)}`,
     );
   }
+  requireSyncReadback(fn, 'conditional inference folds the weights and reads each gate decision on the host');
   const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
   const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
   return new ConditionalNetwork(model, { mode: skip, repackCost, cacheSize, lowering }, batchMode);
@@ -151,6 +153,7 @@ export class ConditionalNetwork {
   apply(x: tf.Tensor4D, options: ConditionalApplyOptions = {}): ConditionalOutput {
     const fn = 'ConditionalNetwork.apply';
     if (this.disposed) throw new Error(`${fn}: the network has been disposed`);
+    requireSyncReadback(fn, 'conditional inference reads each gate decision on the host');
     const cin = this.model.config.inputChannels;
     if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.shape[3] !== cin || x.dtype !== 'float32') {
       const got = x instanceof tf.Tensor ? `${x.dtype} [${x.shape}]` : typeof x;

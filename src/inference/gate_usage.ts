@@ -8,6 +8,7 @@
 // above every z ('on'), below every z ('off'), or after the first round((1 - p) N) ('conditional').
 // The expected on-fraction is alwaysOn + 0.5 * (1 - alwaysOn - alwaysOff).
 import * as tf from '@tensorflow/tfjs-core';
+import { requireSyncReadback } from '../backend/sync_readback.js';
 import type { GatedModel } from '../models/index.js';
 import { compileConditional } from './conditional_network.js';
 import { decisionFromLogits } from './folded_gate.js';
@@ -46,6 +47,7 @@ export function setGateUsage(model: GatedModel, x: tf.Tensor4D, options: GateUsa
       `${fn}: options 'alwaysOn' and 'alwaysOff' must be >= 0 with a sum <= 1; got ${alwaysOn}, ${alwaysOff}`,
     );
   }
+  requireSyncReadback(fn, 'it reads the gate logits of a calibration batch on the host');
   const rand = mulberry32(options.seed ?? 0);
   // Masked dense execution (no gathering) of the same folded network walks the blocks in order.
   const net = compileConditional(model, { skip: 'never' });

@@ -13,6 +13,9 @@
 // with a mask; on wasm a 7x7 map's convs run as weights x im2col patches, so the small patches are what gets
 // packed (folded_conv.ts). Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
 // Measured speedups: bench/conditional.ts -> bench/results/conditional.json.
+// Backends: the gate decisions and the weight folding are synchronous host reads, so conditional inference
+// (compileConditional, setGateUsage, measureLatency) runs on cpu, wasm and tensorflow, and throws a clear error
+// on webgpu (no synchronous readback in Node); train there, save a checkpoint, load it on wasm to run skipping.
 export { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 export {
   type BatchMode,

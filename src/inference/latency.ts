@@ -6,6 +6,7 @@
 // operator packing). Meaningful on synchronous backends (wasm, cpu); on webgpu the read of the logits syncs.
 import * as tf from '@tensorflow/tfjs-core';
 import { median } from '../analysis/summary_stats.js';
+import { requireSyncReadback } from '../backend/sync_readback.js';
 import { countMacs, dynamicMacs, type GatedModel } from '../models/index.js';
 import { type ConditionalOptions, compileConditional } from './conditional_network.js';
 
@@ -52,6 +53,7 @@ export function measureLatency(
     const got = images instanceof tf.Tensor ? `[${images.shape}]` : typeof images;
     throw new Error(`${fn}: argument 'images' must be a tensor [N >= 1, H, W, C]; got ${got}`);
   }
+  requireSyncReadback(fn, 'it times conditional inference, which reads each gate decision on the host');
   const [n, h, w, c] = images.shape;
   const shape: [number, number, number] = [h, w, c];
   const skipping = compileConditional(model, { ...options.conditional, batchMode: 'per-sample' });

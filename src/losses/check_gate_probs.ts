@@ -4,7 +4,11 @@
 // we do it with one fused reduction per call (min, max and NaN count of every layer, concatenated) and a
 // single read-back, so the cost is one device sync per loss call, not per layer. Training loops that already
 // trust their gates (sigmoid outputs) pass `validate: false` and skip that sync.
+// Backends without synchronous readback (webgpu in Node: tensors in GPU memory, reads only through
+// `await t.data()`): the value check is skipped there (the losses are synchronous functions); shapes and dtypes
+// are still checked. A NaN gate probability still makes the loss NaN, which the trainer's NaN guard stops on.
 import * as tf from '@tensorflow/tfjs-core';
+import { hasSyncReadback } from '../backend/sync_readback.js';
 
 /** Normalises `gateProbs` (one tensor or a list, one per gated layer) to a checked list of [N, C] tensors. */
 export function checkGateProbs(
@@ -46,7 +50,7 @@ export function checkGateProbs(
     }
   });
   const tensors = list as tf.Tensor2D[];
-  if (validateValues) checkValues(fn, tensors, name);
+  if (validateValues && hasSyncReadback()) checkValues(fn, tensors, name);
   return tensors;
 }
 

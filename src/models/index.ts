@@ -6,6 +6,7 @@ export {
   countMacs,
   type DynamicMacCount,
   dynamicMacs,
+  dynamicMacsAsync,
   type GateMacCost,
   type GateMaskInput,
   gateMacCosts,

@@ -3,7 +3,11 @@
 // interpolation and the residual additions are not counted. ResNet-18/34/50 at 224x224: 1.81/3.66/4.09 G.
 // Dynamic MACs: a closed gate removes that filter of the conv it gates (outGate) and that input channel of
 // the conv after it (inGate); the gate modules' own MACs are always paid.
+// dynamicMacs is synchronous and takes host masks (number[][]), or tensors where the backend reads synchronously
+// (cpu, wasm, tensorflow); dynamicMacsAsync reads tensor masks with `await t.array()` and works on every backend
+// (webgpu included).
 import * as tf from '@tensorflow/tfjs-core';
+import { hasSyncReadback } from '../backend/sync_readback.js';
 import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
 import type { GatedModel } from './model_types.js';
 
@@ -68,6 +72,25 @@ export function gateMacCosts(model: GatedModel, inputShape: ShapeHWC): GateMacCo
   });
 }
 
+/** dynamicMacs for masks given as tensors on any backend: reads them with `await mask.array()`. */
+export async function dynamicMacsAsync(
+  model: GatedModel,
+  inputShape: ShapeHWC,
+  gates: readonly GateMaskInput[],
+): Promise<DynamicMacCount> {
+  const host = await Promise.all(
+    gates.map(async (g) => ({
+      name: g.name,
+      mask: g.mask instanceof tf.Tensor ? ((await g.mask.array()) as number[][]) : g.mask,
+    })),
+  );
+  return dynamicMacs(model, inputShape, host);
+}
+
+/**
+ * Per-sample MACs under the gate masks. Tensor masks are read synchronously, so they are accepted only on
+ * backends with synchronous readback; elsewhere (webgpu) pass host masks or use dynamicMacsAsync.
+ */
 export function dynamicMacs(
   model: GatedModel,
   inputShape: ShapeHWC,
@@ -78,6 +101,11 @@ export function dynamicMacs(
   const expected = model.gateNames();
   const given = new Map<string, number[][]>();
   for (const g of gates) {
+    if (g.mask instanceof tf.Tensor && !hasSyncReadback()) {
+      throw new Error(
+        `${fn}: argument 'gates' holds a tensor mask ('${g.name}'), which the '${tf.getBackend()}' backend cannot read synchronously; pass host masks (number[][]) or use await dynamicMacsAsync(...)`,
+      );
+    }
     const mask = g.mask instanceof tf.Tensor ? (g.mask.arraySync() as number[][]) : g.mask;
     if (!expected.includes(g.name)) {
       throw new Error(

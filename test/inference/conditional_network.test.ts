@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { compileConditional, setGateUsage } from '../../src/inference/index.js';
+import { hasSyncReadback } from '../../src/backend/sync_readback.js';
+import { compileConditional, measureLatency, setGateUsage } from '../../src/inference/index.js';
 import {
   createModel,
   type GatedModel,
@@ -112,11 +113,30 @@ function checkModel(c: Case, seed: number): void {
   }
 }
 
-for (const backend of TEST_BACKENDS) {
+// Conditional inference reads gate decisions on the host synchronously: the backends that can (cpu, wasm).
+for (const backend of TEST_BACKENDS.filter((b) => hasSyncReadback(b))) {
   describe(`conditional inference equals masked dense [${backend}]`, () => {
     before(() => useBackend(backend));
     CASES.forEach((c, i) => {
       test(c.label, () => checkModel(c, 10 * i + 1));
+    });
+  });
+}
+
+for (const backend of TEST_BACKENDS.filter((b) => !hasSyncReadback(b))) {
+  describe(`conditional inference on ${backend} (no synchronous readback)`, () => {
+    before(() => useBackend(backend));
+    test('compileConditional, setGateUsage and measureLatency refuse with the reason', () => {
+      const model = createModel('resnet20', { widthMultiplier: 0.25, seed: 1 });
+      const x = tf.zeros([2, 8, 8, 3]) as tf.Tensor4D;
+      const why = new RegExp(
+        `needs a backend with synchronous readback .*the active backend is '${backend}'`,
+      );
+      assert.throws(() => compileConditional(model), new RegExp(`compileConditional: .*${why.source}`));
+      assert.throws(() => setGateUsage(model, x), new RegExp(`setGateUsage: .*${why.source}`));
+      assert.throws(() => measureLatency(model, x), new RegExp(`measureLatency: .*${why.source}`));
+      x.dispose();
+      model.dispose();
     });
   });
 }
