@@ -3,6 +3,7 @@
 export { type BatchShapingLossOptions, batchShapingLoss } from './batch_shaping_loss.js';
 export { checkGateProbs } from './check_gate_probs.js';
 export { GATE_LOSS_REDUCTIONS, type GateLossReduction } from './gate_loss_reduction.js';
+export * from './generalized_batch_shaping_loss.js';
 export { type L0GateLossOptions, l0GateLoss } from './l0_gate_loss.js';
 export {
   type AnnealShape,
