@@ -10,14 +10,15 @@ import {
 import { betaPrior } from '../../src/ops/beta_prior.js';
 import { relaxedBernoulliPrior } from '../../src/ops/relaxed_bernoulli_prior.js';
 import { type GbasGoldenCase, gbasGolden } from '../fixtures/bas/gbas_golden.js';
-import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { expectNoLeakAsync, nested, numbers, scalar } from '../helpers/read.js';
 
 const logit = (v: number) => Math.log(v) - Math.log1p(-v);
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** Runs a golden case: loss terms and the gradients w.r.t. every layer's probs and the prior parameters. */
-function runCase(c: GbasGoldenCase) {
-  return tf.tidy(() => {
+async function runCase(c: GbasGoldenCase) {
+  const t = tf.tidy(() => {
     const probs = c.inputs.map((v, i) => tf.tensor2d(v, c.shapes[i]!));
     const learnTau = c.temperature_logits !== null;
     const us = c.per_layer_priors
@@ -54,20 +55,27 @@ function runCase(c: GbasGoldenCase) {
     const { value, grads } = tf.valueAndGrads(f)([...probs, ...us, ...vs]);
     const priors = priorsOf(us, vs);
     const terms = generalizedBatchShapingTerms(probs, c.per_layer_priors ? priors : priors[0]!, options);
-    const read = (t: tf.Tensor) => Array.from(t.dataSync());
     return {
-      total: value.dataSync()[0]!,
-      terms: {
-        total: terms.total.dataSync()[0]!,
-        shaping: terms.shaping.dataSync()[0]!,
-        hyperprior: terms.hyperprior.dataSync()[0]!,
-        temperature: terms.temperature.dataSync()[0]!,
-      },
-      probGrads: grads.slice(0, nl).map(read),
-      onGrads: grads.slice(nl, nl + nu).flatMap(read),
-      tauGrads: grads.slice(nl + nu).flatMap(read),
+      value,
+      terms,
+      probGrads: grads.slice(0, nl),
+      onGrads: grads.slice(nl, nl + nu),
+      tauGrads: grads.slice(nl + nu),
     };
   });
+  const flat = async (ts: tf.Tensor[]) => (await Promise.all(ts.map((g) => numbers(g)))).flat();
+  return {
+    total: await scalar(t.value),
+    terms: {
+      total: await scalar(t.terms.total),
+      shaping: await scalar(t.terms.shaping),
+      hyperprior: await scalar(t.terms.hyperprior),
+      temperature: await scalar(t.terms.temperature),
+    },
+    probGrads: await Promise.all(t.probGrads.map((g) => numbers(g))),
+    onGrads: await flat(t.onGrads),
+    tauGrads: await flat(t.tauGrads),
+  };
 }
 
 function close(got: number, want: number, abs: number, rel: number, what: string): void {
@@ -111,8 +119,8 @@ for (const backend of TEST_BACKENDS) {
     before(() => useBackend(backend));
 
     for (const c of gbasGolden.cases) {
-      it(`${c.name} (${c.reduction}): terms and gradients (probs, onLogits, temperatureLogits) match NumPy/SciPy`, () => {
-        const r = expectNoLeak(() => runCase(c), 'loss + gradients');
+      it(`${c.name} (${c.reduction}): terms and gradients (probs, onLogits, temperatureLogits) match NumPy/SciPy`, async () => {
+        const r = await expectNoLeakAsync(() => runCase(c), 'loss + gradients');
         close(r.total, c.total, 2e-6, 1e-5, 'total');
         close(r.terms.total, c.total, 2e-6, 1e-5, 'terms.total');
         close(r.terms.shaping, c.shaping, 2e-6, 1e-5, 'shaping');
@@ -127,7 +135,7 @@ for (const backend of TEST_BACKENDS) {
       });
     }
 
-    it('gradients match central finite differences of the loss itself (probs, onLogits, temperatureLogits)', () => {
+    it('gradients match central finite differences of the loss itself (probs, onLogits, temperatureLogits)', async () => {
       // Interior probabilities well apart (no tie crossed by a step), moderate parameters: the pdf clip is
       // inactive, so the x-gradient is the true derivative. float64 host sums of float32 device values.
       const n = 12;
@@ -143,36 +151,35 @@ for (const backend of TEST_BACKENDS) {
           options,
         );
       const at = (x: number[], u: number[], v: number[]) =>
-        tf.tidy(() => f(tf.tensor2d(x, [n, c]), tf.tensor1d(u), tf.tensor1d(v)).dataSync()[0]!);
-      const [gx, gu, gv] = tf.tidy(() =>
-        tf
-          .grads(f as (...t: tf.Tensor[]) => tf.Tensor)([
-            tf.tensor2d(x0, [n, c]),
-            tf.tensor1d(u0),
-            tf.tensor1d(v0),
-          ])
-          .map((g) => Array.from(g.dataSync())),
+        scalar(tf.tidy(() => f(tf.tensor2d(x, [n, c]), tf.tensor1d(u), tf.tensor1d(v))));
+      const gradTensors = tf.tidy(() =>
+        tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([
+          tf.tensor2d(x0, [n, c]),
+          tf.tensor1d(u0),
+          tf.tensor1d(v0),
+        ]),
       );
-      const fd = (which: 0 | 1 | 2, k: number, h: number) => {
+      const [gx, gu, gv] = await Promise.all(gradTensors.map((g) => numbers(g)));
+      const fd = async (which: 0 | 1 | 2, k: number, h: number) => {
         const args = [[...x0], [...u0], [...v0]] as [number[], number[], number[]];
         args[which][k]! += h;
-        const plus = at(...args);
+        const plus = await at(...args);
         args[which][k]! -= 2 * h;
-        return (plus - at(...args)) / (2 * h);
+        return (plus - (await at(...args))) / (2 * h);
       };
       let checked = 0;
       for (let k = 0; k < n * c; k += 5) {
-        const d = fd(0, k, 2e-3);
+        const d = await fd(0, k, 2e-3);
         assert.ok(Math.abs(d - gx![k]!) < 3e-5 + 0.02 * Math.abs(d), `d/dx[${k}]: fd ${d} vs grad ${gx![k]}`);
         checked++;
       }
       for (let k = 0; k < c; k++) {
-        const du = fd(1, k, 1e-2);
+        const du = await fd(1, k, 1e-2);
         assert.ok(
           Math.abs(du - gu![k]!) < 3e-5 + 0.02 * Math.abs(du),
           `d/du[${k}]: fd ${du} vs grad ${gu![k]}`,
         );
-        const dv = fd(2, k, 1e-2);
+        const dv = await fd(2, k, 1e-2);
         assert.ok(
           Math.abs(dv - gv![k]!) < 3e-5 + 0.02 * Math.abs(dv),
           `d/dv[${k}]: fd ${dv} vs grad ${gv![k]}`,
@@ -184,8 +191,8 @@ for (const backend of TEST_BACKENDS) {
       assert.equal(checked, 10 + 2 * c);
     });
 
-    it("'sum' is G x 'mean' term by term; several layers = one call on the concatenation with one prior", () => {
-      const [sum, mean, layered, concat] = tf.tidy(() => {
+    it("'sum' is G x 'mean' term by term; several layers = one call on the concatenation with one prior", async () => {
+      const t = tf.tidy(() => {
         const l1 = tf.sigmoid(tf.randomNormal([32, 3], 0, 2, 'float32', 1)) as tf.Tensor2D;
         const l2 = tf.sigmoid(tf.randomNormal([32, 5], 0, 2, 'float32', 2)) as tf.Tensor2D;
         const u = tf.randomNormal([8], -0.5, 1, 'float32', 3) as tf.Tensor1D;
@@ -197,14 +204,19 @@ for (const backend of TEST_BACKENDS) {
         ];
         const opts = { temperatureWeight: 0.1, validate: false };
         const both = tf.concat([l1, l2], 1) as tf.Tensor2D;
-        const read = (t: Record<string, tf.Scalar>) => Object.values(t).map((s) => s.dataSync()[0]!);
-        return [
-          read(generalizedBatchShapingTerms(both, all, { ...opts, reduction: 'sum' })),
-          read(generalizedBatchShapingTerms(both, all, { ...opts, reduction: 'mean' })),
-          generalizedBatchShapingLoss([l1, l2], perLayer, opts).dataSync()[0]!,
-          generalizedBatchShapingLoss(both, all, opts).dataSync()[0]!,
-        ] as [number[], number[], number, number];
+        return {
+          sum: generalizedBatchShapingTerms(both, all, { ...opts, reduction: 'sum' }),
+          mean: generalizedBatchShapingTerms(both, all, { ...opts, reduction: 'mean' }),
+          layered: generalizedBatchShapingLoss([l1, l2], perLayer, opts),
+          concat: generalizedBatchShapingLoss(both, all, opts),
+        };
       });
+      const read = (terms: Record<string, tf.Scalar>) =>
+        Promise.all(Object.values(terms).map((v) => scalar(v)));
+      const sum = await read(t.sum);
+      const mean = await read(t.mean);
+      const layered = await scalar(t.layered);
+      const concat = await scalar(t.concat);
       sum.forEach((s, k) => {
         close(s, 8 * mean[k]!, 1e-7, 1e-5, `term ${k}`);
       });
@@ -215,7 +227,7 @@ for (const backend of TEST_BACKENDS) {
       close(layered, concat, 1e-7, 1e-6, 'layers vs concatenation');
     });
 
-    it('is ~0 when every column holds its own prior quantiles and the p_c are the hyperprior quantiles', () => {
+    it('is ~0 when every column holds its own prior quantiles and the p_c are the hyperprior quantiles', async () => {
       // Hyperprior Beta(3, 7): p_(k) at its k/(G+1) quantiles; gate c: the i/(N+1) quantiles of RB(p_c, tau_c).
       const n = 64;
       const g = 5;
@@ -232,7 +244,7 @@ for (const backend of TEST_BACKENDS) {
         onLogits: order.map((k) => logit(p[k]!)),
         temperatureLogits: tau.map(logit),
       };
-      const [perfect, shifted] = tf.tidy(() => {
+      const t = tf.tidy(() => {
         const x = tf.tensor2d(cols, [n, g]);
         const at = (u: number[]) =>
           generalizedBatchShapingTerms(
@@ -242,17 +254,17 @@ for (const backend of TEST_BACKENDS) {
           );
         const good = at(priors.onLogits);
         const bad = at(priors.onLogits.map((u, c) => (c === 0 ? u + 1 : u)));
-        return [
-          [good.shaping.dataSync()[0]!, good.hyperprior.dataSync()[0]!],
-          [bad.shaping.dataSync()[0]!, bad.hyperprior.dataSync()[0]!],
-        ];
+        return { good, bad };
       });
-      assert.ok(perfect![0]! < 1e-9 && perfect![1]! < 1e-9, `quantiles give ${perfect}`);
+      const perfect = [await scalar(t.good.shaping), await scalar(t.good.hyperprior)];
+      const shifted = [await scalar(t.bad.shaping), await scalar(t.bad.hyperprior)];
+      tf.dispose([t.good, t.bad]);
+      assert.ok(perfect[0]! < 1e-9 && perfect[1]! < 1e-9, `quantiles give ${perfect}`);
       // Moving one gate's prior breaks both terms: its column no longer fits, and the p's leave the quantiles.
-      assert.ok(shifted![0]! > 1e-3 && shifted![1]! > 1e-3, `shifted prior gives ${shifted}`);
+      assert.ok(shifted[0]! > 1e-3 && shifted[1]! > 1e-3, `shifted prior gives ${shifted}`);
     });
 
-    it('reads nothing back to the host with validate: false (forward and backward)', () => {
+    it('reads nothing back to the host with validate: false (forward and backward)', async () => {
       const x = tf.sigmoid(tf.randomNormal([16, 4], 0, 2, 'float32', 7)) as tf.Tensor2D;
       const priors = learnedGatePriors(4, { onProb: 0.3, temperature: 0.4 });
       // Every host read of tensor data goes through the engine's readSync (dataSync, arraySync, bufferSync);
@@ -284,12 +296,12 @@ for (const backend of TEST_BACKENDS) {
       }
       assert.equal(Object.keys(grads).length, 2);
       for (const g of Object.values(grads)) {
-        assert.ok(Array.from(g.dataSync()).every((v) => Number.isFinite(v) && v !== 0));
+        assert.ok((await numbers(g)).every((v) => Number.isFinite(v) && v !== 0));
       }
       tf.dispose([x, priors.onLogits, priors.temperatureLogits!, ...Object.values(grads)]);
     });
 
-    it('trains per-gate priors and free gate logits with the loss alone to a sensible configuration', () => {
+    it('trains per-gate priors and free gate logits with the loss alone to a sensible configuration', async () => {
       // The official example's setting, scaled down: G = 8 gates whose N = 256 logits start as narrow clusters
       // at different levels (initial on-rates 0.05 ... 0.92), priors at p = 0.5 and tau = 0.5, hyperprior
       // Beta(3, 7), reduction 'mean' (the official one), no temperature penalty, Adam. "Sensible" after 400
@@ -317,11 +329,16 @@ for (const backend of TEST_BACKENDS) {
         );
       step(); // creates Adam's slot variables
       const before = tf.memory().numTensors;
-      for (let i = 1; i < 400; i++) step();
+      for (let i = 1; i < 400; i++) {
+        step();
+        // A read now and then, as a training loop's logging does: on webgpu (lavapipe) 400 queued steps with no
+        // read in between crash the process (so does batchShapingLoss's own loop).
+        if (i % 50 === 0) await scalar(tf.sum(priors.onLogits));
+      }
       assert.equal(tf.memory().numTensors, before, 'training steps leak no tensors');
-      const gateProbs = tf.tidy(() => tf.transpose(tf.sigmoid(gateLogits)).arraySync() as number[][]); // [G][N]
-      const p = Array.from(tf.tidy(() => tf.sigmoid(priors.onLogits).dataSync()));
-      const tau = Array.from(tf.tidy(() => tf.sigmoid(priors.temperatureLogits!).dataSync()));
+      const gateProbs = await nested(tf.tidy(() => tf.transpose(tf.sigmoid(gateLogits)))); // [G][N]
+      const p = await numbers(tf.sigmoid(priors.onLogits));
+      const tau = await numbers(tf.sigmoid(priors.temperatureLogits!));
       const hyper = betaPrior(3, 7);
       const ks = gateProbs.map((col, c) =>
         ksDistance(col, (x) => relaxedBernoulliPrior(p[c]!, tau[c]!).cdfHost(x)),
@@ -416,16 +433,16 @@ describe('generalizedBatchShapingLoss input checks', () => {
     );
   });
 
-  it('learnedGatePriors starts at the requested p and tau, and leaks nothing', () => {
+  it('learnedGatePriors starts at the requested p and tau, and leaks nothing', async () => {
     const before = tf.memory().numTensors;
     const priors = learnedGatePriors(3, { onProb: 0.2, temperature: 0.4 });
     const fixed = learnedGatePriors(2, { learnTemperature: false });
     assert.equal(tf.memory().numTensors, before + 3, 'three variables, no stray tensors');
     assert.ok(priors.onLogits.trainable && fixed.temperatureLogits === undefined);
-    Array.from(priors.onLogits.dataSync()).forEach((v) => {
+    (await numbers(priors.onLogits, true)).forEach((v) => {
       close(sigmoid(v), 0.2, 1e-6, 0, 'p');
     });
-    Array.from(priors.temperatureLogits!.dataSync()).forEach((v) => {
+    (await numbers(priors.temperatureLogits!, true)).forEach((v) => {
       close(sigmoid(v), 0.4, 1e-6, 0, 'tau');
     });
     tf.dispose([priors.onLogits, priors.temperatureLogits!, fixed.onLogits]);
