@@ -86,37 +86,62 @@ export class Conv2DBackpropFilterGemmProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
+    const { tileM, tileK } = this.tiling;
     return `
+  // Per row m of the tile (filter tap ky, kx and input channel c): the tap's offset into x, and c (-1: no row).
+  var<workgroup> rowOffY : array<i32, ${tileM}>;
+  var<workgroup> rowOffX : array<i32, ${tileM}>;
+  var<workgroup> rowC : array<i32, ${tileM}>;
+  // Per k of the current tile (output position n, oy, ox): n * H, oy * sh, ox * sw.
+  var<workgroup> kRowN : array<i32, ${tileK}>;
+  var<workgroup> kY : array<i32, ${tileK}>;
+  var<workgroup> kX : array<i32, ${tileK}>;
+
   fn gemmPrologue() {}
 
-  // A[m, k] = x at filter tap (ky, kx), input channel ci = m, and output position (n, oy, ox) = k
-  fn gemmA(m : i32, k : i32) -> f32 {
-    if (m >= uniforms.rows) { return 0.0; }
-    let inC = uniforms.xShape.w;
-    let c = m % inC;
-    let tap = m / inC;
-    let kx = tap % uniforms.filterWidth;
-    let ky = tap / uniforms.filterWidth;
-    let outW = uniforms.dyShape.z;
-    let outH = uniforms.dyShape.y;
-    let ox = k % outW;
-    let rest = k / outW;
-    let oy = rest % outH;
-    let b = rest / outH;
-    let iy = oy * uniforms.stride.x + ky * uniforms.dilation.x - uniforms.pad.x;
-    let ix = ox * uniforms.stride.y + kx * uniforms.dilation.y - uniforms.pad.y;
-    if (iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return 0.0; }
-    return x[((b * uniforms.xShape.y + iy) * uniforms.xShape.z + ix) * inC + c];
+  fn gemmWorkgroupSetup(tid : i32, rowBase : i32, colBase : i32) {
+    if (tid < ${tileM}) {
+      let m = rowBase + tid;
+      let inC = uniforms.xShape.w;
+      let tap = m / inC;
+      rowC[tid] = select(-1, m - tap * inC, m < uniforms.rows);
+      let ky = tap / uniforms.filterWidth;
+      let kx = tap - ky * uniforms.filterWidth;
+      rowOffY[tid] = ky * uniforms.dilation.x - uniforms.pad.x;
+      rowOffX[tid] = kx * uniforms.dilation.y - uniforms.pad.y;
+    }
+  }
+
+  fn gemmTileSetup(tid : i32, k0 : i32, kEnd : i32) {
+    if (tid < ${tileK}) {
+      let k = k0 + tid;
+      let outW = uniforms.dyShape.z;
+      let outH = uniforms.dyShape.y;
+      let rest = k / outW;
+      let b = rest / outH;
+      kRowN[tid] = b * uniforms.xShape.y;
+      kY[tid] = (rest - b * outH) * uniforms.stride.x;
+      kX[tid] = (k - rest * outW) * uniforms.stride.y;
+    }
+  }
+
+  // A[m, k] = x at filter tap (ky, kx), input channel c = m, and output position (n, oy, ox) = k
+  fn gemmA(mm : i32, kk : i32, m : i32, k : i32) -> f32 {
+    let c = rowC[mm];
+    let iy = kY[kk] + rowOffY[mm];
+    let ix = kX[kk] + rowOffX[mm];
+    if (c < 0 || iy < 0 || iy >= uniforms.xShape.y || ix < 0 || ix >= uniforms.xShape.z) { return 0.0; }
+    return x[((kRowN[kk] + iy) * uniforms.xShape.z + ix) * uniforms.xShape.w + c];
   }
 
   // B[k, n] = dy viewed as [N*OH*OW, Co]
-  fn gemmB(k : i32, n : i32) -> f32 {
+  fn gemmB(kk : i32, nn : i32, k : i32, n : i32) -> f32 {
     let outC = uniforms.dyShape.w;
     if (n >= outC) { return 0.0; }
     return dy[k * outC + n];
   }
 
-  fn gemmStore(m : i32, n : i32, v : f32) {
+  fn gemmStore(mm : i32, nn : i32, m : i32, n : i32, v : f32) {
     let outC = uniforms.dyShape.w;
     if (m < uniforms.rows && n < outC) {
       result[(i32(workgroupId.z) * uniforms.rows + m) * outC + n] = v;

@@ -64,8 +64,9 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
+    const { tileM, tileK } = this.tiling;
     return `
-  // This workgroup's phase (py, px): its first tap, tap count, positions and offset between q and o.
+  // This workgroup's phase (py, px): its first tap, tap count, positions, and offset between q and o.
   var<private> phaseY : i32;
   var<private> phaseX : i32;
   var<private> tap0 : vec2<i32>;
@@ -74,13 +75,25 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
   var<private> qToO : vec2<i32>;
   var<private> phaseRows : i32;
   var<private> phaseK : i32;
+  // Per row m of the tile (position n, qy, qx): n * OH (-1: no row), qy + qToO.y, qx + qToO.x, and where
+  // the row's dx lies.
+  var<workgroup> rowN : array<i32, ${tileM}>;
+  var<workgroup> rowOy : array<i32, ${tileM}>;
+  var<workgroup> rowOx : array<i32, ${tileM}>;
+  var<workgroup> rowOut : array<i32, ${tileM}>;
+  // Per k of the current tile (tap ty, tx and output channel co): co (-1: past the phase's K), ty, tx, and
+  // W's index at (ky, kx, 0, co).
+  var<workgroup> kCo : array<i32, ${tileK}>;
+  var<workgroup> kTy : array<i32, ${tileK}>;
+  var<workgroup> kTx : array<i32, ${tileK}>;
+  var<workgroup> kW : array<i32, ${tileK}>;
 
   fn gemmPrologue() {
     let sh = uniforms.stride.x;
     let sw = uniforms.stride.y;
     let phase = i32(workgroupId.z);
     phaseY = phase / sw;
-    phaseX = phase % sw;
+    phaseX = phase - phaseY * sw;
     tap0 = vec2<i32>((phaseY + uniforms.pad.x) % sh, (phaseX + uniforms.pad.y) % sw);
     taps = max(vec2<i32>(0), (uniforms.filterHW - tap0 + uniforms.stride - vec2<i32>(1)) / uniforms.stride);
     qDims = (uniforms.outShape.yz - vec2<i32>(phaseY, phaseX) + uniforms.stride - vec2<i32>(1)) / uniforms.stride;
@@ -89,46 +102,58 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
     phaseK = taps.x * taps.y * uniforms.dyShape.w;
   }
 
+  fn gemmWorkgroupSetup(tid : i32, rowBase : i32, colBase : i32) {
+    if (tid < ${tileM}) {
+      let m = rowBase + tid;
+      let r = m / max(qDims.y, 1);
+      let b = r / max(qDims.x, 1);
+      let qy = r - b * qDims.x;
+      let qx = m - r * qDims.y;
+      rowN[tid] = select(-1, b * uniforms.dyShape.y, m < phaseRows);
+      rowOy[tid] = qy + qToO.x;
+      rowOx[tid] = qx + qToO.y;
+      let iy = phaseY + qy * uniforms.stride.x;
+      let ix = phaseX + qx * uniforms.stride.y;
+      rowOut[tid] = ((b * uniforms.outShape.y + iy) * uniforms.outShape.z + ix) * uniforms.outShape.w;
+    }
+  }
+
+  fn gemmTileSetup(tid : i32, k0 : i32, kEnd : i32) {
+    if (tid < ${tileK}) {
+      let k = k0 + tid;
+      let outC = uniforms.dyShape.w;
+      let t = k / outC;
+      let ty = t / max(taps.y, 1);
+      let tx = t - ty * taps.y;
+      kCo[tid] = select(-1, k - t * outC, k < phaseK);
+      kTy[tid] = ty;
+      kTx[tid] = tx;
+      let ky = tap0.x + ty * uniforms.stride.x;
+      let kx = tap0.y + tx * uniforms.stride.y;
+      kW[tid] = (ky * uniforms.filterHW.y + kx) * uniforms.outShape.w * outC + (k - t * outC);
+    }
+  }
+
   // A[m, k] = dy at the phase position m = (n, qy, qx) and the tap/channel k = (ty, tx, co)
-  fn gemmA(m : i32, k : i32) -> f32 {
-    if (m >= phaseRows || k >= phaseK) { return 0.0; }
-    let outC = uniforms.dyShape.w;
-    let co = k % outC;
-    let t = k / outC;
-    let tx = t % taps.y;
-    let ty = t / taps.y;
-    let qx = m % qDims.y;
-    let r = m / qDims.y;
-    let qy = r % qDims.x;
-    let b = r / qDims.x;
-    let oy = qy + qToO.x - ty;
-    let ox = qx + qToO.y - tx;
-    if (oy < 0 || oy >= uniforms.dyShape.y || ox < 0 || ox >= uniforms.dyShape.z) { return 0.0; }
-    return dy[((b * uniforms.dyShape.y + oy) * uniforms.dyShape.z + ox) * outC + co];
+  fn gemmA(mm : i32, kk : i32, m : i32, k : i32) -> f32 {
+    let co = kCo[kk];
+    let oy = rowOy[mm] - kTy[kk];
+    let ox = rowOx[mm] - kTx[kk];
+    if (co < 0 || rowN[mm] < 0 || oy < 0 || oy >= uniforms.dyShape.y || ox < 0 || ox >= uniforms.dyShape.z) {
+      return 0.0;
+    }
+    return dy[((rowN[mm] + oy) * uniforms.dyShape.z + ox) * uniforms.dyShape.w + co];
   }
 
   // B[k, ci] = W[ky, kx, ci, co] at the phase's tap (ky, kx) = tap0 + (ty, tx) * stride
-  fn gemmB(k : i32, n : i32) -> f32 {
-    let inC = uniforms.outShape.w;
-    if (k >= phaseK || n >= inC) { return 0.0; }
-    let outC = uniforms.dyShape.w;
-    let co = k % outC;
-    let t = k / outC;
-    let ky = tap0.x + (t / taps.y) * uniforms.stride.x;
-    let kx = tap0.y + (t % taps.y) * uniforms.stride.y;
-    return W[((ky * uniforms.filterHW.y + kx) * inC + n) * outC + co];
+  fn gemmB(kk : i32, nn : i32, k : i32, n : i32) -> f32 {
+    if (kCo[kk] < 0 || n >= uniforms.outShape.w) { return 0.0; }
+    return W[kW[kk] + n * uniforms.dyShape.w];
   }
 
-  fn gemmStore(m : i32, n : i32, v : f32) {
-    let inC = uniforms.outShape.w;
-    if (m < phaseRows && n < inC) {
-      let qx = m % qDims.y;
-      let r = m / qDims.y;
-      let qy = r % qDims.x;
-      let b = r / qDims.x;
-      let iy = phaseY + qy * uniforms.stride.x;
-      let ix = phaseX + qx * uniforms.stride.y;
-      result[((b * uniforms.outShape.y + iy) * uniforms.outShape.z + ix) * inC + n] = v;
+  fn gemmStore(mm : i32, nn : i32, m : i32, n : i32, v : f32) {
+    if (rowN[mm] >= 0 && n < uniforms.outShape.w) {
+      result[rowOut[mm] + n] = v;
     }
   }
 ${tiledGemmMain(this.tiling, this.order, {

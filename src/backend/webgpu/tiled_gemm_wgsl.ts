@@ -63,6 +63,8 @@ function checkTiling(t: GemmTiling): void {
     t.tileN % 16 === 0 &&
     t.tileK === 16 &&
     threads <= 256 &&
+    threads >= t.tileM && // setup hooks decode one row (and one k) per thread
+    threads >= t.tileN &&
     threads % t.tileK === 0 &&
     (t.tileK * t.tileM) % threads === 0 &&
     (t.tileK * t.tileN) % threads === 0;
@@ -86,15 +88,18 @@ function loadTile(
 ): string {
   const count = (tileK * outer) / threads;
   const lines: string[] = [];
-  const call = (o: string, k: string) =>
-    aFirst ? `${fn}(${outerBase} + ${o}, ${k})` : `${fn}(${k}, ${outerBase} + ${o})`;
+  // gemmA(mm, kk, m, k) / gemmB(kk, nn, k, n): tile-local indices, then global ones
+  const call = (o: string, kk: string) =>
+    aFirst
+      ? `${fn}(${o}, ${kk}, ${outerBase} + ${o}, k0 + ${kk})`
+      : `${fn}(${kk}, ${o}, k0 + ${kk}, ${outerBase} + ${o})`;
   if (fastAlongOuter) {
     // thread -> fixed outer index, k rows strided by threads / outer
     lines.push(`let ${tile}O = tid % ${outer}; let ${tile}K = tid / ${outer};`);
     for (let i = 0; i < count; i++) {
       const kk = `${tile}K + ${i * (threads / outer)}`;
       lines.push(
-        `{ let kk = ${kk}; let kg = k0 + kk; var v = 0.0; if (kg < kEnd) { v = ${call(`${tile}O`, 'kg')}; } ${tile}[kk * ${outer} + ${tile}O] = v; }`,
+        `{ let kk = ${kk}; var v = 0.0; if (k0 + kk < kEnd) { v = ${call(`${tile}O`, 'kk')}; } ${tile}[kk * ${outer} + ${tile}O] = v; }`,
       );
     }
   } else {
@@ -103,7 +108,7 @@ function loadTile(
     for (let i = 0; i < count; i++) {
       const oo = `${tile}O + ${i * (threads / tileK)}`;
       lines.push(
-        `{ let oo = ${oo}; let kg = k0 + ${tile}K; var v = 0.0; if (kg < kEnd) { v = ${call('oo', 'kg')}; } ${tile}[${tile}K * ${outer} + oo] = v; }`,
+        `{ let oo = ${oo}; var v = 0.0; if (k0 + ${tile}K < kEnd) { v = ${call('oo', `${tile}K`)}; } ${tile}[${tile}K * ${outer} + oo] = v; }`,
       );
     }
   }
@@ -111,10 +116,18 @@ function loadTile(
 }
 
 /**
- * Workgroup arrays and `fn main()` of a tiled GEMM. The program's own code must define
- * `fn gemmPrologue()` (runs first in every thread; may set private variables), `fn gemmA(m : i32, k : i32) -> f32`,
- * `fn gemmB(k : i32, n : i32) -> f32` (both return 0 outside the operand) and `fn gemmStore(m : i32, n : i32, v : f32)`
- * (must ignore m, n outside C). Rows are tiled along workgroupId.y, columns along workgroupId.x.
+ * Workgroup arrays and `fn main()` of a tiled GEMM. Rows are tiled along workgroupId.y, columns along
+ * workgroupId.x. The program's own code must define (mm, nn, kk: indices inside the tile; m, n, k: in C):
+ *   fn gemmPrologue()                                   every thread, first (may set private variables)
+ *   fn gemmWorkgroupSetup(tid : i32, rowBase : i32, colBase : i32)
+ *                                                       before the reduction, then a barrier: per-row/column
+ *                                                       index decoding into workgroup arrays, done once
+ *   fn gemmTileSetup(tid : i32, k0 : i32, kEnd : i32)   at each tileK step, then a barrier: per-k decoding
+ *   fn gemmA(mm : i32, kk : i32, m : i32, k : i32) -> f32   (0 outside the operand; k < kEnd is checked here)
+ *   fn gemmB(kk : i32, nn : i32, k : i32, n : i32) -> f32
+ *   fn gemmStore(mm : i32, nn : i32, m : i32, n : i32, v : f32)   (must ignore m, n outside C)
+ * The setup hooks let a program decode an index (integer divisions, costly on a GPU) once per tile row or
+ * column instead of once per loaded element.
  */
 export function tiledGemmMain(t: GemmTiling, order: GemmLoadOrder, bounds: GemmBounds): string {
   checkTiling(t);
@@ -128,7 +141,8 @@ export function tiledGemmMain(t: GemmTiling, order: GemmLoadOrder, bounds: GemmB
     for (let j = 0; j < MICRO; j++) {
       acc.push(`var c${i}${j} = 0.0;`);
       fma.push(`c${i}${j} = fma(a${i}, b${j}, c${i}${j});`);
-      store.push(`gemmStore(rowBase + ty + ${i * ty}, colBase + tx + ${j * tx}, c${i}${j});`);
+      const [mm, nn] = [`ty + ${i * ty}`, `tx + ${j * tx}`];
+      store.push(`gemmStore(${mm}, ${nn}, rowBase + ${mm}, colBase + ${nn}, c${i}${j});`);
     }
   }
   const readA = Array.from(
@@ -153,9 +167,13 @@ export function tiledGemmMain(t: GemmTiling, order: GemmLoadOrder, bounds: GemmB
     let kBegin = ${bounds.kBegin};
     let kEnd = ${bounds.kEnd};
     ${acc.join(' ')}
+    gemmWorkgroupSetup(tid, rowBase, colBase);
+    workgroupBarrier();
     let numKTiles = ${bounds.numKTiles};
     for (var kt = 0; kt < numKTiles; kt++) {
       let k0 = kBegin + kt * ${t.tileK};
+      gemmTileSetup(tid, k0, kEnd);
+      workgroupBarrier();
       ${loadTile('gemmTileA', 'gemmA', t.tileM, order.a === 'm', threads, t.tileK, 'rowBase', true)}
       ${loadTile('gemmTileB', 'gemmB', t.tileN, order.b === 'n', threads, t.tileK, 'colBase', false)}
       workgroupBarrier();
