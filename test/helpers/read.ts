@@ -34,3 +34,18 @@ export async function expectNoLeakAsync<T>(fn: () => Promise<T>, what = 'operati
   if (after !== before) throw new Error(`${what} leaked ${after - before} tensor(s)`);
   return result;
 }
+
+/**
+ * tf.tidy for an async function: tensors made while `fn` runs are disposed when it settles, except the tensors
+ * it returns. Tests run one at a time, so no other code makes tensors in between.
+ */
+export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+  tf.engine().startScope();
+  let result: T | undefined;
+  try {
+    result = await fn();
+    return result;
+  } finally {
+    tf.engine().endScope(result as tf.TensorContainer);
+  }
+}

@@ -46,8 +46,10 @@ function makeVariables(seed: number): Record<string, tf.Variable> {
   }));
 }
 
-function snapshot(vars: Record<string, tf.Tensor>): Record<string, number[]> {
-  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Array.from(v.dataSync())]));
+async function snapshot(vars: Record<string, tf.Tensor>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(vars)) out[k] = Array.from(await v.data());
+  return out;
 }
 
 const CONFIG = { name: 'cifar_resnet20_gated', gating: { tau: 2 / 3, biasInit: 3 }, widths: [16, 32, 64] };
@@ -73,10 +75,10 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(loaded.extra, extra);
       assert.equal(loaded.metadata.format, 'tfjs');
       assert.deepEqual(Object.keys(loaded.tensors).sort(), Object.keys(vars).sort());
-      assert.deepEqual(snapshot(loaded.tensors), snapshot(vars));
+      assert.deepEqual(await snapshot(loaded.tensors), await snapshot(vars));
       for (const [name, v] of Object.entries(vars)) assert.equal(loaded.tensors[name]!.dtype, v.dtype);
       assert.deepEqual(Object.keys(loaded.optimizer ?? {}).sort(), Object.keys(moments).sort());
-      assert.deepEqual(snapshot(loaded.optimizer!), snapshot(moments));
+      assert.deepEqual(await snapshot(loaded.optimizer!), await snapshot(moments));
       assert.equal(loaded.optimizer!.step!.dtype, 'int32');
 
       // Into a second model with other values: every variable takes the saved value.
@@ -84,7 +86,11 @@ for (const backend of TEST_BACKENDS) {
       const report = applyCheckpoint(other, loaded);
       assert.deepEqual(report.assigned.sort(), Object.keys(vars).sort());
       disposeCheckpoint(loaded);
-      assert.deepEqual(snapshot(other), snapshot(vars), 'values survive disposing the loaded tensors');
+      assert.deepEqual(
+        await snapshot(other),
+        await snapshot(vars),
+        'values survive disposing the loaded tensors',
+      );
 
       tf.dispose([...Object.values(vars), ...Object.values(moments), ...Object.values(other)]);
       assert.equal(tf.memory().numTensors, base, `leaked (with vars: ${withVars})`);
@@ -135,7 +141,7 @@ describe('checkpoint file layout', () => {
     const loaded = await loadCheckpoint(path);
     assert.equal(loaded.config, undefined);
     assert.equal(loaded.optimizer, undefined);
-    assert.deepEqual(snapshot(loaded.tensors), { 'fc.weight': [1, 2], px: [3] });
+    assert.deepEqual(await snapshot(loaded.tensors), { 'fc.weight': [1, 2], px: [3] });
     disposeCheckpoint(loaded);
   });
 
@@ -214,9 +220,9 @@ describe('applyCheckpoint validates everything before assigning anything', () =>
     await useBackend('cpu');
   });
 
-  it('a shape mismatch throws naming the tensor and both shapes, and changes no variable', () => {
+  it('a shape mismatch throws naming the tensor and both shapes, and changes no variable', async () => {
     const target = makeVariables(4);
-    const beforeValues = snapshot(target);
+    const beforeValues = await snapshot(target);
     const src = makeVariables(5);
     // The bad tensor is the last one checked, so a check-as-you-go implementation would have assigned the rest.
     const loaded = { tensors: { ...src, 'gate.counts': tf.tensor1d([1, 2], 'int32') } };
@@ -225,48 +231,48 @@ describe('applyCheckpoint validates everything before assigning anything', () =>
       /applyCheckpoint: .*nothing was assigned[\s\S]*tensor "gate.counts": expected shape \[3\] int32, found \[2\] int32/,
     );
     assert.throws(() => applyCheckpoint(target, loaded, { strict: false }), /gate.counts/);
-    assert.deepEqual(snapshot(target), beforeValues);
+    assert.deepEqual(await snapshot(target), beforeValues);
     tf.dispose([...Object.values(target), ...Object.values(loaded.tensors)]);
   });
 
-  it('applying a model its own tensors keeps them alive and unchanged', () => {
+  it('applying a model its own tensors keeps them alive and unchanged', async () => {
     const vars = makeVariables(12);
-    const values = snapshot(vars);
+    const values = await snapshot(vars);
     applyCheckpoint(vars, { tensors: vars });
-    assert.deepEqual(snapshot(vars), values);
+    assert.deepEqual(await snapshot(vars), values);
     tf.dispose(Object.values(vars));
   });
 
-  it('a dtype mismatch throws and changes nothing', () => {
+  it('a dtype mismatch throws and changes nothing', async () => {
     const target = makeVariables(6);
-    const beforeValues = snapshot(target);
+    const beforeValues = await snapshot(target);
     const loaded = { tensors: { ...makeVariables(7) } };
     loaded.tensors['gate.counts'] = tf.variable(tf.tensor1d([1, 2, 3], 'float32'));
     assert.throws(
       () => applyCheckpoint(target, loaded),
       /"gate.counts": expected shape \[3\] int32, found \[3\] float32/,
     );
-    assert.deepEqual(snapshot(target), beforeValues);
+    assert.deepEqual(await snapshot(target), beforeValues);
     tf.dispose([...Object.values(target), ...Object.values(loaded.tensors)]);
   });
 
-  it('strict: missing and unexpected names throw; strict false assigns the common ones and reports the rest', () => {
+  it('strict: missing and unexpected names throw; strict false assigns the common ones and reports the rest', async () => {
     const target = makeVariables(8);
-    const beforeValues = snapshot(target);
+    const beforeValues = await snapshot(target);
     const src = makeVariables(9);
-    const srcValues = snapshot(src);
+    const srcValues = await snapshot(src);
     const { 'bn1.running_var': dropped, ...rest } = src;
     const loaded = { tensors: { ...rest, 'head.extra': tf.zeros([1]) } };
     assert.throws(
       () => applyCheckpoint(target, loaded),
       /missing from the checkpoint \(1\): "bn1.running_var"[\s\S]*unexpected in the checkpoint \(1\): "head.extra"/,
     );
-    assert.deepEqual(snapshot(target), beforeValues);
+    assert.deepEqual(await snapshot(target), beforeValues);
     const report = applyCheckpoint(target, loaded, { strict: false });
     assert.deepEqual(report.missing, ['bn1.running_var']);
     assert.deepEqual(report.unexpected, ['head.extra']);
     assert.deepEqual(report.assigned.sort(), ['bn1.running_mean', 'conv1.weight', 'gate.counts']);
-    const now = snapshot(target);
+    const now = await snapshot(target);
     for (const name of report.assigned) assert.deepEqual(now[name], srcValues[name], name);
     assert.deepEqual(now['bn1.running_var'], beforeValues['bn1.running_var']);
     tf.dispose([...Object.values(target), ...Object.values(src), loaded.tensors['head.extra']!, dropped]);
@@ -310,7 +316,7 @@ describe('atomic write', () => {
     assert.deepEqual(readdirSync(d), ['ckpt.safetensors'], 'no temporary file left');
     const loaded = await loadCheckpoint(path);
     assert.deepEqual(loaded.extra, { step: 1 });
-    assert.deepEqual(snapshot(loaded.tensors), snapshot(oldVars));
+    assert.deepEqual(await snapshot(loaded.tensors), await snapshot(oldVars));
     disposeCheckpoint(loaded);
 
     // A successful save replaces it, again without leftovers.
@@ -334,7 +340,7 @@ describe('atomic write', () => {
     assert.deepEqual(readdirSync(d), []);
   });
 
-  it('a process killed mid-write leaves the old file in place (a stray temporary file at most)', () => {
+  it('a process killed mid-write leaves the old file in place (a stray temporary file at most)', async () => {
     const d = freshDir('atomic-kill');
     const path = join(d, 'ckpt.safetensors');
     const old = encodeSafetensors({ w: hostTensor(new Float32Array([1, 2, 3]), [3]) }, { v: 'old' });

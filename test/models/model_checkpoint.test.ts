@@ -23,11 +23,12 @@ import {
   modelInfo,
 } from '../../src/models/index.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { values } from '../helpers/read.js';
 
 const stateOf = (m: GatedModel) => ({ ...m.namedWeights(), ...m.namedBuffers() });
 
-function inferenceLogits(m: GatedModel, x: tf.Tensor4D): Float32Array {
-  return tf.tidy(() => m.apply(x, { training: false }).logits.dataSync() as Float32Array);
+async function inferenceLogits(m: GatedModel, x: tf.Tensor4D): Promise<Float32Array> {
+  return (await values(tf.tidy(() => m.apply(x, { training: false }).logits))) as Float32Array;
 }
 
 let dir = '';
@@ -64,12 +65,16 @@ for (const backend of TEST_BACKENDS) {
         assert.deepEqual(loaded.config, a.config);
         const rebuilt = createModelFromConfig(loaded.config);
         const other = createModel(name, { ...opts, seed: 2 });
-        assert.notDeepEqual(inferenceLogits(other, x), inferenceLogits(a, x), 'another seed, other outputs');
+        assert.notDeepEqual(
+          await inferenceLogits(other, x),
+          await inferenceLogits(a, x),
+          'another seed, other outputs',
+        );
         for (const m of [rebuilt, other]) {
           const report = applyCheckpoint(stateOf(m), loaded);
           assert.equal(report.assigned.length, Object.keys(stateOf(a)).length);
           m.noise.restore(loaded.extra!.noise);
-          assert.deepEqual(inferenceLogits(m, x), inferenceLogits(a, x));
+          assert.deepEqual(await inferenceLogits(m, x), await inferenceLogits(a, x));
           assert.deepEqual(m.noise.state(), a.noise.state());
         }
         disposeCheckpoint(loaded);
@@ -84,15 +89,15 @@ for (const backend of TEST_BACKENDS) {
       const path = join(dir, `resnet20-w025-${backend}.safetensors`);
       await saveCheckpoint(path, { tensors: stateOf(a), config: a.config });
       const wider = createModel('resnet20', { widthMultiplier: 0.5, seed: 2 });
-      const beforeValues = Object.fromEntries(
-        Object.entries(stateOf(wider)).map(([k, v]) => [k, v.dataSync()]),
-      );
+      const beforeValues: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(stateOf(wider))) beforeValues[k] = await v.data();
       const loaded = await loadCheckpoint(path);
       assert.throws(
         () => applyCheckpoint(stateOf(wider), loaded),
         /tensor "conv1\.weight": expected shape \[3,3,3,8\] float32, found \[3,3,3,4\]/,
       );
-      for (const [k, v] of Object.entries(stateOf(wider))) assert.deepEqual(v.dataSync(), beforeValues[k], k);
+      for (const [k, v] of Object.entries(stateOf(wider)))
+        assert.deepEqual(await v.data(), beforeValues[k], k);
       // A dense model lacks the gate tensors: named as unexpected.
       const dense = createModel('resnet20', { widthMultiplier: 0.25, gating: 'none' });
       assert.throws(

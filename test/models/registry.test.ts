@@ -9,13 +9,14 @@ import {
   createModel,
   createModelFromConfig,
   createModelSkeleton,
-  dynamicMacs,
+  dynamicMacsAsync,
   type GatedModel,
   listModels,
   type ModelName,
   modelInfo,
 } from '../../src/models/index.js';
-import { expectNoLeak, TEST_BACKENDS, type TestBackend, useBackend } from '../helpers/backends.js';
+import { TEST_BACKENDS, type TestBackend, useBackend } from '../helpers/backends.js';
+import { expectNoLeakAsync, scalar, tidyAsync } from '../helpers/read.js';
 
 const NUM_CLASSES = 4;
 // Batch 3: with 2 samples a BatchNorm over the batch maps any input to +-1 and passes no gradient back,
@@ -39,12 +40,14 @@ function trainingLoss(model: GatedModel, x: tf.Tensor4D, labels: tf.Tensor): tf.
   return tf.add(ce, tf.mean(tf.stack(gates.map((g) => tf.mean(g.probs))))) as tf.Scalar;
 }
 
-function snapshot(vars: Record<string, tf.Variable>): Map<string, Float32Array> {
-  return new Map(Object.entries(vars).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+async function snapshot(vars: Record<string, tf.Variable>): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [k, v] of Object.entries(vars)) out.set(k, (await v.data()) as Float32Array);
+  return out;
 }
 
-function maxAbs(t: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
+async function maxAbs(t: tf.Tensor): Promise<number> {
+  return scalar(tf.tidy(() => tf.max(tf.abs(t))));
 }
 
 for (const backend of TEST_BACKENDS) {
@@ -52,7 +55,7 @@ for (const backend of TEST_BACKENDS) {
     before(() => useBackend(backend));
 
     for (const name of listModels()) {
-      it(`${name}: forward (inference, training) and backward`, () => {
+      it(`${name}: forward (inference, training) and backward`, async () => {
         const info = modelInfo(name);
         const { size, width } = tinySetup(name, backend);
         const before = tf.memory().numTensors;
@@ -75,10 +78,10 @@ for (const backend of TEST_BACKENDS) {
           info.task === 'segmentation'
             ? tf.randomUniform([BATCH, size, size], 0, NUM_CLASSES, 'int32', 8)
             : tf.tensor1d([0, 3, 1], 'int32');
-        const buffersBefore = snapshot(model.namedBuffers());
+        const buffersBefore = await snapshot(model.namedBuffers());
 
         // Inference: shapes, 0/1 deterministic gates, BN running statistics untouched.
-        expectNoLeak(() => {
+        await expectNoLeakAsync(async () => {
           const a = model.apply(x, { training: false });
           const b = model.apply(x, { training: false });
           const want = info.task === 'segmentation' ? [BATCH, size, size, NUM_CLASSES] : [BATCH, NUM_CLASSES];
@@ -90,41 +93,42 @@ for (const backend of TEST_BACKENDS) {
           for (const g of a.gates) {
             assert.equal(g.mask.shape[0], BATCH);
             assert.deepEqual(g.probs.shape, g.mask.shape);
-            assert.ok(g.mask.dataSync().every((m) => m === 0 || m === 1));
+            assert.ok((await g.mask.data()).every((m) => m === 0 || m === 1));
           }
           assert.equal(
-            tf.tidy(() => maxAbs(tf.sub(a.logits, b.logits))),
+            await scalar(tf.tidy(() => tf.max(tf.abs(tf.sub(a.logits, b.logits))))),
             0,
             'inference is deterministic',
           );
           tf.dispose([a, b] as unknown as tf.TensorContainer);
         }, `${name} inference`);
-        for (const [k, v] of snapshot(model.namedBuffers())) {
+        for (const [k, v] of await snapshot(model.namedBuffers())) {
           assert.deepEqual(v, buffersBefore.get(k), `inference changed ${k}`);
         }
 
         // Training: CE + mean gate probability; gradients reach the gates; BN running stats move.
-        expectNoLeak(() => {
+        await expectNoLeakAsync(async () => {
           const { value, grads } = tf.variableGrads(
             () => trainingLoss(model, x, labels),
             Object.values(weights),
           );
-          assert.ok(Number.isFinite(value.dataSync()[0]!));
+          assert.ok(Number.isFinite((await value.data())[0]!));
           const gradOf = (n: string) => grads[weights[n]!.name]!;
           for (const g of gateNames) {
-            assert.ok(maxAbs(gradOf(`${g}.fc2.bias`)) > 0, `no gradient reaches ${g}.fc2.bias`);
+            assert.ok((await maxAbs(gradOf(`${g}.fc2.bias`))) > 0, `no gradient reaches ${g}.fc2.bias`);
           }
           // The gate's first layer is reached through BN -> ReLU: at least most gates get a gradient there.
-          const reached = gateNames.filter((g) => maxAbs(gradOf(`${g}.fc1.weight`)) > 0).length;
+          let reached = 0;
+          for (const g of gateNames) if ((await maxAbs(gradOf(`${g}.fc1.weight`))) > 0) reached++;
           assert.ok(
             reached >= gateNames.length / 2,
             `fc1 gradient in only ${reached}/${gateNames.length} gates`,
           );
-          assert.ok(maxAbs(gradOf(`${prefix}conv1.weight`)) > 0, 'no gradient reaches the stem');
+          assert.ok((await maxAbs(gradOf(`${prefix}conv1.weight`))) > 0, 'no gradient reaches the stem');
           value.dispose();
           tf.dispose(grads);
         }, `${name} training step`);
-        const moved = [...snapshot(model.namedBuffers())].filter(
+        const moved = [...(await snapshot(model.namedBuffers()))].filter(
           ([k, v]) => maxAbsDiffArrays(v, buffersBefore.get(k)!) > 0,
         );
         assert.ok(moved.length > 0.9 * buffersBefore.size, `training moved only ${moved.length} buffers`);
@@ -135,27 +139,27 @@ for (const backend of TEST_BACKENDS) {
       });
     }
 
-    it('the same seed replays a training forward; noise.restore() replays from a saved state', () => {
+    it('the same seed replays a training forward; noise.restore() replays from a saved state', async () => {
       const opts = { widthMultiplier: 0.25, numClasses: NUM_CLASSES, seed: 5, gateBiasInit: 0 };
       const a = createModel('resnet20', opts);
       const b = createModel('resnet20', opts);
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const x = tf.randomNormal([BATCH, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
         const masks = (m: GatedModel) =>
-          m.apply(x, { training: true }).gates.map((g) => Array.from(g.mask.dataSync()));
+          Promise.all(m.apply(x, { training: true }).gates.map(async (g) => Array.from(await g.mask.data())));
         const state = a.noise.state();
-        const first = masks(a);
-        assert.deepEqual(masks(b), first, 'same seed, same gates');
-        const second = masks(a);
+        const first = await masks(a);
+        assert.deepEqual(await masks(b), first, 'same seed, same gates');
+        const second = await masks(a);
         assert.notDeepEqual(second, first, 'fresh noise on the next step');
         b.noise.restore(state);
-        assert.deepEqual(masks(b), first, 'restored noise state replays');
+        assert.deepEqual(await masks(b), first, 'restored noise state replays');
       });
       a.dispose();
       b.dispose();
     });
 
-    it("gating 'none' is the dense baseline: no gate parameters, no gate records", () => {
+    it("gating 'none' is the dense baseline: no gate parameters, no gate records", async () => {
       const m = createModel('resnet18', { gating: 'none', widthMultiplier: 0.125, numClasses: NUM_CLASSES });
       assert.equal(Object.keys(m.namedWeights()).filter((k) => k.includes('gate')).length, 0);
       assert.deepEqual(m.gateNames(), []);
@@ -166,23 +170,24 @@ for (const backend of TEST_BACKENDS) {
       m.dispose();
     });
 
-    it('dynamicMacs of a real forward pass follows its masks', () => {
+    it('dynamicMacs of a real forward pass follows its masks', async () => {
       const m = createModel('resnet20', { widthMultiplier: 0.25, gateBiasInit: 0, seed: 3 });
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const x = tf.randomNormal([BATCH, 8, 8, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
         const out = m.apply(x, { training: true });
-        const dyn = dynamicMacs(m, [8, 8, 3], out.gates);
+        const dyn = await dynamicMacsAsync(m, [8, 8, 3], out.gates);
+        const hostMasks = await Promise.all(out.gates.map((g) => g.mask.array() as Promise<number[][]>));
         // By hand: in stage s (8 >> s spatial, 4 << s channels), a gated block of C channels saves per
         // closed channel conv1's filter (HW * 9 * C_in) and conv2's input channel (HW * 9 * C).
         const full = m.layerCosts([8, 8, 3]).reduce((a, c) => a + (c.role === 'main' ? c.macs : 0), 0);
         for (let i = 0; i < BATCH; i++) {
           let saved = 0;
-          out.gates.forEach((g, k) => {
+          hostMasks.forEach((mask, k) => {
             const stage = Math.floor(k / 3);
             const hw = (8 >> stage) ** 2;
             const c = 4 << stage;
             const cin = k % 3 === 0 && stage > 0 ? c / 2 : c;
-            const closed = (g.mask.arraySync() as number[][])[i]!.filter((v) => v === 0).length;
+            const closed = mask[i]!.filter((v) => v === 0).length;
             saved += closed * (hw * 9 * cin + hw * 9 * c);
           });
           assert.equal(dyn.main[i], full - saved);
@@ -200,7 +205,7 @@ function maxAbsDiffArrays(a: Float32Array, b: Float32Array): number {
 }
 
 describe('registry', () => {
-  it('lists every model, with its task and default input', () => {
+  it('lists every model, with its task and default input', async () => {
     assert.deepEqual(listModels(), [
       'resnet20',
       'resnet32',
@@ -216,7 +221,7 @@ describe('registry', () => {
     assert.deepEqual(modelInfo('resnet56').defaultInputShape, [32, 32, 3]);
   });
 
-  it('rejects unknown names and bad options, naming the argument', () => {
+  it('rejects unknown names and bad options, naming the argument', async () => {
     assert.throws(
       () => createModelSkeleton('resnet19' as ModelName),
       /argument 'name' must be one of resnet20/,
@@ -230,7 +235,7 @@ describe('registry', () => {
     );
   });
 
-  it('parameter counts match torchvision and the CIFAR ResNet paper (skeletons, no tensors)', () => {
+  it('parameter counts match torchvision and the CIFAR ResNet paper (skeletons, no tensors)', async () => {
     const count = (n: ModelName) => createModelSkeleton(n, { gating: 'none' }).parameterCount();
     assert.equal(count('resnet18'), 11_689_512);
     assert.equal(count('resnet34'), 21_797_672);
@@ -238,7 +243,7 @@ describe('registry', () => {
     assert.equal(count('resnet20'), 269_722); // "0.27M" (He et al. 2016, Table 6)
   });
 
-  it('a skeleton refuses to run; a config rebuilds the same model', () => {
+  it('a skeleton refuses to run; a config rebuilds the same model', async () => {
     const s = createModelSkeleton('resnet20');
     assert.throws(() => s.namedWeights(), /skeleton/);
     const again = createModelSkeleton('resnet20', { seed: 9, shortcut: 'B', widthMultiplier: 0.5 });
@@ -286,8 +291,12 @@ describe('cpu and wasm agree on a training step', () => {
           Object.values(weights),
         );
         const out = {
-          loss: value.dataSync()[0]!,
-          grads: Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, grads[v.name]!.dataSync()])),
+          loss: (await value.data())[0]!,
+          grads: Object.fromEntries(
+            await Promise.all(
+              Object.entries(weights).map(async ([k, v]) => [k, await grads[v.name]!.data()] as const),
+            ),
+          ),
         };
         tf.dispose([value, x, labels, ...Object.values(grads)]);
         model.dispose();
@@ -314,14 +323,14 @@ describe('cpu and wasm agree on a training step', () => {
 });
 
 describe('createModelFromConfig', () => {
-  it('names the fields of a config this version would not produce', () => {
+  it('names the fields of a config this version would not produce', async () => {
     const config = { ...createModelSkeleton('resnet20').config, gateHidden: 32 };
     assert.throws(() => createModelFromConfig(config), /differs in gateHidden/);
   });
 });
 
 describe('GatedModel.apply input checks', () => {
-  it('names the argument and the expectation; a disposed model refuses to run', () => {
+  it('names the argument and the expectation; a disposed model refuses to run', async () => {
     const m = createModel('resnet20', { widthMultiplier: 0.25 });
     tf.tidy(() => {
       assert.throws(
