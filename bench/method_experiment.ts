@@ -44,6 +44,8 @@ const argValue = (name: string, fallback: string) => {
 };
 const part = argValue('part', 'all');
 const root = argValue('root', join('.tmp', 'method-experiment'));
+// --only id,id: run just these (e.g. to fill in one point); the results files then hold what is done so far.
+const only = process.argv.includes('--only') ? argValue('only', '').split(',') : undefined;
 if (!['ablation', 'tradeoff', 'all'].includes(part)) {
   throw new Error(`method_experiment: --part must be ablation, tradeoff or all; got ${part}`);
 }
@@ -186,11 +188,22 @@ async function runOne(spec: RunSpec, sweep: boolean): Promise<RunResult> {
   const dir = join(root, spec.id);
   const resultFile = join(dir, 'experiment-result.json');
   const cfg = configFor(spec);
+  const paths = runPaths(dir);
+  if (existsSync(paths.config)) {
+    // A run directory from another recipe (the preset changed since) must not be reused or resumed.
+    const saved = JSON.parse(await readFile(paths.config, 'utf8')) as TrainConfig;
+    const comparable = (c: TrainConfig) =>
+      JSON.stringify({ ...c, model: { ...c.model, numClasses: undefined } });
+    if (comparable(saved) !== comparable(cfg)) {
+      throw new Error(
+        `method_experiment: ${dir} was trained with another config than today's ${PRESET} preset; delete it to rerun`,
+      );
+    }
+  }
   if (existsSync(resultFile)) {
     const done = JSON.parse(await readFile(resultFile, 'utf8')) as RunResult;
     if (!sweep || done.thresholdSweep !== undefined) return done;
   }
-  const paths = runPaths(dir);
   const resume = existsSync(paths.config);
   console.log(`${spec.id}: ${resume ? 'resuming' : 'training'} (${spec.label})`);
   const out = await train(resume ? undefined : cfg, {
@@ -261,7 +274,7 @@ const common = () => ({
   budget: `${base.epochs} epoch(s) x ${base.data.maxStepsPerEpoch ?? 'all'} steps x ${base.data.batchSize} images (the npm-start job's)`,
   evaluation: `full test split, deterministic gates (p > 0.5 unless swept); always on/off: on for >= ${ALWAYS_ON} / <= ${ALWAYS_OFF} of the test images; CDF gap against Beta(0.6, 0.4)`,
   referenceNetwork: `dense ${referenceMacs.name} at width ${referenceMacs.width}`,
-  rerun: 'node --import tsx bench/method_experiment.ts --part ' + part,
+  rerun: `node --import tsx bench/method_experiment.ts --part ${part}`,
 });
 
 const ablation: RunResult[] = [];
@@ -286,17 +299,18 @@ const write = (status: 'partial' | 'complete') => {
   }
 };
 
+const wanted = (spec: RunSpec) => only === undefined || only.includes(spec.id);
 if (part !== 'tradeoff') {
-  for (const spec of ABLATION) {
+  for (const spec of ABLATION.filter(wanted)) {
     ablation.push(await runOne(spec, spec === ABLATION[0] && part === 'all'));
     write('partial');
   }
 }
 if (part !== 'ablation') {
-  for (const spec of TRADEOFF) {
+  for (const spec of TRADEOFF.filter(wanted)) {
     const done = ablation.find((r) => r.id === spec.id);
     tradeoff.push(done ?? (await runOne(spec, spec === ABLATION[0])));
     write('partial');
   }
 }
-write('complete');
+write(only === undefined ? 'complete' : 'partial');

@@ -25,7 +25,7 @@ const GATES_EXEMPT: ParamGroups = {
 //   conditional (bench/results/method-ablation.json, experiment of bench/method_experiment.ts).
 // lambda sets the accuracy/MAC trade-off, which the paper sweeps; PAPER_LAMBDA is our middle-of-the-sweep pick
 // from the Fashion-MNIST trade-off (bench/results/method-tradeoff.json).
-const PAPER_LAMBDA = 0.01;
+const PAPER_LAMBDA = 0.002;
 const PAPER_LOSS: LossConfig = {
   ...DEFAULT_LOSS_SCHEDULE,
   gamma: 0.75,
