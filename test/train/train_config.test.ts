@@ -16,6 +16,7 @@ describe('TrainConfig', () => {
       'cifar10-resnet20-gated',
       'cifar10-resnet32-gated',
       'imagenette-resnet18-gated',
+      'imagenet-resnet18-gated',
       'imagenet-resnet34-gated',
       'imagenet-resnet50-gated',
       'cityscapes-pspnet-resnet50-gated',
@@ -44,6 +45,36 @@ describe('TrainConfig', () => {
     assert.equal(c.lr.stepFactor, 0.1);
     assert.equal(c.epochs, 500);
     assert.equal(c.loss.gamma, 0.75);
+    // The public reimplementation's training: Nesterov, gates exempt from weight decay (BN decayed), gamma
+    // annealed to 0 by 20%, lambda ramped 20% -> 60%, both losses summed over gates.
+    assert.equal(c.optim.kind, 'sgd');
+    assert.equal(c.optim.nesterov, true);
+    assert.deepEqual(c.optim.groups.gate, { lrScale: 1, wdScale: 0 });
+    assert.deepEqual(c.optim.groups.bn, { lrScale: 1, wdScale: 1 });
+    assert.equal(c.loss.gammaAnnealEnd, 0.2);
+    assert.deepEqual([c.loss.lambdaRampStart, c.loss.lambdaRampEnd], [0.2, 0.6]);
+    assert.deepEqual([c.loss.basReduction, c.loss.l0Reduction], ['sum', 'sum']);
+  });
+
+  it('names the field at fault in the optimiser, its groups and the loss reductions', () => {
+    const base = getPreset('tiny');
+    assert.throws(
+      () => validateTrainConfig(setConfigValue(base, 'optim.kind', 'rmsprop')),
+      /field 'optim.kind' must be sgd \| adam \| adamw; got "rmsprop"/,
+    );
+    assert.throws(
+      () => validateTrainConfig(setConfigValue(base, 'optim.groups.gate.wdScale', -1)),
+      (e: Error & { field?: string }) =>
+        e.field === 'optim.groups.gate.wdScale' && /must be a finite number >= 0/.test(e.message),
+    );
+    assert.throws(
+      () => validateTrainConfig(setConfigValue(base, 'loss.basReduction', 'max')),
+      /field 'loss.basReduction' must be 'sum' or 'mean'; got "max"/,
+    );
+    assert.throws(
+      () => validateTrainConfig(setConfigValue(base, 'loss.lambdaRampEnd', 0.1)),
+      /loss.lambdaRampEnd/,
+    );
   });
 
   it('getPreset returns independent copies', () => {
