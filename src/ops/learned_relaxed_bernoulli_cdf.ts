@@ -15,7 +15,9 @@
 // F(1e-3) (0.03 for p = 1/2, tau = 1/2), not 0, and autograd gives saturated gates no gradient at all. Here the
 // forward pass is the exact CDF on [0, 1], the parameter gradients are exact, and the gradient with respect to
 // x is the pdf clipped to [pdfClipMin, pdfClipMax] (default [1e-3, 100]) like every prior of batchShapingLoss
-// (priorCdf): the pdf is infinite at 0 or 1 for tau < 1, and the floor keeps saturated gates moving.
+// (priorCdf): the pdf is infinite at 0 or 1 for tau < 1, and the floor keeps saturated gates moving. At x = 0
+// and x = 1 exactly that pdf is taken at the nearest float32 inside (1e-37, 1 - 2^-24), as relaxedBernoulliPrior's
+// pdf does, then clipped.
 // Everything runs on the active backend (elementwise ops and column sums): no host round trip.
 import * as tf from '@tensorflow/tfjs-core';
 import { PDF_CLIP_MAX, PDF_CLIP_MIN, type PriorCdfOptions } from './prior_cdf.js';
