@@ -1,5 +1,5 @@
 // plotly.js from the installed `plotly.js-dist` package, as text to inline into HTML: figures must work
-// offline (no CDN, DESIGN.md "Notebooks"), in the standalone report and in notebook HTML outputs alike.
+// offline (no CDN), in the standalone report and in notebook HTML outputs alike.
 // Read once per process and cached (about 10 MB: plotly.js-dist ships unminified).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,6 +1,6 @@
 // ShardWriter: records (uint8 HWC image + label or mask + id) -> `<split>-<00000>.arrow` shards in the
 // format of schema.ts, each written atomically, resumable, with per-channel pixel statistics.
-// Not from the paper; this is the storage side of our data pipeline (DESIGN.md §3, data-scripts/).
+// Not from the paper; this is the storage side of our data pipeline (docs/architecture.md, data-scripts/).
 //
 // Usage (one writer per split; records must arrive in the same deterministic order on every run):
 //

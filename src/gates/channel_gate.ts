@@ -1,7 +1,7 @@
 // ChannelGate: the per-sample, per-channel gating module of Bejnordi et al. (ICLR 2020), sec. 3.1:
 // global average pool [N, C_in] -> dense C_in -> 16 (no bias) -> BN -> ReLU -> dense 16 -> C_gated (bias)
 // = gate logits [N, C_gated]. Training: stochastic hard gate with straight-through gradient; inference:
-// 1[logit > 0]. The layers come from models/layers (shared primitives with no dependency on models).
+// 1[logit > 0]. The layers come from src/layers (shared primitives with no dependency on models).
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm } from '../layers/batch_norm.js';
 import { Dense } from '../layers/dense.js';

@@ -1,5 +1,5 @@
 // Static description of the multiply-accumulate work of one conv or dense layer, produced by shape inference
-// (no tensors run). The MAC counter (../macs.ts) sums these; the gate fields say which gate thins the layer.
+// (no tensors run). The MAC counter (src/models/macs.ts) sums these; the gate fields say which gate thins the layer.
 
 /** Spatial shape of an activation, NHWC without the batch: [H, W, C]. */
 export type ShapeHWC = [number, number, number];

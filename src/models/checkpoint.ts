@@ -1,3 +1,15 @@
+// Checkpoints: a model's named tensors (weights and buffers), its config, and optionally the optimizer state
+// and free-form resume state, in ONE safetensors file, written atomically (src/io/atomic_write.ts).
+//
+// Layout of `<path>` (any name; `*.safetensors` by convention):
+//   tensors           under their own names ('layer1.0.conv1.weight'), NHWC/HWIO as tfjs holds them
+//   optimizer state   under 'optimizer/<name>' (absent when not saved): '<param>/momentum_buffer',
+//                     '<param>/exp_avg', '<param>/exp_avg_sq' and 'step' (src/train/optimizer.ts)
+//   __metadata__      format='tfjs', batch_shaping.version='1', batch_shaping.config=<JSON>,
+//                     batch_shaping.extra=<JSON> (when given)
+// One file rather than a directory because only a single rename is atomic: weights and optimizer state from
+// different steps can never be paired after a crash. Python reads it with `safetensors.torch.load_file` (or
+// test/fixtures/safetensors/read_safetensors.py) and filters the 'optimizer/' prefix.
 import { open, readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AtomicWriteHooks, atomicWriteFile } from '../io/atomic_write.js';

@@ -1,4 +1,4 @@
-// The one place that loads tslab (DESIGN.md: notebook is the only module touching it). Loaded lazily with
+// The one place that loads tslab (the notebook module is the only one touching it). Loaded lazily with
 // require on first use, so the library runs (and its tests pass) without tslab installed; typed by the small
 // interfaces below rather than tslab's own types, so published declarations never name the package.
 //

@@ -1,4 +1,4 @@
-// Metrics on disk as Arrow IPC files (DESIGN.md §2: apache-arrow for every table): one row per step per
+// Metrics on disk as Arrow IPC files (apache-arrow for every table the project writes): one row per step per
 // epoch file (metrics/steps_epoch_NNNN.arrow) and one row per epoch (metrics/epochs.arrow), every column
 // float64 (NaN where a value does not apply), written atomically so a kill never leaves half a table.
 // pyarrow.ipc.open_file / pandas.read_feather read them as they are.

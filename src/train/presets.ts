@@ -1,5 +1,5 @@
 // Training presets: complete TrainConfigs with the reasoning behind each default. The paper's recipes
-// (Bejnordi et al., ICLR 2020, section 5 and DESIGN.md §1) for CIFAR-10, ImageNet and Cityscapes, plus
+// (Bejnordi et al., ICLR 2020, section 5, and a public reimplementation of its training) for CIFAR-10, ImageNet and Cityscapes, plus
 // `fashion-mnist-quick`, sized to train in a few minutes on a 2-core CPU (the `npm start` job), and `tiny`,
 // a seconds-long smoke configuration on the synthetic set (tests, CI).
 import { DEFAULT_LOSS_SCHEDULE } from '../losses/loss_schedule.js';

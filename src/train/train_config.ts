@@ -97,7 +97,7 @@ export interface TrainConfig {
   logEverySteps: number;
 }
 
-// The backend module is loaded only by the CLI, notebooks and tests (DESIGN.md §3); the names are repeated
+// The backend module is loaded only by the CLI, notebooks and tests (docs/architecture.md, module rules); the names are repeated
 // here (a type-only import keeps them in step at compile time).
 const BACKEND_CHOICES: readonly BackendChoice[] = [
   'auto',

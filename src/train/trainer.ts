@@ -1,10 +1,10 @@
-// The training loop of a gated network (Bejnordi et al., ICLR 2020): SGD with momentum and weight decay
-// (optimizer.ts), the learning-rate schedule (lr_schedule.ts), the gate-loss schedule (gamma annealed,
-// L0 lambda after a warm-up; lossWeightsAt), evaluation with deterministic gates (evaluate.ts), all kept in
+// The training loop of a gated network (Bejnordi et al., ICLR 2020): the configured optimiser (optimizer.ts:
+// SGD/Nesterov, Adam or AdamW over parameter groups), the learning-rate schedule (lr_schedule.ts), the gate-loss
+// schedule (gamma annealed, lambda ramped in; lossWeightsAt), evaluation with deterministic gates (evaluate.ts), all kept in
 // a run directory (run_paths.ts): config.json, Arrow metrics per step and per epoch, a text log, atomic
 // checkpoints every epoch and on Ctrl-C, a final report.
 //
-// Resuming is exact: a checkpoint holds the weights, BatchNorm statistics, momentum buffers and, in its
+// Resuming is exact: a checkpoint holds the weights, BatchNorm statistics, optimizer state and, in its
 // extra JSON, the position (epoch, step), the gate-noise RNG state, the metric history and the running sums
 // of the unfinished epoch. Learning rate and loss weights are pure functions of the position, and the data
 // loader is seeded per (seed, epoch, sample), so a resumed run replays the same batches and noise and ends
