@@ -67,12 +67,11 @@ await atomicWriteFile(
 
 ${trainConfig.description}.
 
-| | |
-| --- | --- |
-| model | ${card.model} (${model.parameterCount()} parameters) |
-| data | ${card.dataset} |
-| top-1 | ${pct(card.top1)} (deterministic gates, p > 0.5) |
-| mean MACs per image | ${(card.meanMacs / 1e6).toFixed(2)} M = ${pct(card.macsFraction)} of the same network with every gate open (${(card.denseMacs / 1e6).toFixed(2)} M) |
+- model: ${card.model} (${model.parameterCount()} parameters)
+- data: ${card.dataset}
+- top-1: ${pct(card.top1)} (deterministic gates, p > 0.5)
+- mean MACs per image: ${(card.meanMacs / 1e6).toFixed(2)} M = ${pct(card.macsFraction)} of the same network with every
+  gate open (${(card.denseMacs / 1e6).toFixed(2)} M)
 
 ## Recipe
 
