@@ -66,6 +66,25 @@ const ablationFig: PlotlyFigure = {
   },
 };
 
+// The README's tables, printed for pasting (the numbers as the JSON has them, rounded).
+const pct = (v: number | undefined, digits = 1) => (v === undefined ? '-' : (100 * v).toFixed(digits));
+const mmac = (v: number) => (v / 1e6).toFixed(2);
+console.log('| run | top-1 % | mean MMAC | always on % | conditional % | always off % | CDF gap |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of ablation.runs) {
+  const g = r.gates;
+  console.log(
+    `| ${r.label} | ${pct(r.top1, 2)} | ${mmac(r.meanMacs)} | ${pct(g?.alwaysOn)} | ${pct(g?.conditional)} | ${pct(g?.alwaysOff)} | ${g ? g.cdfGapPooled.toFixed(3) : '-'} |`,
+  );
+}
+console.log('\n| model | top-1 % | mean MMAC |');
+console.log('| --- | --- | --- |');
+for (const r of [...tradeoff.gated, ...tradeoff.dense])
+  console.log(`| ${r.label} | ${pct(r.top1, 2)} | ${mmac(r.meanMacs)} |`);
+for (const s of sweepRun?.thresholdSweep ?? []) {
+  console.log(`| ${sweepRun!.label}, threshold ${s.threshold} | ${pct(s.top1, 2)} | ${mmac(s.meanMacs)} |`);
+}
+
 const profile = await mkdtemp(join(tmpdir(), 'render-figures-'));
 const context = await launchChromium(profile, { width: 900, height: 560 });
 try {
