@@ -53,9 +53,12 @@ if (!['ablation', 'tradeoff', 'all'].includes(part)) {
 const PRESET = 'fashion-mnist-quick';
 const base = getPreset(PRESET);
 const paperGamma = base.loss.gamma;
-const paperLambda = base.loss.lambda;
-// lambda 0 is the ablation's batch-shaping-only run; the paper's and a stronger one trace the curve.
-const LAMBDAS = [0, paperLambda, paperLambda * 3];
+// The experiment's lambdas are its own, not the preset's: the preset's lambda is chosen from this trade-off
+// (the `npm start` run equals the experiment's run at that lambda), and must not change the runs behind it.
+// The ablation runs L0 at ABLATION_LAMBDA; lambda 0 is the batch-shaping-only run; 3x traces the curve further.
+const ABLATION_LAMBDA = 0.002;
+const paperLambda = ABLATION_LAMBDA;
+const LAMBDAS = [0, ABLATION_LAMBDA, 3 * ABLATION_LAMBDA];
 const DENSE_WIDTHS = [0.5, 0.4, 0.3];
 const THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
 const ALWAYS_ON = 0.99;
