@@ -3,14 +3,16 @@
 #   .gpu/node.xz          this machine's node binary (the GPU machine has no Node.js)
 #   .gpu/app/*.mjs        the benchmark, bundled with the project's sources and pure-JS dependencies
 #   .gpu/nm.tar.xz        the node_modules the bundle imports: tfjs (core, cpu, webgpu, the umbrella that
-#                         registers gradients), webgpu (Dawn, linux-x64 only)
+#                         registers gradients), webgpu (Dawn, linux-x64 only); rebuilt only when the versions
+#                         pinned in package-lock.json change (.gpu/nm.versions)
 #   .gpu/gl/*.deb         the Vulkan/GL loader packages Dawn needs (glvnd)
-# Usage: bash bench/gpu/pack.sh     then see bench/gpu/README.md for the run.
+# Usage: bash bench/gpu/pack.sh     then see bench/gpu/README.md for the run; check the packed path here with
+#        bash bench/gpu/smoke_lavapipe.sh --packed
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-rm -rf .gpu/app .gpu/nm .gpu/nm.tar.xz
-mkdir -p .gpu/app .gpu/gl .gpu/nm
+rm -rf .gpu/app .gpu/nm
+mkdir -p .gpu/app .gpu/gl
 
 [ -f .gpu/node.xz ] || xz -T2 -6 -c "$(command -v node)" > .gpu/node.xz
 
@@ -23,15 +25,21 @@ versions=$(node -e '
   const want = ["@tensorflow/tfjs", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu",
                 "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-backend-wasm", "webgpu"];
   console.log(want.map((p) => `${p}@${lock["node_modules/" + p].version}`).join(" "));')
-(cd .gpu/nm && echo '{"name":"gpu-bench","private":true}' > package.json &&
-  npm install --ignore-scripts --no-audit --no-fund --omit=dev $versions > /dev/null)
-find .gpu/nm/node_modules/webgpu/dist -mindepth 1 -maxdepth 1 ! -name linux-x64 -exec rm -rf {} +
-for d in .gpu/nm/node_modules/@tensorflow/*/; do
-  find "$d" -type f \( -name '*.map' -o -name '*.min.js' -o -name '*.es2017.js' -o -name '*.fesm.js' -o -name '*.esm.js' -o -name '*.ts' \) -delete
-done
-find .gpu/nm/node_modules -type d \( -name src -o -name test -o -name docs \) -path '*@tensorflow*' -prune -exec rm -rf {} +
-tar -C .gpu/nm -cJf .gpu/nm.tar.xz node_modules
-rm -rf .gpu/nm
+# Reused while package-lock.json pins the same versions (.gpu/nm.versions).
+if [ ! -f .gpu/nm.tar.xz ] || [ "$(cat .gpu/nm.versions 2> /dev/null)" != "$versions" ]; then
+  rm -f .gpu/nm.tar.xz .gpu/nm.versions
+  mkdir -p .gpu/nm
+  (cd .gpu/nm && echo '{"name":"gpu-bench","private":true}' > package.json &&
+    npm install --ignore-scripts --no-audit --no-fund --omit=dev $versions > /dev/null)
+  find .gpu/nm/node_modules/webgpu/dist -mindepth 1 -maxdepth 1 ! -name linux-x64 -exec rm -rf {} +
+  for d in .gpu/nm/node_modules/@tensorflow/*/; do
+    find "$d" -type f \( -name '*.map' -o -name '*.min.js' -o -name '*.es2017.js' -o -name '*.fesm.js' -o -name '*.esm.js' -o -name '*.ts' \) -delete
+  done
+  find .gpu/nm/node_modules -type d \( -name src -o -name test -o -name docs \) -path '*@tensorflow*' -prune -exec rm -rf {} +
+  tar -C .gpu/nm -cJf .gpu/nm.tar.xz node_modules
+  rm -rf .gpu/nm
+  echo "$versions" > .gpu/nm.versions
+fi
 
 if ! ls .gpu/gl/libvulkan1_*.deb > /dev/null 2>&1; then
   mkdir -p /tmp/amd64/partial

@@ -7,7 +7,8 @@
 // Writes one JSON file after every measurement (a run cut short keeps what it measured) and prints a table.
 // Flags: --out <file> (default gpu-<date>.json here) --backend <name> (default webgpu) --smoke (tiny sizes, few
 // steps) --no-torch --python <exe> --torch-script <path> --budget-s <seconds> (default 480: stop starting new
-// measurements after that) --no-kernels (skip part 3).
+// measurements after that) --no-kernels (skip part 3) --strict (exit 1 if a measurement failed, a loss is not
+// finite or ours and stock disagree by more than 1e-4 relative: the smoke test's verdict).
 import { renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,6 +34,7 @@ const torchScript = process.argv.includes('--torch-script') ? flag('--torch-scri
 const budgetSeconds = Number(flag('--budget-s', '480'));
 const withTorch = !process.argv.includes('--no-torch');
 const withKernels = !process.argv.includes('--no-kernels');
+const strict = process.argv.includes('--strict');
 const deadline = started + budgetSeconds * 1000;
 
 interface StepConfig {
@@ -54,7 +56,7 @@ const STEP_CONFIGS: StepConfig[] = smoke
         rounds: 1,
         torchSteps: 2,
       },
-      { model: 'resnet18', torchArgs: ['--arch', 'resnet18'], batch: 1, size: 32, rounds: 1, torchSteps: 1 },
+      { model: 'resnet18', torchArgs: ['--arch', 'resnet18'], batch: 2, size: 32, rounds: 1, torchSteps: 1 },
     ]
   : [
       {
@@ -235,6 +237,28 @@ async function main(): Promise<void> {
 
   printTable();
   console.log(`wrote ${out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  if (strict) {
+    const problems = verdict();
+    for (const p of problems) console.log(`strict: ${p}`);
+    if (problems.length > 0) process.exitCode = 1;
+    else console.log('strict: every measurement ran, losses finite, ours agrees with stock');
+  }
+}
+
+/** What --strict fails on. */
+function verdict(): string[] {
+  const problems = [...result.errors, ...result.budget.cutShort.map((w) => `cut short by the budget: ${w}`)];
+  for (const s of result.steps) {
+    for (const t of s.tfjs) {
+      if (!Number.isFinite(t.lastLoss))
+        problems.push(`${s.model} gated=${s.gated} [${t.variant}]: loss ${t.lastLoss}`);
+    }
+    if (s.tfjs.length === 0) problems.push(`${s.model} gated=${s.gated}: no tfjs timing`);
+  }
+  for (const k of result.kernels) {
+    if (!(k.relErrVsStock <= 1e-4)) problems.push(`${k.kernel} ${k.case}: ours vs stock ${k.relErrVsStock}`);
+  }
+  return problems;
 }
 
 function printTable(): void {
