@@ -13,9 +13,15 @@ export interface KernelVariant {
   stock: string[];
 }
 
-/** ours, stock, and each training kernel alone on stock (the per-kernel A/B). */
+/**
+ * ours, stock, and each training kernel alone on stock (the per-kernel A/B). Only kernels that replace a stock
+ * one take part (our own kernels, such as the batch-norm backward, have no stock version to compare with).
+ * Call after initBackend('webgpu') (the stock kernels are kept when ours are registered).
+ */
 export function kernelVariants(): KernelVariant[] {
-  const names = WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName);
+  const names = WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName).filter(
+    (n) => stockWebGpuKernel(n) !== undefined,
+  );
   return [
     { name: 'ours', stock: [] },
     ...names.map((n) => ({ name: `stock-${n}`, stock: [n] })),

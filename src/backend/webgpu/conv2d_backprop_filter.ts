@@ -209,7 +209,9 @@ export function conv2dBackpropFilterWebgpu(args: KernelArgs): tf.TensorInfo {
   ];
   const gemm = backend.runWebGPUProgram(program, [x, dy], 'float32', uniforms);
   if (splits === 1) return gemm;
-  const dw = backend.runWebGPUProgram(new SplitKSumProgram([fh, fw, ci, outC]), [gemm], 'float32');
+  const dw = backend.runWebGPUProgram(new SplitKSumProgram([fh, fw, ci, outC]), [gemm], 'float32', [
+    { type: 'int32', data: [0] },
+  ]);
   backend.disposeData(gemm.dataId);
   return dw;
 }

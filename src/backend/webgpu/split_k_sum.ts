@@ -1,8 +1,9 @@
-// Second pass of a split-K GEMM: sums S partial results [S, L] into an output of L elements (any shape).
+// Second pass of a split reduction: sums S partial results [S, R] into an output of L <= R elements (any shape),
+// output[i] = sum over s of partial[s, offset + i] (uniform `offset`: one partial buffer can feed several outputs).
 // Split-K (each workgroup reduces one slice of the reduction axis, then a pass adds the slices) keeps a GEMM with
 // few output tiles but a long reduction busy on a wide GPU without atomics; used by conv2d_backprop_filter.ts,
-// whose reduction runs over N*OH*OW. One thread per output element, reading the S partials with stride L
-// (consecutive threads read consecutive words).
+// whose reduction runs over N*OH*OW, and by batch_norm_grad.ts (per-channel sums over N*H*W). One thread per
+// output element, reading the S partials with stride R (consecutive threads read consecutive words).
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 export class SplitKSumProgram implements WebGPUProgram {
@@ -13,8 +14,9 @@ export class SplitKSumProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [64, 1, 1];
   size = true;
+  uniforms = 'offset : i32,';
 
-  /** `outputShape`: the summed result's shape (its size is L). */
+  /** `outputShape`: the summed result's shape (its size is L); run with uniforms [{ type: 'int32', data: [offset] }]. */
   constructor(outputShape: number[]) {
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
@@ -27,10 +29,10 @@ export class SplitKSumProgram implements WebGPUProgram {
   fn main(index : i32) {
     if (index < uniforms.size) {
       let splits = uniforms.partialShape.x;
-      let len = uniforms.partialShape.y;
+      let rowLen = uniforms.partialShape.y;
       var s = 0.0;
       for (var i = 0; i < splits; i++) {
-        s = s + partial[i * len + index];
+        s = s + partial[i * rowLen + uniforms.offset + index];
       }
       setOutputAtIndex(index, s);
     }

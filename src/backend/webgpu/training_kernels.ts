@@ -5,7 +5,10 @@
 //                         (stock: one thread per filter weight looping over N*OH*OW)
 //   Conv2DBackpropInput   implicit GEMM per output phase (sub-pixel), tiled in workgroup memory
 //                         (stock: one thread per dx element looping over all taps, unless a flag is set)
+//   BatchShapingBatchNormGrad  our own kernel (tfjs has none): fused batch-norm backward in four dispatches,
+//                         for fusedBatchNorm's custom gradient where the active backend registers it
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { batchNormGradWebgpuConfig } from './batch_norm_grad.js';
 import { conv2dBackpropFilterWebgpuConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputWebgpuConfig } from './conv2d_backprop_input.js';
 
@@ -13,4 +16,5 @@ import { conv2dBackpropInputWebgpuConfig } from './conv2d_backprop_input.js';
 export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [
   conv2dBackpropFilterWebgpuConfig,
   conv2dBackpropInputWebgpuConfig,
+  batchNormGradWebgpuConfig,
 ];
