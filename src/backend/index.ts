@@ -3,3 +3,4 @@ export { BACKEND_NAMES, type BackendChoice, type BackendName, isBackendChoice } 
 export type { ModuleImporter } from './candidates.js';
 export { type BackendReport, type InitBackendOptions, initBackend } from './init_backend.js';
 export { type BackendProbe, probeBackends } from './probe_backends.js';
+export { hasSyncReadback } from './sync_readback.js';
