@@ -3,17 +3,19 @@
 //     (batch 64, 224x224) on the webgpu backend, through the library's training API (train_step_ab.ts), with our
 //     webgpu training kernels, with all of them stock, and with each one alone stock (A/B, alternating steps);
 //  2. the same architectures in PyTorch (fp32 and tf32) on the same GPU (torch_reference.ts);
-//  3. each of our kernels against the stock one on the models' layer shapes (kernel_ab.ts), with agreement.
+//  3. each of our kernels against the stock one on the models' layer shapes (kernel_ab.ts), with agreement;
+//  4. our fused batch-norm backward against the tf-op gradient the library runs today (batch_norm_ab.ts).
 // Writes one JSON file after every measurement (a run cut short keeps what it measured) and prints a table.
 // Flags: --out <file> (default gpu-<date>.json here) --backend <name> (default webgpu) --smoke (tiny sizes, few
 // steps) --no-torch --python <exe> --torch-script <path> --budget-s <seconds> (default 480: stop starting new
-// measurements after that) --no-kernels (skip part 3) --strict (exit 1 if a measurement failed, a loss is not
+// measurements after that) --no-kernels (skip parts 3 and 4) --strict (exit 1 if a measurement failed, a loss is not
 // finite or ours and stock disagree by more than 1e-4 relative: the smoke test's verdict).
 import { renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, initBackend } from '../../src/backend/index.js';
 import type { ModelName } from '../../src/models/model_types.js';
+import { type BatchNormAbRow, batchNormAb } from './batch_norm_ab.js';
 import { type ConvCase, type KernelAbRow, kernelAb } from './kernel_ab.js';
 import { applyVariant, type KernelVariant, kernelVariants } from './kernel_switch.js';
 import { runTorch, type TorchRun } from './torch_reference.js';
@@ -96,6 +98,20 @@ const KERNEL_CASES: ConvCase[] = smoke
       { label: 'resnet18 3x3 512->512 s1', x: [64, 7, 7, 512], k: 3, co: 512, stride: 1, pad: 'same' },
     ];
 
+/** Activation shapes [N, H, W, C] for the batch-norm backward A/B. */
+const BATCH_NORM_CASES: [string, number[]][] = smoke
+  ? [
+      ['smoke 16 channels', [4, 8, 8, 16]],
+      ['smoke 130 channels', [2, 4, 4, 130]],
+    ]
+  : [
+      ['resnet20 stage 1', [128, 32, 32, 16]],
+      ['resnet20 stage 3', [128, 8, 8, 64]],
+      ['resnet18 stem', [64, 112, 112, 64]],
+      ['resnet18 stage 1', [64, 56, 56, 64]],
+      ['resnet18 stage 4', [64, 7, 7, 512]],
+    ];
+
 interface StepRow {
   model: ModelName;
   gated: boolean;
@@ -126,6 +142,7 @@ const result = {
   tfjsFlags: {} as Record<string, unknown>,
   steps: [] as StepRow[],
   kernels: [] as KernelAbRow[],
+  batchNorm: [] as BatchNormAbRow[],
   errors: [] as string[],
   budget: { seconds: budgetSeconds, cutShort: [] as string[] },
 };
@@ -235,13 +252,29 @@ async function main(): Promise<void> {
     }
   }
 
+  if (webgpu && withKernels) {
+    for (const [label, shape] of BATCH_NORM_CASES) {
+      if (overBudget(`batch norm ${label}`)) continue;
+      try {
+        const r = await batchNormAb(label, shape, smoke ? 2 : 5, smoke ? 1 : 3, deadline);
+        result.batchNorm.push(r);
+        console.log(
+          `${r.kernel} ${label} [${shape}]: fused ${r.msPerCall.fused!.toFixed(2)} ms, tf ops ${r.msPerCall['tf-ops']!.toFixed(2)} ms; ${r.speedupOverOps.toFixed(2)}x; err ${r.relErrVsOps.toExponential(1)}`,
+        );
+      } catch (err) {
+        result.errors.push(`batch norm ${label}: ${message(err)}`);
+      }
+      save();
+    }
+  }
+
   printTable();
   console.log(`wrote ${out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   if (strict) {
     const problems = verdict();
     for (const p of problems) console.log(`strict: ${p}`);
     if (problems.length > 0) process.exitCode = 1;
-    else console.log('strict: every measurement ran, losses finite, ours agrees with stock');
+    else console.log('strict: every measurement ran, losses finite, ours agrees with stock and with tf ops');
   }
 }
 
@@ -257,6 +290,9 @@ function verdict(): string[] {
   }
   for (const k of result.kernels) {
     if (!(k.relErrVsStock <= 1e-4)) problems.push(`${k.kernel} ${k.case}: ours vs stock ${k.relErrVsStock}`);
+  }
+  for (const b of result.batchNorm) {
+    if (!(b.relErrVsOps <= 1e-4)) problems.push(`${b.kernel} ${b.case}: fused vs tf ops ${b.relErrVsOps}`);
   }
   return problems;
 }
