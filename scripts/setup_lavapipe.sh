@@ -35,6 +35,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   say "installing ${missing[*]}"
+  apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
