@@ -33,12 +33,6 @@ export interface KernelAbRow {
   relErrVsStock: number;
 }
 
-interface Variant {
-  name: string;
-  kernels: KernelVariant;
-  flags?: Record<string, boolean>;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -75,14 +69,14 @@ export async function kernelAb(
   const filter = tf.randomNormal(filterShape, 0, 0.1, 'float32', 2);
   const dy = tf.randomNormal(dyShape, 0, 1, 'float32', 3);
   const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' as const };
-  const kernels: { kernel: string; run: () => tf.Tensor; variants: Variant[] }[] = [
+  const kernels: { kernel: string; run: () => tf.Tensor; variants: KernelVariant[] }[] = [
     {
       kernel: tf.Conv2DBackpropFilter,
       run: () =>
         tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape }) as tf.Tensor,
       variants: [
-        { name: 'ours', kernels: { name: 'ours', stock: [] } },
-        { name: 'stock', kernels: { name: 'stock', stock: [tf.Conv2DBackpropFilter] } },
+        { name: 'ours', stock: [] },
+        { name: 'stock', stock: [tf.Conv2DBackpropFilter] },
       ],
     },
     {
@@ -92,30 +86,22 @@ export async function kernelAb(
           .engine()
           .runKernel(tf.Conv2DBackpropInput, { dy, filter }, { ...attrs, inputShape: c.x }) as tf.Tensor,
       variants: [
-        { name: 'ours', kernels: { name: 'ours', stock: [] } },
-        { name: 'stock', kernels: { name: 'stock', stock: [tf.Conv2DBackpropInput] } },
+        { name: 'ours', stock: [] },
+        { name: 'stock', stock: [tf.Conv2DBackpropInput] },
         {
           name: 'stock-matmul',
-          kernels: { name: 'stock', stock: [tf.Conv2DBackpropInput] },
+          stock: [tf.Conv2DBackpropInput],
           flags: { WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE: false },
         },
       ],
     },
   ];
   const rows: KernelAbRow[] = [];
-  const env = tf.env();
-  const naiveTranspose = env.getBool('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE');
   try {
     for (const k of kernels) {
       const times = new Map<string, number[]>(k.variants.map((v) => [v.name, []]));
       const results = new Map<string, tf.Tensor>();
-      const use = (v: Variant) => {
-        applyVariant(v.kernels);
-        env.set(
-          'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE',
-          v.flags?.WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE ?? naiveTranspose,
-        );
-      };
+      const use = applyVariant;
       for (const v of k.variants) {
         use(v); // warm-up call: shader compilation, and the result kept for the agreement check
         const r = k.run();
@@ -159,7 +145,6 @@ export async function kernelAb(
     }
   } finally {
     applyVariant({ name: 'ours', stock: [] });
-    env.set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', naiveTranspose);
     tf.dispose([x, filter, dy]);
   }
   return rows;

@@ -1,5 +1,6 @@
-// A/B switch for the benchmark: which of this project's webgpu training kernels are in use, kernel by kernel.
-// A variant names the training kernels that run the stock tfjs-backend-webgpu version; the others run ours.
+// A/B switch for the benchmark: which of this project's webgpu training kernels are in use, kernel by kernel, and
+// which tfjs-backend-webgpu flags. A variant names the training kernels that run the stock version (the others
+// run ours) and the flags it sets (the others keep the values they had when the first variant was applied).
 // (The library-level switch is all at once: restoreStockWebGpuKernels() / registerWebGpuKernels() in
 // src/backend/webgpu/register_webgpu_kernels.ts; AddN stays ours in every variant: it is a correctness fix.)
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,10 +12,22 @@ export interface KernelVariant {
   name: string;
   /** Training kernels running the stock version in this variant. */
   stock: string[];
+  /** tfjs-backend-webgpu flags this variant sets (names from TUNABLE_FLAGS). */
+  flags?: Partial<Record<TunableFlag, number | boolean>>;
 }
 
+/** The flags variants may set: stock's matmul input gradient, and queue submits batched by N dispatches. */
+export const TUNABLE_FLAGS = [
+  'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE',
+  'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE',
+] as const;
+export type TunableFlag = (typeof TUNABLE_FLAGS)[number];
+let flagDefaults: Record<TunableFlag, number | boolean> | undefined;
+
 /**
- * ours, stock, and each training kernel alone on stock (the per-kernel A/B). Only kernels that replace a stock
+ * ours, stock, each training kernel alone on stock (the per-kernel A/B), stock with its matmul input gradient
+ * (`stock-mm`: the best stock configuration), and ours with queue submits batched by 64 dispatches instead of 15
+ * (`ours-submit64`: the flag NOTES.md lists first). Only kernels that replace a stock
  * one take part (our own kernels, such as the batch-norm backward, have no stock version to compare with).
  * Call after initBackend('webgpu') (the stock kernels are kept when ours are registered).
  */
@@ -26,6 +39,8 @@ export function kernelVariants(): KernelVariant[] {
     { name: 'ours', stock: [] },
     ...names.map((n) => ({ name: `stock-${n}`, stock: [n] })),
     { name: 'stock', stock: names },
+    { name: 'stock-mm', stock: names, flags: { WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE: false } },
+    { name: 'ours-submit64', stock: [], flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 64 } },
   ];
 }
 
@@ -36,8 +51,13 @@ function swapIn(config: tf.KernelConfig): void {
   tf.registerKernel(config);
 }
 
-/** Registers, for 'webgpu', the stock version of the variant's kernels and ours of the rest. */
+/** Registers, for 'webgpu', the stock version of the variant's kernels and ours of the rest; sets its flags. */
 export function applyVariant(v: KernelVariant): void {
+  const env = tf.env();
+  flagDefaults ??= Object.fromEntries(
+    TUNABLE_FLAGS.map((f) => [f, env.get(f) as number | boolean]),
+  ) as Record<TunableFlag, number | boolean>;
+  for (const f of TUNABLE_FLAGS) env.set(f, v.flags?.[f] ?? flagDefaults[f]);
   for (const ours of WEBGPU_TRAINING_KERNELS) {
     const name = ours.kernelName;
     if (!v.stock.includes(name)) {
