@@ -34,12 +34,13 @@ function outSize(inSize: number, k: number, stride: number, pad: Pad): number {
 }
 
 describe('chooseSplitK', () => {
-  it('splits long reductions over few tiles, never below 16 tiles of K per split, and covers K', () => {
-    const a = chooseSplitK(1, 131072, 16); // 3x3 16->16 at batch 128, 32x32: one 64x16 tile... a long K
-    assert.ok(a.splits > 1 && a.splits <= 64, `splits ${a.splits}`);
+  it('splits long reductions over few tiles, never below 8 tiles of K per split, and covers K', () => {
+    const a = chooseSplitK(3, 131072, 16); // 3x3 16->16 at batch 128, 32x32: 3 output tiles, a long K
+    assert.ok(a.splits > 1 && a.splits <= 256, `splits ${a.splits}`);
+    assert.ok(a.kChunk >= 8 * 16, `kChunk ${a.kChunk}`);
     assert.ok(a.splits * a.kChunk >= 131072 && (a.splits - 1) * a.kChunk < 131072);
     assert.equal(a.kChunk % 16, 0);
-    assert.equal(chooseSplitK(600, 100000, 16).splits, 1); // enough tiles already
+    assert.equal(chooseSplitK(1200, 100000, 16).splits, 1); // enough tiles already
     assert.equal(chooseSplitK(1, 200, 16).splits, 1); // too short to split
   });
 });
@@ -81,6 +82,7 @@ describe('webgpu Conv2DBackpropFilter (ours)', { skip: WEBGPU_SKIP }, () => {
     ['16->32 3x3 stride 2 (ResNet-20 downsampling)', [8, 32, 32, 16], 3, 32, 2],
     ['3->64 7x7 stride 2 (ImageNet stem, long K)', [2, 40, 40, 3], 7, 64, 2],
     ['32->64 1x1 stride 2 (projection shortcut)', [4, 16, 16, 32], 1, 64, 2],
+    ['4->16 1x1 over 16x64x64 (one tile, 256 splits)', [16, 64, 64, 4], 1, 16, 1],
   ] as [string, number[], number, number, number][]) {
     it(`matches cpu: ${what}`, async () => {
       const ci = xShape[3]!;
