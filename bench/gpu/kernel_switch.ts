@@ -1,10 +1,11 @@
 // A/B switch for the benchmark: which of this project's webgpu training kernels are in use, kernel by kernel, and
 // which tfjs-backend-webgpu flags. A variant names the training kernels that run the stock version (the others
 // run ours) and the flags it sets (the others keep the values they had when the first variant was applied).
-// (The library-level switch is all at once: restoreStockWebGpuKernels() / registerWebGpuKernels() in
-// src/backend/webgpu/register_webgpu_kernels.ts; AddN stays ours in every variant: it is a correctness fix.)
+// Built on the library's per-kernel switch (src/backend/webgpu/training_kernel_switch.ts). AddN stays ours in
+// every variant: it is a correctness fix.
 import * as tf from '@tensorflow/tfjs-core';
 import { stockWebGpuKernel } from '../../src/backend/webgpu/register_webgpu_kernels.js';
+import { useWebGpuTrainingKernel } from '../../src/backend/webgpu/training_kernel_switch.js';
 import { WEBGPU_TRAINING_KERNELS } from '../../src/backend/webgpu/training_kernels.js';
 
 export interface KernelVariant {
@@ -44,13 +45,6 @@ export function kernelVariants(): KernelVariant[] {
   ];
 }
 
-function swapIn(config: tf.KernelConfig): void {
-  const current = tf.getKernel(config.kernelName, 'webgpu');
-  if (current?.kernelFunc === config.kernelFunc) return;
-  if (current !== undefined) tf.unregisterKernel(config.kernelName, 'webgpu');
-  tf.registerKernel(config);
-}
-
 /** Registers, for 'webgpu', the stock version of the variant's kernels and ours of the rest; sets its flags. */
 export function applyVariant(v: KernelVariant): void {
   const env = tf.env();
@@ -60,16 +54,11 @@ export function applyVariant(v: KernelVariant): void {
   for (const f of TUNABLE_FLAGS) env.set(f, v.flags?.[f] ?? flagDefaults[f]);
   for (const ours of WEBGPU_TRAINING_KERNELS) {
     const name = ours.kernelName;
-    if (!v.stock.includes(name)) {
-      swapIn(ours);
-      continue;
-    }
-    const stock = stockWebGpuKernel(name);
-    if (stock === undefined) {
+    if (v.stock.includes(name) && stockWebGpuKernel(name) === undefined) {
       throw new Error(
         `applyVariant: variant '${v.name}' wants the stock '${name}', but none was kept (is the webgpu backend initialised through initBackend('webgpu')?)`,
       );
     }
-    swapIn(stock);
+    useWebGpuTrainingKernel(name, v.stock.includes(name) ? 'stock' : 'ours');
   }
 }

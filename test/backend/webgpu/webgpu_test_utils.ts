@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/index.js';
-import { stockWebGpuKernel } from '../../../src/backend/webgpu/register_webgpu_kernels.js';
+import {
+  useWebGpuTrainingKernel,
+  type WebGpuKernelChoice,
+} from '../../../src/backend/webgpu/training_kernel_switch.js';
 import { WEBGPU_TRAINING_KERNELS } from '../../../src/backend/webgpu/training_kernels.js';
 import { WEBGPU_READY } from '../../helpers/backends.js';
 
@@ -35,46 +38,17 @@ export function randomHost(shape: number[], seed: number): HostTensor {
   return { values, shape };
 }
 
-/** The stock tfjs-backend-webgpu configs our kernels replace, as found when the backend came up. */
-const stockConfigs = new Map<string, tf.KernelConfig>();
-
-function isOurs(name: string): boolean {
-  const current = tf.getKernel(name, 'webgpu');
-  return WEBGPU_TRAINING_KERNELS.some((c) => c.kernelName === name && c.kernelFunc === current?.kernelFunc);
-}
-
-function swapIn(config: tf.KernelConfig): void {
-  if (tf.getKernel(config.kernelName, 'webgpu') !== undefined)
-    tf.unregisterKernel(config.kernelName, 'webgpu');
-  tf.registerKernel(config);
-}
-
-/**
- * Brings up webgpu (once) and makes sure our training kernels are the registered ones, whether or not the
- * backend's own setup registered them; remembers the stock kernels for A/B checks.
- */
+/** Brings up webgpu (once) and makes sure our training kernels are the registered ones. */
 export async function setUpWebgpu(): Promise<void> {
   if (tf.engine().registry.cpu === undefined) await initBackend('cpu');
   if (tf.engine().registry.webgpu === undefined) await initBackend('webgpu');
-  for (const config of WEBGPU_TRAINING_KERNELS) {
-    const name = config.kernelName;
-    const current = tf.getKernel(name, 'webgpu');
-    if (!stockConfigs.has(name)) {
-      // The backend's setup (register_webgpu_kernels.ts) may have put ours in already; it kept the stock one.
-      const stock = current !== undefined && !isOurs(name) ? current : stockWebGpuKernel(name);
-      if (stock !== undefined) stockConfigs.set(name, stock);
-    }
-    if (!isOurs(name)) swapIn(config);
-  }
+  for (const config of WEBGPU_TRAINING_KERNELS) useWebGpuTrainingKernel(config.kernelName, 'ours');
   await tf.setBackend('webgpu');
 }
 
 /** Registers the stock kernel (`'stock'`) or ours (`'ours'`) under `name` for 'webgpu'. */
-export function useKernel(name: string, which: 'ours' | 'stock'): void {
-  const config =
-    which === 'stock' ? stockConfigs.get(name) : WEBGPU_TRAINING_KERNELS.find((c) => c.kernelName === name);
-  if (config === undefined) throw new Error(`useKernel: no ${which} kernel known for '${name}'`);
-  swapIn(config);
+export function useKernel(name: string, which: WebGpuKernelChoice): void {
+  useWebGpuTrainingKernel(name, which);
 }
 
 /** Runs `fn` on `backend` with tensors made from `inputs`; returns every output's values (float64 copies). */
