@@ -1,6 +1,7 @@
 // This project's training kernels for the 'webgpu' backend (tfjs-backend-webgpu 4.22), replacing slow stock ones.
 // The list is registered by register_webgpu_kernels.ts when the webgpu backend is activated (which keeps the stock
-// kernels for A/B runs: restoreStockWebGpuKernels / stockWebGpuKernel); each config is for backendName 'webgpu'.
+// kernels); each config is for backendName 'webgpu'. A/B: useWebGpuTrainingKernel(name, 'ours' | 'stock') and
+// BATCH_SHAPING_WEBGPU_STOCK_KERNELS (training_kernel_switch.ts), or all at once restoreStockWebGpuKernels().
 //   Conv2DBackpropFilter  implicit GEMM tiled in workgroup memory, split-K over N*OH*OW + a summing pass
 //                         (stock: one thread per filter weight looping over N*OH*OW)
 //   Conv2DBackpropInput   implicit GEMM per output phase (sub-pixel), tiled in workgroup memory
