@@ -11,6 +11,7 @@ import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
 import { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
 import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
+import { type HostReader, syncReader } from './host_reader.js';
 import type { Profiler } from './profiler.js';
 import { planSkip, type SkipPolicy } from './skip_policy.js';
 
@@ -48,34 +49,42 @@ export class ConditionalBlock {
   /** Gathered weights per open-channel pattern (key: the sorted indices), least recently used first. */
   private readonly cache = new Map<string, Gathered>();
 
-  constructor(block: ResidualBlock, name: string) {
+  constructor(block: ResidualBlock, name: string, read: HostReader = syncReader) {
     if (block.gate === undefined) {
       throw new Error(`ConditionalBlock '${name}': the block has no gate (a dense model?)`);
     }
     this.name = name;
     this.gate = block.gate;
     if (block instanceof BasicBlock) {
-      this.convs = [new FoldedConv(block.conv1, block.bn1), new FoldedConv(block.conv2, block.bn2)];
+      this.convs = [
+        new FoldedConv(block.conv1, block.bn1, read),
+        new FoldedConv(block.conv2, block.bn2, read),
+      ];
       this.gated = 0;
     } else if (block instanceof Bottleneck) {
       this.convs = [
-        new FoldedConv(block.conv1, block.bn1),
-        new FoldedConv(block.conv2, block.bn2),
-        new FoldedConv(block.conv3, block.bn3),
+        new FoldedConv(block.conv1, block.bn1, read),
+        new FoldedConv(block.conv2, block.bn2, read),
+        new FoldedConv(block.conv3, block.bn3, read),
       ];
       this.gated = block.gatePosition === 'conv1' ? 0 : 1;
     } else {
       throw new Error(`ConditionalBlock '${name}': unknown block type ${block.constructor.name}`);
     }
     const { shortcut } = block as BasicBlock | Bottleneck;
-    this.shortcut = new ShortcutRunner(shortcut);
+    this.shortcut = new ShortcutRunner(shortcut, read);
     this.gatedChannels = this.convs[this.gated]!.outChannels;
-    this.foldedGate = new FoldedGate(block.gate);
+    this.foldedGate = new FoldedGate(block.gate, read);
   }
 
   /** Runs the (folded) gate on x [N, H, W, C_in] and brings its decisions to the host (one device sync). */
   decide(x: tf.Tensor4D): GateDecision {
     return this.foldedGate.decide(x);
+  }
+
+  /** decide with an asynchronous read: works on every backend (compileConditionalAsync). */
+  decideAsync(x: tf.Tensor4D): Promise<GateDecision> {
+    return this.foldedGate.decideAsync(x);
   }
 
   /**
@@ -215,8 +224,11 @@ export class ConditionalBlock {
 class ShortcutRunner {
   private readonly conv?: FoldedConv;
 
-  constructor(private readonly shortcut: Bottleneck['shortcut']) {
-    if (shortcut.kind === 'B') this.conv = new FoldedConv(shortcut.conv!, shortcut.bn!);
+  constructor(
+    private readonly shortcut: Bottleneck['shortcut'],
+    read: HostReader,
+  ) {
+    if (shortcut.kind === 'B') this.conv = new FoldedConv(shortcut.conv!, shortcut.bn!, read);
   }
 
   run(x: tf.Tensor4D): tf.Tensor4D {

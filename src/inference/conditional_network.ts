@@ -14,6 +14,7 @@ import { type GatedModel, PSPNet, ResNet } from '../models/index.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';
+import { type HostReader, prefetchModel, syncReader } from './host_reader.js';
 import { type Phase, Profiler } from './profiler.js';
 import { DEFAULT_REPACK_COST, type LoweringMode, type SkipMode, type SkipPolicy } from './skip_policy.js';
 
@@ -87,9 +88,44 @@ export interface ConditionalOutput {
   blockMs?: number[];
 }
 
-/** Folds and wraps a gated model for conditional inference. Dispose the result (not the model) when done. */
+/**
+ * Folds and wraps a gated model for conditional inference. Dispose the result (not the model) when done.
+ * Reads the weights and, in apply, each gate decision synchronously: cpu, wasm and tensorflow backends; on
+ * webgpu use compileConditionalAsync and applyAsync.
+ */
 export function compileConditional(model: GatedModel, options: ConditionalOptions = {}): ConditionalNetwork {
   const fn = 'compileConditional';
+  const { policy, batchMode } = resolveOptions(fn, model, options);
+  requireSyncReadback(fn, 'conditional inference folds the weights and reads each gate decision on the host');
+  return new ConditionalNetwork(model as ResNet | PSPNet, policy, batchMode);
+}
+
+/**
+ * compileConditional for every backend (webgpu included): the weights are read with `await t.data()`; run the
+ * result with applyAsync. On a backend whose tensors are not in host memory the gathered convs run as convs
+ * (lowering 'conv'; 'matmul' makes its patches on the host and is refused there).
+ */
+export async function compileConditionalAsync(
+  model: GatedModel,
+  options: ConditionalOptions = {},
+): Promise<ConditionalNetwork> {
+  const fn = 'compileConditionalAsync';
+  const { policy, batchMode } = resolveOptions(fn, model, options);
+  if (policy.lowering === 'matmul' && !HOST_MEMORY_BACKENDS.includes(tf.getBackend())) {
+    throw new Error(
+      `${fn}: option 'lowering' 'matmul' makes im2col patches on the host, which needs a backend with tensors in host memory (${HOST_MEMORY_BACKENDS.join(', ')}); the active backend is '${tf.getBackend()}': use 'conv' or 'auto'`,
+    );
+  }
+  const read = await prefetchModel(model);
+  return new ConditionalNetwork(model as ResNet | PSPNet, policy, batchMode, read);
+}
+
+/** Checks the model and the options; the skip policy and batch mode they give on the active backend. */
+function resolveOptions(
+  fn: string,
+  model: GatedModel,
+  options: ConditionalOptions,
+): { policy: SkipPolicy; batchMode: BatchMode } {
   if (!(model instanceof ResNet || model instanceof PSPNet)) {
     const got = (model as object | null)?.constructor?.name ?? String(model);
     throw new Error(`${fn}: argument 'model' must be a registry ResNet or PSPNet (createModel); got ${got}`);
@@ -123,10 +159,9 @@ export function compileConditional(model: GatedModel, options: ConditionalOption
       `${fn}: option 'lowering' must be 'auto', 'conv' or 'matmul'; got ${JSON.stringify(requested)}`,
     );
   }
-  requireSyncReadback(fn, 'conditional inference folds the weights and reads each gate decision on the host');
   const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
   const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
-  return new ConditionalNetwork(model, { mode: skip, repackCost, cacheSize, lowering }, batchMode);
+  return { policy: { mode: skip, repackCost, cacheSize, lowering }, batchMode };
 }
 
 export class ConditionalNetwork {
@@ -137,28 +172,42 @@ export class ConditionalNetwork {
   /** A disabled profiler, for callers that run blocks themselves (setGateUsage). */
   readonly profilerOff = new Profiler(false);
 
+  /** `read` brings the weights to the host (default: synchronously; compileConditionalAsync reads beforehand). */
   constructor(
     readonly model: ResNet | PSPNet,
     readonly policy: SkipPolicy,
     readonly batchMode: BatchMode,
+    read: HostReader = syncReader,
   ) {
     const { backbone } = model;
-    this.stem = new FoldedConv(backbone.conv1, backbone.bn1);
+    this.stem = new FoldedConv(backbone.conv1, backbone.bn1, read);
     this.maxPool = backbone.spec.stem === 'imagenet';
     const names = model.gateNames();
-    this.blocks = backbone.stages.flat().map((b, i) => new ConditionalBlock(b, names[i] ?? `block${i}`));
+    this.blocks = backbone.stages
+      .flat()
+      .map((b, i) => new ConditionalBlock(b, names[i] ?? `block${i}`, read));
   }
 
-  /** x: [N, H, W, C_in] float32. Runs in inference mode (running BN statistics, deterministic gates). */
-  apply(x: tf.Tensor4D, options: ConditionalApplyOptions = {}): ConditionalOutput {
-    const fn = 'ConditionalNetwork.apply';
+  private checkInput(fn: string, x: tf.Tensor4D): void {
     if (this.disposed) throw new Error(`${fn}: the network has been disposed`);
-    requireSyncReadback(fn, 'conditional inference reads each gate decision on the host');
     const cin = this.model.config.inputChannels;
     if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.shape[3] !== cin || x.dtype !== 'float32') {
       const got = x instanceof tf.Tensor ? `${x.dtype} [${x.shape}]` : typeof x;
       throw new Error(`${fn}: argument 'x' must be a float32 tensor [N, H, W, ${cin}]; got ${got}`);
     }
+  }
+
+  /**
+   * x: [N, H, W, C_in] float32. Runs in inference mode (running BN statistics, deterministic gates). Reads
+   * each gate decision synchronously (cpu, wasm, tensorflow); applyAsync works on every backend.
+   */
+  apply(x: tf.Tensor4D, options: ConditionalApplyOptions = {}): ConditionalOutput {
+    const fn = 'ConditionalNetwork.apply';
+    requireSyncReadback(
+      fn,
+      'conditional inference reads each gate decision on the host (applyAsync reads it asynchronously)',
+    );
+    this.checkInput(fn, x);
     const prof = new Profiler(options.profile === true);
     const n = x.shape[0];
     const groups = n > 1 && this.batchMode === 'per-sample' ? n : 1;
@@ -181,6 +230,71 @@ export class ConditionalNetwork {
       runs,
       ...(options.profile === true ? { profile: prof.ms, blockMs: prof.blockMs } : {}),
     };
+  }
+
+  /** apply with each gate decision read by `await t.data()`: the same result, on every backend (webgpu too). */
+  async applyAsync(x: tf.Tensor4D, options: ConditionalApplyOptions = {}): Promise<ConditionalOutput> {
+    this.checkInput('ConditionalNetwork.applyAsync', x);
+    const prof = new Profiler(options.profile === true);
+    const n = x.shape[0];
+    const groups = n > 1 && this.batchMode === 'per-sample' ? n : 1;
+    const masks: number[][][] = this.blocks.map(() => []);
+    const runs: BlockRunInfo[][] = [];
+    const parts: tf.Tensor[] = [];
+    try {
+      for (let gi = 0; gi < groups; gi++) {
+        const xs = groups === 1 ? x : (tf.slice(x, [gi, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D); // [1, H, W, C]
+        const groupRuns: BlockRunInfo[] = [];
+        try {
+          parts.push(await this.forwardAsync(xs, prof, masks, groupRuns));
+        } finally {
+          if (xs !== x) xs.dispose();
+        }
+        runs.push(groupRuns);
+      }
+    } catch (err) {
+      tf.dispose(parts);
+      throw err;
+    }
+    const logits = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+    if (parts.length > 1) tf.dispose(parts);
+    const gates = this.blocks.map((b, i) => ({ name: b.name, mask: masks[i]! }));
+    return {
+      logits,
+      gates,
+      runs,
+      ...(options.profile === true ? { profile: prof.ms, blockMs: prof.blockMs } : {}),
+    };
+  }
+
+  /** forward with asynchronous gate reads; every intermediate is freed as in forward. */
+  private async forwardAsync(
+    x: tf.Tensor4D,
+    prof: Profiler,
+    masks: number[][][],
+    runs: BlockRunInfo[],
+  ): Promise<tf.Tensor> {
+    let h = prof.time('stem', () => tf.tidy(() => this.stemForward(x)));
+    try {
+      for (const [i, block] of this.blocks.entries()) {
+        const input = h;
+        const y = await prof.blockAsync(i, async () => {
+          const decision = await prof.timeAsync('gate', () => block.decideAsync(input));
+          masks[i]!.push(...maskRows(decision));
+          return tf.tidy(() => {
+            const out = block.run(input, decision, this.policy, prof);
+            runs.push(out.info);
+            return out.y;
+          });
+        });
+        if (h !== x) h.dispose();
+        h = y;
+      }
+      const features = h;
+      return prof.time('head', () => tf.tidy(() => this.head(features, x)));
+    } finally {
+      if (h !== x) h.dispose();
+    }
   }
 
   private forward(x: tf.Tensor4D, prof: Profiler, masks: number[][][], runs: BlockRunInfo[]): tf.Tensor {

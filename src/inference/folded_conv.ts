@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BatchNorm, type Conv2d, convOutSize } from '../layers/index.js';
 import { gatherBuffer } from './gather_buffer.js';
+import { type HostReader, syncReader } from './host_reader.js';
 import { im2colTransposed } from './im2col.js';
 
 /** How a conv runs: tfjs's conv2d on an HWIO weight, or a matmul of a rows weight with im2col patches. */
@@ -40,7 +41,8 @@ export class FoldedConv {
   /** Host copy as rows [Cout, kh*kw*Cin] (OHWI), made on first use by the matmul lowering. */
   private hostRows?: Float32Array;
 
-  constructor(conv: Conv2d, bn: BatchNorm | undefined) {
+  /** `read` brings the weights to the host (default: synchronously; compileConditionalAsync reads beforehand). */
+  constructor(conv: Conv2d, bn: BatchNorm | undefined, read: HostReader = syncReader) {
     this.kernel = conv.kernel;
     this.stride = conv.stride;
     this.pad = conv.pad;
@@ -49,15 +51,15 @@ export class FoldedConv {
     this.outChannels = conv.outChannels;
     this.name = conv.name;
     const cout = conv.outChannels;
-    const w = conv.weight.dataSync() as Float32Array; // [kh, kw, Cin, Cout]
-    const convBias = conv.bias?.dataSync() ?? new Float32Array(cout);
+    const w = read(conv.weight); // [kh, kw, Cin, Cout]
+    const convBias = conv.bias === undefined ? new Float32Array(cout) : read(conv.bias);
     const scale = new Float64Array(cout).fill(1);
     const shift = new Float64Array(cout);
     if (bn !== undefined) {
-      const gamma = bn.gamma.dataSync();
-      const beta = bn.beta.dataSync();
-      const mean = bn.runningMean.dataSync();
-      const variance = bn.runningVar.dataSync();
+      const gamma = read(bn.gamma);
+      const beta = read(bn.beta);
+      const mean = read(bn.runningMean);
+      const variance = read(bn.runningVar);
       for (let c = 0; c < cout; c++) {
         scale[c] = gamma[c]! / Math.sqrt(variance[c]! + bn.options.epsilon);
         shift[c] = beta[c]! - mean[c]! * scale[c]!;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelGate } from '../gates/index.js';
 import type { GateDecision } from './gate_decision.js';
+import { type HostReader, syncReader } from './host_reader.js';
 
 export class FoldedGate {
   private readonly w1: tf.Tensor2D; // [C_in, hidden], BN scale folded
@@ -14,14 +15,15 @@ export class FoldedGate {
   private readonly b2: tf.Tensor1D; // [C_gated]
   readonly channels: number;
 
-  constructor(gate: ChannelGate) {
+  /** `read` brings the weights to the host (default: synchronously; compileConditionalAsync reads beforehand). */
+  constructor(gate: ChannelGate, read: HostReader = syncReader) {
     const { fc1, bn, fc2 } = gate;
     const hidden = fc1.outFeatures;
-    const w = fc1.weight.dataSync(); // [C_in, hidden]
-    const gamma = bn.gamma.dataSync();
-    const beta = bn.beta.dataSync();
-    const mean = bn.runningMean.dataSync();
-    const variance = bn.runningVar.dataSync();
+    const w = read(fc1.weight); // [C_in, hidden]
+    const gamma = read(bn.gamma);
+    const beta = read(bn.beta);
+    const mean = read(bn.runningMean);
+    const variance = read(bn.runningVar);
     const scale = new Float64Array(hidden);
     const shift = new Float32Array(hidden);
     for (let j = 0; j < hidden; j++) {
@@ -31,7 +33,7 @@ export class FoldedGate {
     const folded = new Float32Array(w.length);
     for (let i = 0; i < w.length; i++) folded[i] = w[i]! * scale[i % hidden]!;
     if (fc1.bias !== undefined) {
-      const b = fc1.bias.dataSync();
+      const b = read(fc1.bias);
       for (let j = 0; j < hidden; j++) shift[j] = shift[j]! + b[j]! * scale[j]!;
     }
     this.w1 = tf.tensor2d(folded, [fc1.inFeatures, hidden]);
@@ -41,14 +43,27 @@ export class FoldedGate {
     this.channels = fc2.outFeatures;
   }
 
-  /** x: the block input [N, H, W, C_in] -> host decisions (one device sync). */
-  decide(x: tf.Tensor4D): GateDecision {
-    const logits = tf.tidy(() => {
+  /** x: the block input [N, H, W, C_in] -> gate logits [N, C] (the caller disposes them). */
+  logits(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
       const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D; // [N, C_in]
       const hidden = tf.fused.matMul({ a: pooled, b: this.w1, bias: this.b1, activation: 'relu' }); // [N, 16]
-      return tf.fused.matMul({ a: hidden, b: this.w2, bias: this.b2 }); // [N, C]
+      return tf.fused.matMul({ a: hidden, b: this.w2, bias: this.b2 }) as tf.Tensor2D; // [N, C]
     });
+  }
+
+  /** x: the block input [N, H, W, C_in] -> host decisions (one synchronous device read). */
+  decide(x: tf.Tensor4D): GateDecision {
+    const logits = this.logits(x);
     const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    return decisionFromLogits(values, x.shape[0], this.channels);
+  }
+
+  /** decide with an asynchronous read (`await t.data()`): works on every backend. */
+  async decideAsync(x: tf.Tensor4D): Promise<GateDecision> {
+    const logits = this.logits(x);
+    const values = (await logits.data()) as Float32Array;
     logits.dispose();
     return decisionFromLogits(values, x.shape[0], this.channels);
   }

@@ -13,9 +13,10 @@
 // with a mask; on wasm a 7x7 map's convs run as weights x im2col patches, so the small patches are what gets
 // packed (folded_conv.ts). Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
 // Measured speedups: bench/conditional.ts -> bench/results/conditional.json.
-// Backends: the gate decisions and the weight folding are synchronous host reads, so conditional inference
-// (compileConditional, setGateUsage, measureLatency) runs on cpu, wasm and tensorflow, and throws a clear error
-// on webgpu (no synchronous readback in Node); train there, save a checkpoint, load it on wasm to run skipping.
+// Backends: compileConditional + apply read the weights and each gate decision synchronously (cpu, wasm,
+// tensorflow); compileConditionalAsync + applyAsync read them with `await t.data()` and run on every backend,
+// webgpu included. setGateUsage and measureLatency are synchronous (cpu, wasm, tensorflow) and throw a clear
+// error on webgpu (no synchronous readback in Node).
 export { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 export {
   type BatchMode,
@@ -25,12 +26,14 @@ export {
   type ConditionalOptions,
   type ConditionalOutput,
   compileConditional,
+  compileConditionalAsync,
   DEFAULT_BATCH_MODE,
 } from './conditional_network.js';
 export { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
 export { decisionFromLogits, FoldedGate } from './folded_gate.js';
 export { activeChannels, type GateDecision, maskRows } from './gate_decision.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';
+export type { HostReader } from './host_reader.js';
 export { im2colTransposed, type Patches, type PatchGeometry } from './im2col.js';
 export {
   type LatencyMeasurement,

@@ -36,4 +36,22 @@ export class Profiler {
     this.ms[phase] += performance.now() - t0;
     return out;
   }
+
+  /** Times the async fn as block i, until it settles. */
+  async blockAsync<T>(i: number, fn: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return fn();
+    const t0 = performance.now();
+    const out = await fn();
+    this.blockMs[i] = (this.blockMs[i] ?? 0) + performance.now() - t0;
+    return out;
+  }
+
+  /** Times the async fn (e.g. a gate decision read with `await t.data()`) until it settles. */
+  async timeAsync<T>(phase: Phase, fn: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return fn();
+    const t0 = performance.now();
+    const out = await fn();
+    this.ms[phase] += performance.now() - t0;
+    return out;
+  }
 }

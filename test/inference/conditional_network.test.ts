@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { hasSyncReadback } from '../../src/backend/sync_readback.js';
-import { compileConditional, measureLatency, setGateUsage } from '../../src/inference/index.js';
+import {
+  compileConditional,
+  compileConditionalAsync,
+  measureLatency,
+  setGateUsage,
+} from '../../src/inference/index.js';
 import {
   createModel,
   type GatedModel,
@@ -119,6 +124,63 @@ for (const backend of TEST_BACKENDS.filter((b) => hasSyncReadback(b))) {
     before(() => useBackend(backend));
     CASES.forEach((c, i) => {
       test(c.label, () => checkModel(c, 10 * i + 1));
+    });
+  });
+}
+
+/** Gate biases spread over [-2, 2] (seeded), so that some channels are open and some closed, per sample. */
+function spreadGateBiases(model: GatedModel, seed: number): void {
+  let s = seed;
+  for (const [name, v] of Object.entries(model.namedWeights())) {
+    if (name.endsWith('.gate.fc2.bias')) tf.tidy(() => v.assign(uniform(v.shape, -2, 2, s++)));
+  }
+}
+
+// The asynchronous path (weights and gate decisions read with `await t.data()`) on every backend, webgpu too.
+for (const backend of TEST_BACKENDS) {
+  describe(`compileConditionalAsync + applyAsync equal masked dense [${backend}]`, () => {
+    before(() => useBackend(backend));
+    const cases: Case[] = [
+      { name: 'resnet20', label: 'resnet20', options: {} },
+      { name: 'resnet50', label: 'resnet50 (gate after conv2)', options: { gatePosition: 'conv2' } },
+    ];
+    cases.forEach((c, k) => {
+      test(c.label, async () => {
+        const { size, options } = smallSetting(c.name);
+        const model = createModel(c.name, { ...options, ...c.options, seed: 30 + k });
+        const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', 40 + k) as tf.Tensor4D;
+        try {
+          randomizeBatchNorm(model, 50 + k);
+          spreadGateBiases(model, 60 + k);
+          const ref = model.apply(x, { training: false });
+          const refMasks = await Promise.all(ref.gates.map((g) => g.mask.array() as Promise<number[][]>));
+          const refLogits = await ref.logits.data();
+          tf.dispose([ref.logits, ...ref.gates.flatMap((g) => [g.probs, g.mask])]);
+          const before = tf.memory().numTensors;
+          for (const batchMode of ['shared', 'per-sample'] as const) {
+            const net = await compileConditionalAsync(model, { skip: 'always', batchMode });
+            const out = await net.applyAsync(x);
+            for (const [i, g] of out.gates.entries())
+              assert.deepEqual(g.mask, refMasks[i], `${c.label} ${g.name}`);
+            const got = await out.logits.data();
+            let err = 0;
+            let scale = 0;
+            for (let i = 0; i < got.length; i++) {
+              err = Math.max(err, Math.abs(got[i]! - refLogits[i]!));
+              scale = Math.max(scale, Math.abs(refLogits[i]!));
+            }
+            assert.ok(err <= 1e-5 * scale, `${c.label} ${batchMode}: relative error ${err / scale}`);
+            const gathered = out.runs.flat().filter((r) => r.skipped && r.computed > 0);
+            assert.ok(gathered.length > 0, `${c.label}: nothing skipped`);
+            out.logits.dispose();
+            net.dispose();
+          }
+          assert.equal(tf.memory().numTensors, before, `${c.label}: tensors leaked`);
+        } finally {
+          x.dispose();
+          model.dispose();
+        }
+      });
     });
   });
 }
