@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES, type BackendChoice } from '../backend/backend_names.js';
 import { initBackend } from '../backend/init_backend.js';
+import { backendReportLine } from '../backend/report_line.js';
 import { getPreset, listPresets } from '../train/presets.js';
 import {
   applyOverrides,
@@ -157,7 +158,7 @@ export async function runTrainCommand(
     resume: o.resume !== undefined,
     quiet: o.quiet,
     print,
-    backendNote: `backend ${backend.name}: ${backend.reason}`,
+    backendNote: backendReportLine(backend),
   });
   if (outcome.status !== 'completed') {
     console.error(outcome.message);
