@@ -44,23 +44,32 @@ export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
   dispatchLayout = { x: [0], y: [1], z: [2] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
-  uniforms = 'pad : vec2<i32>, stride : vec2<i32>, filterHW : vec2<i32>, numKTiles : i32,';
+  uniforms =
+    'pad : vec2<i32>, stride : vec2<i32>, filterHW : vec2<i32>, numKTiles : i32, rowTileOffset : i32,';
   private readonly tiling: GemmTiling;
   // A (dy) and B (W) are both contiguous along Co, the fastest part of k.
   private readonly order: GemmLoadOrder = { a: 'k', b: 'k' };
 
-  /** `phaseRows`: the most positions any phase has (N * ceil(H/sh) * ceil(W/sw)). */
-  constructor(inputShape: number[], phaseRows: number, phases: number) {
+  /**
+   * `phaseRows`: the most positions any phase has (N * ceil(H/sh) * ceil(W/sw)); `rowTiles`: how many row tiles
+   * this dispatch covers (default all; fewer when they exceed the device's dispatch limit, see the kernel).
+   */
+  constructor(inputShape: number[], phaseRows: number, phases: number, rowTiles?: number) {
     const inC = inputShape[3]!;
     this.outputShape = inputShape;
     this.tiling = chooseGemmTiling(phaseRows, inC);
     this.workgroupSize = gemmWorkgroupSize(this.tiling);
-    this.dispatch = [Math.ceil(inC / this.tiling.tileN), Math.ceil(phaseRows / this.tiling.tileM), phases];
+    const tiles = rowTiles ?? Math.ceil(phaseRows / this.tiling.tileM);
+    this.dispatch = [Math.ceil(inC / this.tiling.tileN), tiles, phases];
     this.shaderKey = `batchShapingConv2DBackpropInputGemm_${gemmKey(this.tiling, this.order)}`;
   }
 
   get tileK(): number {
     return this.tiling.tileK;
+  }
+
+  get tileM(): number {
+    return this.tiling.tileM;
   }
 
   getUserCode(): string {
@@ -160,6 +169,7 @@ ${tiledGemmMain(this.tiling, this.order, {
   numKTiles: 'uniforms.numKTiles',
   kBegin: '0',
   kEnd: 'phaseK',
+  rowTileOffset: 'uniforms.rowTileOffset',
 })}`;
   }
 }
@@ -200,21 +210,37 @@ export function conv2dBackpropInputWebgpu(args: KernelArgs): tf.TensorInfo {
   }
   const { filterHeight: fh, filterWidth: fw } = info;
   const phaseRows = batch * Math.ceil(info.inHeight / strideH) * Math.ceil(info.inWidth / strideW);
-  const program = new Conv2DBackpropInputGemmProgram(attrs.inputShape, phaseRows, strideH * strideW);
-  const maxDispatch = backend.device.limits.maxComputeWorkgroupsPerDimension;
-  if (program.dispatch.some((d) => d > maxDispatch)) {
+  const phases = strideH * strideW;
+  const whole = new Conv2DBackpropInputGemmProgram(attrs.inputShape, phaseRows, phases);
+  const limit = backend.device.limits.maxComputeWorkgroupsPerDimension;
+  if (whole.dispatch[0] > limit || phases > limit) {
     throw new Error(
-      `${KERNEL}: input 'dy' of shape [${dy.shape}] needs a dispatch of [${program.dispatch}] workgroups; the device allows ${maxDispatch} per dimension`,
+      `${KERNEL}: input 'filter' of shape [${filter.shape}] with strides [${strideH}, ${strideW}] needs a dispatch of [${whole.dispatch}] workgroups; the device allows ${limit} per dimension`,
     );
   }
   const kMax = Math.ceil(fh / strideH) * Math.ceil(fw / strideW) * outC;
-  const uniforms: ProgramUniforms = [
+  const uniforms = (rowTileOffset: number): ProgramUniforms => [
     { type: 'int32', data: [info.padInfo.top, info.padInfo.left] },
     { type: 'int32', data: [strideH, strideW] },
     { type: 'int32', data: [fh, fw] },
-    { type: 'int32', data: [Math.ceil(kMax / program.tileK)] },
+    { type: 'int32', data: [Math.ceil(kMax / whole.tileK)] },
+    { type: 'int32', data: [rowTileOffset] },
   ];
-  return backend.runWebGPUProgram(program, [dy, filter], 'float32', uniforms);
+  // More row tiles than one dispatch dimension allows (e.g. 4.2M positions at 64 per tile): several dispatches
+  // of the same program, each covering a slab of row tiles, all writing into one output.
+  const rowTiles = whole.dispatch[1];
+  if (rowTiles <= limit) return backend.runWebGPUProgram(whole, [dy, filter], 'float32', uniforms(0));
+  let out: tf.TensorInfo | undefined;
+  for (let offset = 0; offset < rowTiles; offset += limit) {
+    const slab = new Conv2DBackpropInputGemmProgram(
+      attrs.inputShape,
+      phaseRows,
+      phases,
+      Math.min(limit, rowTiles - offset),
+    );
+    out = backend.runWebGPUProgram(slab, [dy, filter], 'float32', uniforms(offset), out);
+  }
+  return out!;
 }
 
 export const conv2dBackpropInputWebgpuConfig: tf.KernelConfig = {

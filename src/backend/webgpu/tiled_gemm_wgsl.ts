@@ -35,6 +35,11 @@ export interface GemmBounds {
   kBegin: string;
   /** One past the last reduction index of this workgroup. */
   kEnd: string;
+  /**
+   * Row tiles before this dispatch's first (a uniform; default 0): a C with more row tiles than a dispatch
+   * dimension allows (65535 workgroups) is covered by several dispatches of the same program.
+   */
+  rowTileOffset?: string;
 }
 
 const MICRO = 4;
@@ -162,7 +167,7 @@ export function tiledGemmMain(t: GemmTiling, order: GemmLoadOrder, bounds: GemmB
     let tid = i32(localIndex);
     let tx = tid % ${tx};
     let ty = tid / ${tx};
-    let rowBase = i32(workgroupId.y) * ${t.tileM};
+    let rowBase = (${bounds.rowTileOffset ?? '0'} + i32(workgroupId.y)) * ${t.tileM};
     let colBase = i32(workgroupId.x) * ${t.tileN};
     let kBegin = ${bounds.kBegin};
     let kEnd = ${bounds.kEnd};

@@ -106,6 +106,25 @@ describe('webgpu Conv2DBackpropInput (ours)', { skip: WEBGPU_SKIP }, () => {
     }
   });
 
+  it('matches cpu where the row tiles exceed one dispatch dimension (several dispatches, one output)', async () => {
+    // 2049 x 2048 positions in 64-row tiles = 65568 tiles > 65535 workgroups per dimension
+    const dy = randomHost([1, 2049, 2048, 1], 41);
+    const w = randomHost([3, 3, 1, 1], 42);
+    const err = await expectCpuWebgpuMatch(
+      [dy, w],
+      (d, f) =>
+        tf
+          .engine()
+          .runKernel(
+            tf.Conv2DBackpropInput,
+            { dy: d!, filter: f! },
+            { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 2049, 2048, 1] },
+          ) as tf.Tensor,
+      'dx over 4.2M positions',
+    );
+    worst = Math.max(worst, err);
+  });
+
   it('ran our program (its shader is compiled), not the stock one', () => {
     assert.ok(
       compiledShaderKeys().some((k) => k.startsWith('batchShapingConv2DBackpropInputGemm')),
