@@ -91,7 +91,7 @@ for (const backend of TEST_BACKENDS) {
       store.dispose();
     });
 
-    it('training without a noise source and a wrong input are rejected with the argument named', async () => {
+    it('training without a noise source and a wrong input are rejected with the argument named', () => {
       const store = new ParamStore(6);
       const gate = new ChannelGate(store.scope('g'), 4, 6);
       tf.tidy(() => {

@@ -84,7 +84,7 @@ for (const backend of TEST_BACKENDS) {
       });
     });
 
-    it('rejects noise of another shape and a non-positive tau', async () => {
+    it('rejects noise of another shape and a non-positive tau', () => {
       tf.tidy(() => {
         assert.throws(() => straightThroughGate(tf.zeros([2, 3]), tf.zeros([3, 2])), /argument 'noise'/);
         assert.throws(() => straightThroughGate(tf.zeros([2]), tf.zeros([2]), 0), /argument 'tau'/);

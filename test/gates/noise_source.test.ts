@@ -50,7 +50,7 @@ for (const backend of TEST_BACKENDS) {
       assert.ok(Math.abs(variance! / (sd * sd) - 1) < 0.05, `variance ${variance}`);
     });
 
-    it('rejects bad seeds and states with the argument named', async () => {
+    it('rejects bad seeds and states with the argument named', () => {
       assert.throws(() => new NoiseSource(-1), /NoiseSource: argument 'seed'/);
       assert.throws(() => new NoiseSource(1).restore({ seed: 1, counter: 0.5 }), /'state.counter'/);
     });

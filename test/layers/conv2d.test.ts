@@ -85,7 +85,7 @@ for (const backend of TEST_BACKENDS) {
       });
     }
 
-    it('describe() infers output shape and MACs without tensors', async () => {
+    it('describe() infers output shape and MACs without tensors', () => {
       const store = new ParamStore(0, false);
       const conv = new Conv2d(store.scope('layer1.0.conv1'), 64, 128, { kernel: 3, stride: 2 });
       const costs: LayerCost[] = [];

@@ -159,7 +159,7 @@ for (const backend of TEST_BACKENDS) {
       b.dispose();
     });
 
-    it("gating 'none' is the dense baseline: no gate parameters, no gate records", async () => {
+    it("gating 'none' is the dense baseline: no gate parameters, no gate records", () => {
       const m = createModel('resnet18', { gating: 'none', widthMultiplier: 0.125, numClasses: NUM_CLASSES });
       assert.equal(Object.keys(m.namedWeights()).filter((k) => k.includes('gate')).length, 0);
       assert.deepEqual(m.gateNames(), []);
@@ -205,7 +205,7 @@ function maxAbsDiffArrays(a: Float32Array, b: Float32Array): number {
 }
 
 describe('registry', () => {
-  it('lists every model, with its task and default input', async () => {
+  it('lists every model, with its task and default input', () => {
     assert.deepEqual(listModels(), [
       'resnet20',
       'resnet32',
@@ -221,7 +221,7 @@ describe('registry', () => {
     assert.deepEqual(modelInfo('resnet56').defaultInputShape, [32, 32, 3]);
   });
 
-  it('rejects unknown names and bad options, naming the argument', async () => {
+  it('rejects unknown names and bad options, naming the argument', () => {
     assert.throws(
       () => createModelSkeleton('resnet19' as ModelName),
       /argument 'name' must be one of resnet20/,
@@ -235,7 +235,7 @@ describe('registry', () => {
     );
   });
 
-  it('parameter counts match torchvision and the CIFAR ResNet paper (skeletons, no tensors)', async () => {
+  it('parameter counts match torchvision and the CIFAR ResNet paper (skeletons, no tensors)', () => {
     const count = (n: ModelName) => createModelSkeleton(n, { gating: 'none' }).parameterCount();
     assert.equal(count('resnet18'), 11_689_512);
     assert.equal(count('resnet34'), 21_797_672);
@@ -243,7 +243,7 @@ describe('registry', () => {
     assert.equal(count('resnet20'), 269_722); // "0.27M" (He et al. 2016, Table 6)
   });
 
-  it('a skeleton refuses to run; a config rebuilds the same model', async () => {
+  it('a skeleton refuses to run; a config rebuilds the same model', () => {
     const s = createModelSkeleton('resnet20');
     assert.throws(() => s.namedWeights(), /skeleton/);
     const again = createModelSkeleton('resnet20', { seed: 9, shortcut: 'B', widthMultiplier: 0.5 });
@@ -323,14 +323,14 @@ describe('cpu and wasm agree on a training step', () => {
 });
 
 describe('createModelFromConfig', () => {
-  it('names the fields of a config this version would not produce', async () => {
+  it('names the fields of a config this version would not produce', () => {
     const config = { ...createModelSkeleton('resnet20').config, gateHidden: 32 };
     assert.throws(() => createModelFromConfig(config), /differs in gateHidden/);
   });
 });
 
 describe('GatedModel.apply input checks', () => {
-  it('names the argument and the expectation; a disposed model refuses to run', async () => {
+  it('names the argument and the expectation; a disposed model refuses to run', () => {
     const m = createModel('resnet20', { widthMultiplier: 0.25 });
     tf.tidy(() => {
       assert.throws(

@@ -64,7 +64,7 @@ describe('safetensors format (byte level)', () => {
     await useBackend('cpu');
   });
 
-  it('matches the reference implementation byte for byte', async () => {
+  it('matches the reference implementation byte for byte', () => {
     // Expected bytes copied from huggingface/safetensors safetensors/src/tensor.rs tests
     // (test_serialization_forced_alignement, test_empty): an external oracle for layout and padding.
     const attn0 = encodeSafetensors({
@@ -91,7 +91,7 @@ describe('safetensors format (byte level)', () => {
     );
   });
 
-  it('pads the header to a multiple of 8 and aligns every tensor to its element size', async () => {
+  it('pads the header to a multiple of 8 and aligns every tensor to its element size', () => {
     for (const name of ['a', 'ab', 'abc', 'abcd', 'abcde', 'abcdef', 'abcdefg', 'abcdefgh']) {
       const bytes = encodeSafetensors({
         [name]: hostTensor(new Uint8Array([1, 2, 3]), [3]),
@@ -150,18 +150,18 @@ describe('safetensors decoding rejects malformed files', () => {
     'layer.b': hostTensor(new Float32Array([5, 6]), [2]),
   });
 
-  it('rejects a file shorter than the 8-byte length field', async () => {
+  it('rejects a file shorter than the 8-byte length field', () => {
     assertRejects(new Uint8Array(5), [/5 bytes/, /at least 8/]);
   });
 
-  it('rejects every truncation of a valid file', async () => {
+  it('rejects every truncation of a valid file', () => {
     for (let cut = 0; cut < good.byteLength; cut++) {
       assert.throws(() => decodeSafetensors(good.subarray(0, cut), 'cut.safetensors'), SafetensorsError);
     }
     assert.doesNotThrow(() => decodeSafetensors(good));
   });
 
-  it('answers every single-byte corruption with a clean decode or a SafetensorsError, nothing else', async () => {
+  it('answers every single-byte corruption with a clean decode or a SafetensorsError, nothing else', () => {
     let rejected = 0;
     for (let pos = 0; pos < good.byteLength; pos++) {
       for (const value of [0x00, 0x22, 0x5d, 0x7b, 0xff]) {
@@ -179,17 +179,17 @@ describe('safetensors decoding rejects malformed files', () => {
     assert.ok(rejected > good.byteLength, `only ${rejected} corruptions rejected`);
   });
 
-  it('rejects a header length beyond the file', async () => {
+  it('rejects a header length beyond the file', () => {
     const bytes = new Uint8Array(good);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(bytes.byteLength), true);
     assertRejects(bytes, [/byte offset 0/, new RegExp(`only ${bytes.byteLength} bytes`)]);
   });
 
-  it('rejects a header length above the 100 MB limit without parsing', async () => {
+  it('rejects a header length above the 100 MB limit without parsing', () => {
     assertRejects(makeFile('{}', new Uint8Array(0), 2n ** 63n), [/at most 100000000/]);
   });
 
-  it('rejects a header that is not JSON, not UTF-8, or not an object', async () => {
+  it('rejects a header that is not JSON, not UTF-8, or not an object', () => {
     assertRejects(makeFile('{"a": {"dtype": "F32",'), [/not valid JSON/, /byte offset 8/]);
     const latin1 = makeFile('{"x":1}');
     latin1[10] = 0xff;
@@ -198,7 +198,7 @@ describe('safetensors decoding rejects malformed files', () => {
     assertRejects(makeFile('{"__metadata__": {"epoch": 3}}'), [/__metadata__\["epoch"\] must be a string/]);
   });
 
-  it('rejects a tensor named twice, however its key is spelled', async () => {
+  it('rejects a tensor named twice, however its key is spelled', () => {
     const entry = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
     // Identical entries would pass every offset check: only the key scan catches them.
     assertRejects(makeFile(`{"ab":${entry},"a\\u0062":${entry}}`, f32([1])), [/names this tensor twice/], {
@@ -215,12 +215,12 @@ describe('safetensors decoding rejects malformed files', () => {
     assert.deepEqual(Object.keys(decodeSafetensors(tricky).tensors).sort(), ['x"}{', 'y\\']);
   });
 
-  it('rejects an unknown dtype, naming the tensor', async () => {
+  it('rejects an unknown dtype, naming the tensor', () => {
     const h = { w: { dtype: 'F17', shape: [1], data_offsets: [0, 4] } };
     assertRejects(makeFile(h, f32([1])), [/unknown dtype "F17"/, /expected one of BOOL/], { tensor: 'w' });
   });
 
-  it('rejects offsets past the end, overlaps, gaps and trailing bytes', async () => {
+  it('rejects offsets past the end, overlaps, gaps and trailing bytes', () => {
     const data = f32([1, 2, 3]);
     const past = { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } };
     assertRejects(makeFile(past, data), [/past the end of the data section \(12 bytes/], { tensor: 'a' });
@@ -240,7 +240,7 @@ describe('safetensors decoding rejects malformed files', () => {
     assertRejects(makeFile(reversed, data), [/0 <= begin <= end; got \[8,4\]/], { tensor: 'a' });
   });
 
-  it('rejects a byte length that is not prod(shape) * element size', async () => {
+  it('rejects a byte length that is not prod(shape) * element size', () => {
     const h = { w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } };
     const bytes = makeFile(h, f32([1, 2, 3]));
     assertRejects(bytes, [/span 12 bytes; F32 shape \[2,2\] needs 16/], { tensor: 'w' });
@@ -256,7 +256,7 @@ describe('safetensors decoding rejects malformed files', () => {
     assert.equal(err.byteOffset, bytes.byteLength - 12);
   });
 
-  it('refuses values tfjs cannot hold exactly: I64 beyond int32, BOOL bytes other than 0/1', async () => {
+  it('refuses values tfjs cannot hold exactly: I64 beyond int32, BOOL bytes other than 0/1', () => {
     const big: HostTensor = {
       dtype: 'I64',
       shape: [2],
@@ -273,7 +273,7 @@ describe('safetensors decoding rejects malformed files', () => {
     assert.equal(tf.memory().numTensors, before, 'fromHostTensors must dispose what it made before failing');
   });
 
-  it('refuses to encode bad inputs', async () => {
+  it('refuses to encode bad inputs', () => {
     assert.throws(
       () =>
         encodeSafetensors(

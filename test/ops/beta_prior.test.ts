@@ -73,7 +73,7 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(Array.from(flat), [1, 1, 1]);
     });
 
-    it('keeps a tensor shape and works on [N, C] inputs', async () => {
+    it('keeps a tensor shape and works on [N, C] inputs', () => {
       const y = tf.tidy(() => betaPrior().cdf(tf.fill([3, 4], 0.5)));
       assert.deepEqual(y.shape, [3, 4]);
       y.dispose();
@@ -82,7 +82,7 @@ for (const backend of TEST_BACKENDS) {
 }
 
 describe('betaPrior (host side)', () => {
-  it('has the table fields, the mean a / (a + b) and the stdlib reference', async () => {
+  it('has the table fields, the mean a / (a + b) and the stdlib reference', () => {
     const p = betaPrior(0.6, 0.4);
     assert.equal(p.name, 'Beta(0.6, 0.4)');
     assert.deepEqual(p.params, { a: 0.6, b: 0.4 });
@@ -93,11 +93,11 @@ describe('betaPrior (host side)', () => {
     });
   });
 
-  it('defaults to Beta(0.6, 0.4)', async () => {
+  it('defaults to Beta(0.6, 0.4)', () => {
     assert.equal(betaPrior().name, 'Beta(0.6, 0.4)');
   });
 
-  it('rejects non-positive or non-finite parameters, naming the argument', async () => {
+  it('rejects non-positive or non-finite parameters, naming the argument', () => {
     assert.throws(() => betaPrior(0, 1), /betaPrior: argument 'a' must be a finite number > 0; got 0/);
     assert.throws(() => betaPrior(1, -2), /betaPrior: argument 'b' must be a finite number > 0; got -2/);
     assert.throws(() => betaPrior(Number.NaN, 1), /betaPrior: argument 'a' .* got NaN/);

@@ -31,7 +31,7 @@ for (const backend of TEST_BACKENDS) {
 }
 
 describe('normalPrior (host side)', () => {
-  it('has mean mu and the stdlib reference agreeing with SciPy', async () => {
+  it('has mean mu and the stdlib reference agreeing with SciPy', () => {
     const p = normalPrior(0.5, 0.25);
     assert.equal(p.mean, 0.5);
     assert.equal(p.name, 'Normal(0.5, 0.25)');
@@ -40,7 +40,7 @@ describe('normalPrior (host side)', () => {
     });
   });
 
-  it('rejects sigma <= 0 and a non-finite mu', async () => {
+  it('rejects sigma <= 0 and a non-finite mu', () => {
     assert.throws(
       () => normalPrior(0.5, 0),
       /normalPrior: argument 'sigma' must be a finite number > 0; got 0/,

@@ -78,7 +78,7 @@ for (const backend of TEST_BACKENDS) {
 }
 
 describe('priorCdf input checks', () => {
-  it('rejects non-float input and inconsistent clip bounds', async () => {
+  it('rejects non-float input and inconsistent clip bounds', () => {
     const x = tf.tensor1d([1], 'int32');
     assert.throws(
       () => priorCdf(x, betaPrior()),

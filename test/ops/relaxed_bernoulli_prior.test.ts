@@ -51,19 +51,19 @@ for (const backend of TEST_BACKENDS) {
 }
 
 describe('relaxedBernoulliPrior (host side)', () => {
-  it('F(1/2) = 1 - p: the hard gate is on with probability p', async () => {
+  it('F(1/2) = 1 - p: the hard gate is on with probability p', () => {
     for (const p of [0.1, 0.5, 0.6, 0.9]) {
       assert.ok(Math.abs(relaxedBernoulliPrior(p, 0.3).cdfHost(0.5) - (1 - p)) < 1e-12);
     }
   });
 
-  it('mean by quadrature agrees with the Monte Carlo mean (and is 1/2 by symmetry at p = 1/2)', async () => {
+  it('mean by quadrature agrees with the Monte Carlo mean (and is 1/2 by symmetry at p = 1/2)', () => {
     const prior = relaxedBernoulliPrior(mc.p, mc.temperature);
     assert.ok(Math.abs(prior.mean - mc.mean) < 1e-3, `${prior.mean} vs ${mc.mean}`);
     assert.ok(Math.abs(relaxedBernoulliPrior(0.5, 2 / 3).mean - 0.5) < 1e-9);
   });
 
-  it('pdf is the derivative of the CDF (central differences)', async () => {
+  it('pdf is the derivative of the CDF (central differences)', () => {
     const prior = relaxedBernoulliPrior(0.3, 1.5);
     for (const x of [0.01, 0.2, 0.5, 0.8, 0.99]) {
       const h = 1e-6;
@@ -72,7 +72,7 @@ describe('relaxedBernoulliPrior (host side)', () => {
     }
   });
 
-  it('rejects p outside (0, 1) and temperature <= 0', async () => {
+  it('rejects p outside (0, 1) and temperature <= 0', () => {
     assert.throws(
       () => relaxedBernoulliPrior(1, 0.5),
       /relaxedBernoulliPrior: argument 'p' must be a number in \(0, 1\); got 1/,

@@ -113,7 +113,7 @@ for (const backend of TEST_BACKENDS) {
       weights.dispose();
     });
 
-    it('rejects a tensor that is not rank 2, naming the function and the shape', async () => {
+    it('rejects a tensor that is not rank 2, naming the function and the shape', () => {
       assert.throws(
         () => sortColumns(tf.zeros([4]) as unknown as tf.Tensor2D),
         /sortColumns: argument 'x' must be a rank-2 tensor \[N, C\]; got rank 1 with shape \[4\]/,
