@@ -30,12 +30,16 @@ if (adapter !== null) {
 process.stdout.write(JSON.stringify(out) + '\\n', () => process.exit(0));
 `;
 
-/** The first few meaningful lines of what the child printed on stderr, on one line. */
+/** The first few distinct non-empty lines of what the child printed on stderr, on one line. */
 export function summariseStderr(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
+  const lines = [
+    ...new Set(
+      stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0),
+    ),
+  ];
   return lines.slice(0, 3).join(' | ').slice(0, 400);
 }
 

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import { probeWebGpuAdapter, summariseStderr } from '../../../src/backend/webgpu/adapter_probe.js';
 
 describe('adapter probe', () => {
-  it('summarises what Dawn printed: the first three non-empty lines on one line', () => {
+  it('summarises what Dawn printed: the first three distinct non-empty lines on one line', () => {
     const stderr =
-      'error: XDG_RUNTIME_DIR is invalid\n\nWarning: Vulkan shaderUniform*ArrayDynamicIndexing required.\n - While initializing adapter\n    at InitializeImpl (PhysicalDeviceVk.cpp:257)\n';
+      'error: XDG_RUNTIME_DIR is invalid\nerror: XDG_RUNTIME_DIR is invalid\n\nWarning: Vulkan shaderUniform*ArrayDynamicIndexing required.\n - While initializing adapter\n    at InitializeImpl (PhysicalDeviceVk.cpp:257)\n';
     assert.equal(
       summariseStderr(stderr),
       'error: XDG_RUNTIME_DIR is invalid | Warning: Vulkan shaderUniform*ArrayDynamicIndexing required. | - While initializing adapter',
