@@ -4,3 +4,9 @@ export type { ModuleImporter } from './candidates.js';
 export { type BackendReport, type InitBackendOptions, initBackend } from './init_backend.js';
 export { type BackendProbe, probeBackends } from './probe_backends.js';
 export { hasSyncReadback } from './sync_readback.js';
+export {
+  STOCK_KERNELS_ENV,
+  useWebGpuTrainingKernel,
+  type WebGpuKernelChoice,
+  webGpuTrainingKernelChoice,
+} from './webgpu/training_kernel_switch.js';

@@ -3,6 +3,7 @@
 // of the webgpu backend; the stock kernels replaced are kept (stockWebGpuKernel) for fallbacks and A/B runs.
 import * as tf from '@tensorflow/tfjs-core';
 import { makeAddNConfig } from './add_n.js';
+import { applyStockKernelsFromEnv } from './training_kernel_switch.js';
 import { WEBGPU_TRAINING_KERNELS } from './training_kernels.js';
 
 const stockKernels = new Map<string, tf.KernelConfig>();
@@ -43,6 +44,8 @@ export function registerWebGpuKernels(): void {
     return makeAddNConfig(stock);
   });
   for (const config of WEBGPU_TRAINING_KERNELS) replace(config.kernelName, () => config);
+  // BATCH_SHAPING_WEBGPU_STOCK_KERNELS=all|<names>: A/B runs with tfjs's own kernels.
+  applyStockKernelsFromEnv();
 }
 
 /** Puts the stock kernels back where ours replaced one; registerWebGpuKernels() switches ours on again. */
