@@ -36,7 +36,8 @@ export interface BatchShapingLossOptions extends PriorCdfOptions {
   reduction?: GateLossReduction;
   /**
    * Check that every value is in [0, 1] and not NaN (default true). Costs one device->host read per call;
-   * training loops whose gate probabilities come out of a sigmoid pass false. Shapes are always checked.
+   * training loops whose gate probabilities come out of a sigmoid pass false. Shapes are always checked. On a
+   * backend without synchronous readback (webgpu) the value check is skipped; a NaN still reaches the loss.
    */
   validate?: boolean;
 }

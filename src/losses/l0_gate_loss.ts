@@ -20,7 +20,7 @@ export interface L0GateLossOptions {
    * Non-negative with a positive total; normalised internally so the loss stays a fraction.
    */
   macWeights?: ArrayLike<number> | readonly ArrayLike<number>[];
-  /** Check values are in [0, 1] and not NaN (one device->host read; default true). */
+  /** Check values are in [0, 1] and not NaN (one device->host read; default true; skipped on webgpu). */
   validate?: boolean;
   /** How the per-gate terms combine: 'sum' over gates and layers (default) or their 'mean'. */
   reduction?: GateLossReduction;
