@@ -152,13 +152,7 @@ function gateStats(records: GateRecords): GateStats {
   };
 }
 
-interface RunResult {
-  id: string;
-  label: string;
-  gating: 'channel' | 'none';
-  width: number;
-  gamma: number;
-  lambda: number;
+interface RunResult extends RunSpec {
   top1: number;
   meanMacs: number;
   /** mean MACs / MACs of the dense network of this width. */
