@@ -6,6 +6,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
+ * Name of an optional backend kernel computing this op's gradient in one go (inputs dy, x, mean, rstd, gamma;
+ * outputs [dx, dgamma, dbeta]); the webgpu backend registers one (src/backend/webgpu/batch_norm_grad.ts).
+ */
+export const BATCH_NORM_GRAD_KERNEL = 'BatchShapingBatchNormGrad';
+
+/**
  * y = gamma * (x - mean) / sqrt(variance + eps) + beta, with mean/variance the biased batch statistics of x
  * over all axes but the last. `mean`/`variance` must be exactly those statistics (computed by the caller,
  * who also needs them for the running averages); the gradient w.r.t. x accounts for their dependence on x.
@@ -31,6 +37,17 @@ export function fusedBatchNorm(
       value: tf.add(tf.mul(xT, scale), shift),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, gs, ms, rs] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        // One fused kernel where the backend has it (webgpu: src/backend/webgpu/batch_norm_grad.ts), instead of
+        // the dozen ops below; it computes the same three outputs (tested against them).
+        if (dy.dtype === 'float32' && tf.getKernel(BATCH_NORM_GRAD_KERNEL, tf.getBackend()) !== undefined) {
+          return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, {
+            dy,
+            x: xs,
+            mean: ms,
+            rstd: rs,
+            gamma: gs,
+          }) as tf.Tensor[];
+        }
         const xhat = tf.mul(tf.sub(xs, ms), rs); // same shape as x
         const dbeta = tf.sum(dy, axes); // [C]
         const dgamma = tf.sum(tf.mul(dy, xhat), axes); // [C]

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm } from '../../src/layers/batch_norm.js';
-import { fusedBatchNorm, plainBatchNorm } from '../../src/layers/fused_batch_norm.js';
+import { BATCH_NORM_GRAD_KERNEL, fusedBatchNorm, plainBatchNorm } from '../../src/layers/fused_batch_norm.js';
 import { ParamStore } from '../../src/layers/param_store.js';
 import { expectNoLeak, TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { expectNoLeakAsync, tidyAsync } from '../helpers/read.js';
@@ -31,6 +31,10 @@ function fusedLoss(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, w: tf.Tensor
 for (const backend of TEST_BACKENDS) {
   describe(`fusedBatchNorm on ${backend}`, () => {
     before(() => useBackend(backend));
+
+    it('takes its gradient from the fused backend kernel exactly where one is registered (webgpu)', () => {
+      assert.equal(tf.getKernel(BATCH_NORM_GRAD_KERNEL, backend) !== undefined, backend === 'webgpu');
+    });
 
     for (const shape of [
       [3, 4, 5, 6],

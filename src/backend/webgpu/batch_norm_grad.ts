@@ -17,7 +17,7 @@ import { SplitKSumProgram } from './split_k_sum.js';
 import type { ProgramUniforms } from './webgpu_kernel_utils.js';
 
 /** Kernel name: inputs { dy, x, mean, rstd, gamma }, no attributes, outputs [dx, dgamma, dbeta]. */
-export const BATCH_NORM_GRAD = 'BatchShapingBatchNormGrad';
+export const BATCH_NORM_GRAD = 'BatchShapingBatchNormGrad'; // = BATCH_NORM_GRAD_KERNEL of src/layers/fused_batch_norm.ts
 
 const KERNEL = `${BATCH_NORM_GRAD} (webgpu, batch-shaping)`;
 const THREADS = 256;
