@@ -10,6 +10,7 @@
 // dilated kernel and, with stride 2, computes a 2x2 output to keep 1x1 of it; instead dW = xs^T dy, one
 // matrix product, with xs = x subsampled by the stride through a 1x1 identity-filter conv (XNNPACK).
 import * as tf from '@tensorflow/tfjs-core';
+import { type FilterGradAttrs, filterGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
 import {
   assertNHWC,
   type BackendWasm,
@@ -22,41 +23,15 @@ import {
   type WasmKernelArgs,
 } from './wasm_kernel_utils.js';
 
-type Pad = tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
-
-/** Why: tfjs' attrs carry no dilations for this kernel; we accept one so dilated convs can reuse it. */
-interface FilterAttrs {
-  strides: number | [number, number];
-  pad: Pad;
-  dataFormat?: string;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-  dilations?: number | [number, number];
-}
-
-function pair(v: number | [number, number] | undefined): [number, number] {
-  if (v === undefined) return [1, 1];
-  return typeof v === 'number' ? [v, v] : v;
-}
-
 export function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const x = args.inputs.x!;
   const dy = args.inputs.dy!;
-  const attrs = args.attrs as unknown as FilterAttrs;
+  const attrs = args.attrs as unknown as FilterGradAttrs;
   assertNHWC('Conv2DBackpropFilter', attrs.dataFormat);
   const [strideH, strideW] = pair(attrs.strides);
   const [dilH, dilW] = pair(attrs.dilations);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    [strideH, strideW],
-    [dilH, dilW],
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = filterGradConvInfo(x.shape, attrs);
   const [, outH, outW] = dy.shape as [number, number, number, number];
   if (info.outHeight !== outH || info.outWidth !== outW) {
     throw new Error(

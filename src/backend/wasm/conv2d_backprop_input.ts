@@ -7,6 +7,7 @@
 // strides > 1 use the sub-pixel form (one conv over dy producing all stride^2 output phases, interleaved by
 // memcpy), and unpadded 1x1 kernels (projection shortcuts) multiply at dy's resolution and spread.
 import * as tf from '@tensorflow/tfjs-core';
+import { type InputGradAttrs, inputGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
 import {
   assertNHWC,
   disposeInfo,
@@ -17,14 +18,6 @@ import {
   transposeInfo,
   type WasmKernelArgs,
 } from './wasm_kernel_utils.js';
-
-interface InputAttrs {
-  strides: number | [number, number];
-  pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
-  dataFormat?: string;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
-}
 
 /**
  * Spreads x [N, H, W, C] to [N, H*sh, W*sw, C] with each value at (h*sh, w*sw) and zeros between (and
@@ -215,22 +208,11 @@ export function conv2dBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const dy = args.inputs.dy!;
   const filter = args.inputs.filter!;
-  const attrs = args.attrs as unknown as InputAttrs;
+  const attrs = args.attrs as unknown as InputGradAttrs;
   assertNHWC('Conv2DBackpropInput', attrs.dataFormat);
-  const strides: [number, number] =
-    typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = inputGradConvInfo(filter.shape, attrs);
   const [batch, inH, inW, inC] = attrs.inputShape;
-  const [sh, sw] = strides;
+  const [sh, sw] = pair(attrs.strides);
   const { filterHeight: fh, filterWidth: fw } = info;
 
   if (fh === 1 && fw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0) {

@@ -15,6 +15,7 @@
 // does; tfjs' own attrs have none). NHWC float32 only.
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { type FilterGradAttrs, filterGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
 import { SplitKSumProgram } from './split_k_sum.js';
 import {
   chooseGemmTiling,
@@ -24,19 +25,9 @@ import {
   gemmWorkgroupSize,
   tiledGemmMain,
 } from './tiled_gemm_wgsl.js';
-import { assertFloat32NHWC, type ProgramUniforms, pair } from './webgpu_kernel_utils.js';
+import { assertFloat32NHWC, type ProgramUniforms } from './webgpu_kernel_utils.js';
 
 const KERNEL = 'Conv2DBackpropFilter (webgpu, batch-shaping)';
-
-/** tfjs' attrs plus an optional `dilations` (so dilated convs could use this kernel too). */
-interface FilterAttrs {
-  strides: number | [number, number];
-  pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
-  dataFormat?: string;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-  dilations?: number | [number, number];
-}
 
 /**
  * Workgroups to aim for before splitting the reduction further: a large GPU runs ~100-150 compute units with
@@ -169,20 +160,11 @@ export function conv2dBackpropFilterWebgpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as unknown as WebGPUBackend;
   const x = args.inputs.x!;
   const dy = args.inputs.dy!;
-  const attrs = args.attrs as unknown as FilterAttrs;
+  const attrs = args.attrs as unknown as FilterGradAttrs;
   assertFloat32NHWC(KERNEL, { x, dy }, attrs.dataFormat);
   const [strideH, strideW] = pair(attrs.strides);
   const [dilH, dilW] = pair(attrs.dilations);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    [strideH, strideW],
-    [dilH, dilW],
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = filterGradConvInfo(x.shape, attrs);
   const [batch, outH, outW, outC] = dy.shape as [number, number, number, number];
   if (
     batch !== info.batchSize ||

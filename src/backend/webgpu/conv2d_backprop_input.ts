@@ -16,6 +16,7 @@
 // stride-2 layers do 1/4 of the multiply-adds of the naive forms. NHWC float32, dilation 1 (tfjs' attrs).
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { type InputGradAttrs, inputGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
 import {
   chooseGemmTiling,
   type GemmLoadOrder,
@@ -24,17 +25,9 @@ import {
   gemmWorkgroupSize,
   tiledGemmMain,
 } from './tiled_gemm_wgsl.js';
-import { assertFloat32NHWC, type ProgramUniforms, pair } from './webgpu_kernel_utils.js';
+import { assertFloat32NHWC, type ProgramUniforms } from './webgpu_kernel_utils.js';
 
 const KERNEL = 'Conv2DBackpropInput (webgpu, batch-shaping)';
-
-interface InputAttrs {
-  strides: number | [number, number];
-  pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
-  dataFormat?: string;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
-}
 
 export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
   variableNames = ['dy', 'W'];
@@ -184,19 +177,10 @@ export function conv2dBackpropInputWebgpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as unknown as WebGPUBackend;
   const dy = args.inputs.dy!;
   const filter = args.inputs.filter!;
-  const attrs = args.attrs as unknown as InputAttrs;
+  const attrs = args.attrs as unknown as InputGradAttrs;
   assertFloat32NHWC(KERNEL, { dy, filter }, attrs.dataFormat);
   const [strideH, strideW] = pair(attrs.strides);
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    [strideH, strideW],
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = inputGradConvInfo(filter.shape, attrs);
   const [batch, outH, outW, outC] = dy.shape as [number, number, number, number];
   if (
     batch !== info.batchSize ||

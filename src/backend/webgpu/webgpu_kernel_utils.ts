@@ -1,14 +1,8 @@
-// Small helpers shared by this folder's webgpu kernels: attribute parsing, input checks, the uniform list type.
+// Small helpers shared by this folder's webgpu kernels: input checks, the uniform list type.
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** Program-defined uniforms as WebGPUBackend.runWebGPUProgram takes them (in the order of `program.uniforms`). */
 export type ProgramUniforms = { type: 'int32' | 'uint32' | 'float32'; data: number[] }[];
-
-/** A stride / dilation attribute as [height, width] (tfjs allows one number for both). */
-export function pair(v: number | [number, number] | undefined): [number, number] {
-  if (v === undefined) return [1, 1];
-  return typeof v === 'number' ? [v, v] : v;
-}
 
 /** Throws unless every input is float32 and the data format is NHWC (what these kernels implement). */
 export function assertFloat32NHWC(
