@@ -11,32 +11,14 @@ import {
 } from '../../../src/backend/webgpu/training_kernel_switch.js';
 import { WEBGPU_TRAINING_KERNELS } from '../../../src/backend/webgpu/training_kernels.js';
 import { WEBGPU_READY } from '../../helpers/backends.js';
+import { expectOutputsMatch, type HostTensor, runOnActiveBackend } from '../../helpers/kernel_compare.js';
 
 /** Why the webgpu tests skip here, or undefined when an adapter was prepared (scripts/setup_lavapipe.sh or a GPU). */
 export const WEBGPU_SKIP: string | undefined = WEBGPU_READY
   ? undefined
   : 'no WebGPU adapter prepared: BATCH_SHAPING_WEBGPU_READY is not 1 (source the env.sh written by scripts/setup_lavapipe.sh, or set it where a GPU is present)';
 
-export interface HostTensor {
-  values: Float32Array;
-  shape: number[];
-}
-
-/** Seeded uniform values in [-1, 1) (xorshift32: the same bytes on every backend). */
-export function randomHost(shape: number[], seed: number): HostTensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    values[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return { values, shape };
-}
+export { type HostTensor, maxRelErr, randomHost } from '../../helpers/kernel_compare.js';
 
 /** Brings up webgpu (once) and makes sure our training kernels are the registered ones. */
 export async function setUpWebgpu(): Promise<void> {
@@ -58,27 +40,7 @@ export async function runOn(
   fn: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
 ): Promise<Float64Array[]> {
   await tf.setBackend(backend);
-  const outs = tf.tidy(() => {
-    const xs = inputs.map((h) => tf.tensor(h.values, h.shape, 'float32'));
-    const out = fn(...xs);
-    return Array.isArray(out) ? out : [out];
-  });
-  const values = await Promise.all(outs.map(async (t) => Float64Array.from(await t.data())));
-  tf.dispose(outs);
-  return values;
-}
-
-/** max |a - b| / max |a| (normwise: elementwise ratios blow up where the reference is near zero). */
-export function maxRelErr(reference: ArrayLike<number>, actual: ArrayLike<number>): number {
-  assert.equal(actual.length, reference.length, 'length mismatch');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const d = Math.abs(reference[i]! - actual[i]!);
-    diff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(diff, d);
-    scale = Math.max(scale, Math.abs(reference[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
+  return runOnActiveBackend(inputs, fn);
 }
 
 /** Compares `fn` on cpu and webgpu from the same data; every output within `tol`. Returns the largest error. */
@@ -88,16 +50,7 @@ export async function expectCpuWebgpuMatch(
   what: string,
   tol = 1e-4,
 ): Promise<number> {
-  const ref = await runOn('cpu', inputs, fn);
-  const got = await runOn('webgpu', inputs, fn);
-  assert.equal(got.length, ref.length);
-  let worst = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const err = maxRelErr(ref[i]!, got[i]!);
-    worst = Math.max(worst, err);
-    assert.ok(err <= tol, `${what}: output ${i} max relative error ${err.toExponential(2)} > ${tol}`);
-  }
-  return worst;
+  return expectOutputsMatch(await runOn('cpu', inputs, fn), await runOn('webgpu', inputs, fn), what, tol);
 }
 
 /** Shader keys the webgpu backend has compiled so far (our programs' keys start with 'batchShaping'). */
