@@ -2,23 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../helpers/backends.js';
+import { filterGrad, outSize, type Pad } from '../../helpers/conv_grad_cases.js';
 import { expectCpuWasmMatch, expectNoWasmLeak, maxRelErr, randomHost } from './wasm_test_utils.js';
-
-type Pad = 'same' | 'valid' | number;
-
-/** dL/dW of L = sum(conv2d(x, w) * r), with r a fixed random weighting so every output position matters. */
-function filterGrad(stride: number, pad: Pad) {
-  return (x: tf.Tensor, w: tf.Tensor, r: tf.Tensor) =>
-    tf.grad((ww: tf.Tensor) =>
-      tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, stride, pad), r)),
-    )(w);
-}
-
-function outSize(inSize: number, k: number, stride: number, pad: Pad): number {
-  if (pad === 'same') return Math.ceil(inSize / stride);
-  const p = pad === 'valid' ? 0 : pad;
-  return Math.floor((inSize + 2 * p - k) / stride) + 1;
-}
 
 /** Brute-force dW for a dilated conv (the cpu backend's kernel has no dilation): the definition, summed. */
 function referenceDilatedFilterGrad(

@@ -2,23 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../helpers/backends.js';
+import { inputGrad, outSize, type Pad } from '../../helpers/conv_grad_cases.js';
 import { expectCpuWasmMatch, expectNoWasmLeak, randomHost } from './wasm_test_utils.js';
-
-type Pad = 'same' | 'valid' | number;
-
-/** dL/dx of L = sum(conv2d(x, w) * r), with r a fixed random weighting so every output position matters. */
-function inputGrad(stride: number, pad: Pad) {
-  return (x: tf.Tensor, w: tf.Tensor, r: tf.Tensor) =>
-    tf.grad((xx: tf.Tensor) =>
-      tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, w as tf.Tensor4D, stride, pad), r)),
-    )(x);
-}
-
-function outSize(inSize: number, k: number, stride: number, pad: Pad): number {
-  if (pad === 'same') return Math.ceil(inSize / stride);
-  const p = pad === 'valid' ? 0 : pad;
-  return Math.floor((inSize + 2 * p - k) / stride) + 1;
-}
 
 describe('wasm Conv2DBackpropInput', () => {
   before(async () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseSplitK } from '../../../src/backend/webgpu/conv2d_backprop_filter.js';
+import { filterGrad, outSize, type Pad } from '../../helpers/conv_grad_cases.js';
 import {
   compiledShaderKeys,
   expectCpuWebgpuMatch,
@@ -16,22 +17,6 @@ import {
   useKernel,
   WEBGPU_SKIP,
 } from './webgpu_test_utils.js';
-
-type Pad = 'same' | 'valid' | number;
-
-/** dL/dW of L = sum(conv2d(x, w) * r), with r a fixed random weighting so every output position matters. */
-function filterGrad(stride: number | [number, number], pad: Pad) {
-  return (x: tf.Tensor, w: tf.Tensor, r: tf.Tensor) =>
-    tf.grad((ww: tf.Tensor) =>
-      tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, stride, pad), r)),
-    )(w);
-}
-
-function outSize(inSize: number, k: number, stride: number, pad: Pad): number {
-  if (pad === 'same') return Math.ceil(inSize / stride);
-  const p = pad === 'valid' ? 0 : pad;
-  return Math.floor((inSize + 2 * p - k) / stride) + 1;
-}
 
 describe('chooseSplitK', () => {
   it('splits long reductions over few tiles, never below 8 tiles of K per split, and covers K', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { inputGrad, outSize, type Pad } from '../../helpers/conv_grad_cases.js';
 import {
   compiledShaderKeys,
   expectCpuWebgpuMatch,
@@ -15,22 +16,6 @@ import {
   useKernel,
   WEBGPU_SKIP,
 } from './webgpu_test_utils.js';
-
-type Pad = 'same' | 'valid' | number;
-
-/** dL/dx of L = sum(conv2d(x, w) * r), with r a fixed random weighting so every output position matters. */
-function inputGrad(stride: number | [number, number], pad: Pad) {
-  return (x: tf.Tensor, w: tf.Tensor, r: tf.Tensor) =>
-    tf.grad((xx: tf.Tensor) =>
-      tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, w as tf.Tensor4D, stride, pad), r)),
-    )(x);
-}
-
-function outSize(inSize: number, k: number, stride: number, pad: Pad): number {
-  if (pad === 'same') return Math.ceil(inSize / stride);
-  const p = pad === 'valid' ? 0 : pad;
-  return Math.floor((inSize + 2 * p - k) / stride) + 1;
-}
 
 describe('webgpu Conv2DBackpropInput (ours)', { skip: WEBGPU_SKIP }, () => {
   let worst = 0;
