@@ -37,32 +37,48 @@ export function paramRoles(shapes: Record<string, readonly number[]>): Record<st
   return roles;
 }
 
+/** A bad groups table; `field` is the dotted path at fault (e.g. 'optim.groups.gate.lrScale'). */
+export class ParamGroupsError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ParamGroupsError';
+  }
+}
+
 /** Checks a groups table (every role, finite multipliers >= 0); `field` names it in errors. */
 export function checkParamGroups(field: string, groups: unknown): ParamGroups {
+  const fail: (at: string, message: string) => never = (at, message) => {
+    throw new ParamGroupsError(at, message);
+  };
   const isObj = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObj(groups)) {
-    throw new Error(
-      `${field} must be an object with ${PARAM_ROLES.join(', ')}; got ${JSON.stringify(groups)}`,
-    );
+    fail(field, `${field} must be an object with ${PARAM_ROLES.join(', ')}; got ${JSON.stringify(groups)}`);
   }
   for (const key of Object.keys(groups)) {
     if (!PARAM_ROLES.includes(key as ParamRole)) {
-      throw new Error(`${field}: unknown role '${key}' (roles: ${PARAM_ROLES.join(', ')})`);
+      fail(`${field}.${key}`, `${field}: unknown role '${key}' (roles: ${PARAM_ROLES.join(', ')})`);
     }
   }
   for (const role of PARAM_ROLES) {
     const g = groups[role];
-    if (!isObj(g)) throw new Error(`${field}.${role} must be {lrScale, wdScale}; got ${JSON.stringify(g)}`);
+    if (!isObj(g))
+      fail(`${field}.${role}`, `${field}.${role} must be {lrScale, wdScale}; got ${JSON.stringify(g)}`);
     for (const k of Object.keys(g)) {
       if (k !== 'lrScale' && k !== 'wdScale') {
-        throw new Error(`${field}.${role}: unknown field '${k}' (known: lrScale, wdScale)`);
+        fail(`${field}.${role}.${k}`, `${field}.${role}: unknown field '${k}' (known: lrScale, wdScale)`);
       }
     }
     for (const k of ['lrScale', 'wdScale'] as const) {
       const v = g[k];
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-        throw new Error(`${field}.${role}.${k} must be a finite number >= 0; got ${JSON.stringify(v)}`);
+        fail(
+          `${field}.${role}.${k}`,
+          `${field}.${role}.${k} must be a finite number >= 0; got ${JSON.stringify(v)}`,
+        );
       }
     }
   }

@@ -10,7 +10,7 @@ import { type LossSchedule, lossSchedule } from '../losses/loss_schedule.js';
 import type { ModelName, ModelOptions } from '../models/model_types.js';
 import { isModelName, listModels, MODEL_OPTION_KEYS, resolveModelConfig } from '../models/registry.js';
 import { OPTIMIZER_KINDS, type OptimizerConfig } from './optimizer.js';
-import { checkParamGroups } from './param_groups.js';
+import { checkParamGroups, ParamGroupsError } from './param_groups.js';
 
 /** Where the data comes from; 'synthetic' writes the procedural shapes set on first use. */
 export type DatasetName = 'fashion-mnist' | 'cifar10' | 'imagenet' | 'cityscapes' | 'synthetic';
@@ -300,9 +300,8 @@ export function validateTrainConfig(value: unknown): TrainConfig {
   try {
     checkParamGroups('optim.groups', c.optim.groups);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const m = /^(optim\.groups(\.\w+)*)/.exec(msg);
-    throw new ConfigError(m ? m[1]! : 'optim.groups', `train config: field ${msg}`);
+    if (!(err instanceof ParamGroupsError)) throw err;
+    throw new ConfigError(err.field, `train config: field ${err.message}`);
   }
 
   if (!isObj(c.lr)) fail('lr', 'an object', c.lr);
