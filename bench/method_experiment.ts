@@ -176,10 +176,7 @@ async function testLoader(cfg: TrainConfig) {
   });
 }
 
-const referenceMacs = (() => {
-  const m = getPreset(PRESET).model;
-  return { name: m.name, width: m.widthMultiplier ?? 1 };
-})();
+const referenceMacs = { name: base.model.name, width: base.model.widthMultiplier ?? 1 };
 
 async function runOne(spec: RunSpec, sweep: boolean): Promise<RunResult> {
   const dir = join(root, spec.id);
@@ -211,8 +208,8 @@ async function runOne(spec: RunSpec, sweep: boolean): Promise<RunResult> {
   });
   if (out.status !== 'completed') throw new Error(`${spec.id}: ${out.message}`);
   const { model } = await loadTrainedModel(paths.lastCheckpoint);
+  const loader = await testLoader(cfg); // unshuffled: every pass below sees the test split in file order
   try {
-    const loader = await testLoader(cfg);
     const records = await recordGates(
       model,
       { batches: loader.epoch(0), total: loader.numSamples },
@@ -240,7 +237,7 @@ async function runOne(spec: RunSpec, sweep: boolean): Promise<RunResult> {
     if (sweep) {
       result.thresholdSweep = [];
       for (const threshold of THRESHOLDS) {
-        const ev = await evaluate(model, (await testLoader(cfg)).epoch(0), { gateThreshold: threshold });
+        const ev = await evaluate(model, loader.epoch(0), { gateThreshold: threshold });
         result.thresholdSweep.push({
           threshold,
           top1: ev.top1!,
@@ -258,6 +255,7 @@ async function runOne(spec: RunSpec, sweep: boolean): Promise<RunResult> {
     );
     return result;
   } finally {
+    await loader.close();
     model.dispose();
   }
 }
