@@ -181,10 +181,10 @@ export function trainStep(
   if (optimizer instanceof Optimizer && lr === undefined) {
     throw new Error("trainStep: option 'lr' is required with an Optimizer (the learning rate of this step)");
   }
-  const named = model.namedWeights();
   const r = gatedLossGradients(model, { images, labels }, { ...stepOptions, weights });
   if (optimizer instanceof Optimizer) optimizer.step(r.grads, lr!);
   else {
+    const named = model.namedWeights();
     const byVar: Record<string, tf.Tensor> = {};
     for (const [name, g] of Object.entries(r.grads)) byVar[named[name]!.name] = g;
     optimizer.applyGradients(byVar);
