@@ -52,6 +52,22 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+
+/** A full disk or quota becomes one sentence naming the file and saying that its previous version is intact. */
+function explainWriteError(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === undefined || !DISK_FULL.has(code)) return err;
+  const what = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the device';
+  return Object.assign(
+    new Error(
+      `${path}: ${what} (${code}) while writing it; nothing was replaced: the previous ${basename(path)} (if any) is intact. Free some space and run the command again.`,
+      { cause: err },
+    ),
+    { code },
+  );
+}
+
 /**
  * Writes `chunks` to `path` atomically, creating its directory. On any failure the temporary file is
  * removed, the previous `path` (if any) is untouched, and the error is rethrown. Returns the bytes written.
@@ -86,7 +102,7 @@ export async function atomicWriteFile(
   } catch (err) {
     if (!closed) await handle.close().catch(() => {});
     await unlink(tmp).catch(() => {});
-    throw err;
+    throw explainWriteError(path, err);
   }
   await fsyncDir(dirname(path));
   return bytes;

@@ -60,3 +60,35 @@ describe('atomicWriteFile', async () => {
     assert.ok(left.includes('.hidden.tmp'));
   });
 });
+
+describe('atomicWriteFile on a full disk', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'bs-enospc-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('ENOSPC part-way keeps the previous file, removes the temporary one and says so', async () => {
+    const p = join(dir, 'last.safetensors');
+    await writeFile(p, 'previous');
+    let written = 0;
+    await assert.rejects(
+      atomicWriteFile(p, [Uint8Array.of(1, 2, 3), Uint8Array.of(4, 5, 6)], {
+        writeChunk: async (handle, chunk) => {
+          if (written++ === 1) {
+            throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          }
+          await handle.write(chunk);
+        },
+      }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ENOSPC');
+        assert.match(err.message, /last\.safetensors: no space left on the device \(ENOSPC\)/);
+        assert.match(err.message, /the previous last\.safetensors \(if any\) is intact/);
+        return true;
+      },
+    );
+    assert.equal(await readFile(p, 'utf8'), 'previous');
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  });
+});

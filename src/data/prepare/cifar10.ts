@@ -24,6 +24,7 @@ import {
   type PrepareResult,
   resolveProgress,
 } from './prepare_options.js';
+import { stagedPrepare } from './staged_output.js';
 import { readTarEntries } from './tar_entries.js';
 import { writeSplit } from './write_split.js';
 
@@ -107,7 +108,7 @@ function checkClasses(classes: string[], file: string): string[] {
   return classes;
 }
 
-export async function prepareCifar10(options: PrepareOptions): Promise<PrepareResult> {
+async function prepareCifar10Into(options: PrepareOptions): Promise<PrepareResult> {
   checkShardSize('prepareCifar10', options.shardSize);
   const progress = resolveProgress(options.progress);
   const md5 = expectedMd5(options, CIFAR10_ARCHIVE, CIFAR10_MD5);
@@ -183,3 +184,10 @@ export async function prepareCifar10(options: PrepareOptions): Promise<PrepareRe
     reused: { train: train.reused, test: test.reused },
   };
 }
+
+/**
+ * Prepares the dataset into `options.out`. Locked against a second process; a rebuild over a complete
+ * dataset is staged and swapped in on success, so a failure leaves the existing dataset untouched.
+ */
+export const prepareCifar10: (options: PrepareOptions) => Promise<PrepareResult> =
+  stagedPrepare(prepareCifar10Into);

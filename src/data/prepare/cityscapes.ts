@@ -25,6 +25,7 @@ import {
   type PrepareResult,
   resolveProgress,
 } from './prepare_options.js';
+import { stagedPrepare } from './staged_output.js';
 import { writeSplit } from './write_split.js';
 import { ZipArchive } from './zip_archive.js';
 
@@ -62,7 +63,7 @@ async function openTree(source: string, folder: string, zipName: string): Promis
   throw new PrepareError(dir, `missing Cityscapes folder (or ${zipName} next to it)`);
 }
 
-export async function prepareCityscapes(options: CityscapesPrepareOptions): Promise<PrepareResult> {
+async function prepareCityscapesInto(options: CityscapesPrepareOptions): Promise<PrepareResult> {
   checkShardSize('prepareCityscapes', options.shardSize);
   if (options.download) {
     throw new Error(
@@ -171,3 +172,10 @@ export async function prepareCityscapes(options: CityscapesPrepareOptions): Prom
     masks?.close();
   }
 }
+
+/**
+ * Prepares the dataset into `options.out`. Locked against a second process; a rebuild over a complete
+ * dataset is staged and swapped in on success, so a failure leaves the existing dataset untouched.
+ */
+export const prepareCityscapes: (options: CityscapesPrepareOptions) => Promise<PrepareResult> =
+  stagedPrepare(prepareCityscapesInto);

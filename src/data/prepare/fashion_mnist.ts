@@ -24,6 +24,7 @@ import {
   type PrepareResult,
   resolveProgress,
 } from './prepare_options.js';
+import { stagedPrepare } from './staged_output.js';
 import { writeSplit } from './write_split.js';
 
 export const FASHION_MNIST_CLASSES = [
@@ -63,7 +64,7 @@ function findIdx(dir: string, base: string): string {
   throw new PrepareError(join(dir, `${base}[.gz]`), 'missing Fashion-MNIST file');
 }
 
-export async function prepareFashionMnist(options: PrepareOptions): Promise<PrepareResult> {
+async function prepareFashionMnistInto(options: PrepareOptions): Promise<PrepareResult> {
   checkShardSize('prepareFashionMnist', options.shardSize);
   const progress = resolveProgress(options.progress);
   let source = options.source ?? (options.download ? join(options.out, 'raw') : FASHION_MNIST_DEBIAN_DIR);
@@ -166,3 +167,10 @@ export async function prepareFashionMnist(options: PrepareOptions): Promise<Prep
     reused: { train: train.reused, test: test.reused },
   };
 }
+
+/**
+ * Prepares the dataset into `options.out`. Locked against a second process; a rebuild over a complete
+ * dataset is staged and swapped in on success, so a failure leaves the existing dataset untouched.
+ */
+export const prepareFashionMnist: (options: PrepareOptions) => Promise<PrepareResult> =
+  stagedPrepare(prepareFashionMnistInto);

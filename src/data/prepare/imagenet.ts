@@ -37,6 +37,7 @@ import {
   type PrepareResult,
   resolveProgress,
 } from './prepare_options.js';
+import { stagedPrepare } from './staged_output.js';
 import { readTarEntries } from './tar_entries.js';
 import { type PendingRecord, writeSplit } from './write_split.js';
 
@@ -274,7 +275,7 @@ async function planArchives(source: string, devkitPath: string | undefined): Pro
   return { classes: devkit.wnids, names: devkit.names, splits, sources, defaultName: 'imagenet' };
 }
 
-export async function prepareImagenet(options: ImagenetPrepareOptions): Promise<PrepareResult> {
+async function prepareImagenetInto(options: ImagenetPrepareOptions): Promise<PrepareResult> {
   checkShardSize('prepareImagenet', options.shardSize);
   if (options.download) {
     throw new Error(
@@ -362,3 +363,10 @@ export async function prepareImagenet(options: ImagenetPrepareOptions): Promise<
     reused: Object.fromEntries(results.map((r) => [r.split, r.reused])),
   };
 }
+
+/**
+ * Prepares the dataset into `options.out`. Locked against a second process; a rebuild over a complete
+ * dataset is staged and swapped in on success, so a failure leaves the existing dataset untouched.
+ */
+export const prepareImagenet: (options: ImagenetPrepareOptions) => Promise<PrepareResult> =
+  stagedPrepare(prepareImagenetInto);
