@@ -21,14 +21,11 @@ import { initBackend } from '../backend/init_backend.js';
 import { BatchLoader } from '../data/batch_loader.js';
 import { readMeta } from '../data/meta_file.js';
 import { createProgress } from '../data/prepare/progress.js';
-import { applyCheckpoint, disposeCheckpoint, loadCheckpoint } from '../models/checkpoint.js';
-import type { ModelConfig } from '../models/model_types.js';
-import { createModelFromConfig } from '../models/registry.js';
 import { betaPrior } from '../ops/beta_prior.js';
 import { recordGates } from '../train/gate_recorder.js';
+import { checkModelClasses, loadTrainedModel } from '../train/load_trained_model.js';
 import { readMetricsTable } from '../train/metrics_table.js';
 import { runPaths } from '../train/run_paths.js';
-import type { ResumeState } from '../train/trainer.js';
 import { nonNegativeInt } from './int_flags.js';
 
 export interface AnalyzeCliOptions {
@@ -82,24 +79,16 @@ async function recordCheckpoint(
   out: string,
 ): Promise<{ records: GateRecords; dataDir: string }> {
   await initBackend((o.backend ?? 'auto') as BackendChoice);
-  const loaded = await loadCheckpoint<ModelConfig, ResumeState>(path);
-  const cfg = loaded.extra?.trainConfig;
+  const { model, trainConfig: cfg, note } = await loadTrainedModel(path);
+  if (note !== undefined && !o.quiet) console.error(`note: ${note}`);
   if (cfg === undefined && o.data === undefined) {
-    disposeCheckpoint(loaded);
-    throw new Error(`analyze: ${path} was not written by 'batch-shaping train'; pass --data <dataset dir>`);
-  }
-  const model = createModelFromConfig(loaded.config);
-  try {
-    applyCheckpoint({ ...model.namedWeights(), ...model.namedBuffers() }, loaded);
-  } catch (err) {
     model.dispose();
-    throw err;
-  } finally {
-    disposeCheckpoint(loaded);
+    throw new Error(`analyze: ${path} was not written by 'batch-shaping train'; pass --data <dataset dir>`);
   }
   try {
     const dataDir = o.data ?? cfg!.data.dir;
     const meta = await readMeta(dataDir);
+    checkModelClasses(model, path, meta, dataDir);
     const split =
       o.split ?? cfg?.data.evalSplit ?? (meta.splits.test ? 'test' : Object.keys(meta.splits).at(-1)!);
     const loader = new BatchLoader(dataDir, meta, {

@@ -5,12 +5,10 @@ import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendChoice } from '../backend/backend_names.js';
 import { initBackend } from '../backend/init_backend.js';
 import { readMeta } from '../data/meta_file.js';
-import { applyCheckpoint, disposeCheckpoint, loadCheckpoint } from '../models/checkpoint.js';
-import type { ModelConfig } from '../models/model_types.js';
-import { createModelFromConfig } from '../models/registry.js';
 import type { EvalResult } from '../train/evaluate.js';
+import { checkModelClasses, loadTrainedModel } from '../train/load_trained_model.js';
 import { runPaths } from '../train/run_paths.js';
-import { describeEval, type ResumeState, runEvaluation } from '../train/trainer.js';
+import { describeEval, runEvaluation } from '../train/trainer.js';
 import { nonNegativeInt } from './int_flags.js';
 
 export interface EvalCliOptions {
@@ -42,17 +40,11 @@ export async function runEvalCommand(
     if (!existsSync(path)) throw new Error(`eval: --checkpoint ${path}: no such file`);
   }
   await initBackend((o.backend ?? 'auto') as BackendChoice);
-  const loaded = await loadCheckpoint<ModelConfig, ResumeState>(path);
-  const trainConfig = loaded.extra?.trainConfig;
+  const { model, trainConfig, note } = await loadTrainedModel(path);
+  if (note !== undefined) console.error(`note: ${note}`);
   if (trainConfig === undefined) {
-    disposeCheckpoint(loaded);
+    model.dispose();
     throw new Error(`eval: ${path} was not written by 'batch-shaping train' (no training config inside)`);
-  }
-  const model = createModelFromConfig(loaded.config);
-  try {
-    applyCheckpoint({ ...model.namedWeights(), ...model.namedBuffers() }, loaded);
-  } finally {
-    disposeCheckpoint(loaded);
   }
   const cfg = structuredClone(trainConfig);
   if (o.data !== undefined) cfg.data.dir = o.data;
@@ -60,6 +52,7 @@ export async function runEvalCommand(
   if (o.samples !== undefined) cfg.data.maxEvalSamples = o.samples === 0 ? null : o.samples;
   try {
     const meta = await readMeta(cfg.data.dir);
+    checkModelClasses(model, path, meta, cfg.data.dir);
     const result = await runEvaluation(model, cfg, meta, !o.quiet && process.stderr.isTTY === true);
     if (o.json) print(JSON.stringify(result, null, 2));
     else if (!o.quiet) print(`${path}: ${describeEval(result)}`);

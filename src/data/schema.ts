@@ -48,6 +48,10 @@ export interface ShardLayout {
   maskShape?: MaskShape;
   /** Whether the optional `difficulty` column is present. */
   difficulty?: boolean;
+  /** Number of classes (meta.json): readers check that labels / mask values fall in 0..C-1 (or ignoreIndex). */
+  numClasses?: number;
+  /** Segmentation: the mask value that means "not labelled" (default 255). */
+  ignoreIndex?: number;
 }
 
 /** Schema-level metadata keys (all strings, as Arrow requires). */
@@ -248,6 +252,8 @@ export function layoutOf(meta: DatasetMeta): ShardLayout {
     imageShape: meta.imageShape,
     maskShape: meta.maskShape,
     difficulty: meta.difficulty,
+    numClasses: meta.classes.length,
+    ignoreIndex: meta.ignoreIndex ?? IGNORE_INDEX,
   };
 }
 

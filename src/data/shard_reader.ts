@@ -45,6 +45,38 @@ function concat<T extends Uint8Array | Int32Array | Float32Array>(parts: T[]): T
   return out;
 }
 
+/**
+ * Labels (classification) must lie in 0..C-1 and mask values in 0..C-1 or the ignore index: a label out of
+ * range would otherwise change the accuracy (or the loss) without a word.
+ */
+function checkTargets(data: ShardData, layout: ShardLayout, file: string): void {
+  const numClasses = layout.numClasses;
+  if (numClasses === undefined) return;
+  if (data.labels !== undefined) {
+    for (let i = 0; i < data.labels.length; i++) {
+      const label = data.labels[i]!;
+      if (label < 0 || label >= numClasses) {
+        throw new Error(
+          `readShard: ${file}: row ${i} (id ${JSON.stringify(data.ids[i])}) has label ${label}; expected 0..${numClasses - 1} (meta.json lists ${numClasses} classes). Prepare the dataset again.`,
+        );
+      }
+    }
+  }
+  if (data.masks !== undefined) {
+    const ignore = layout.ignoreIndex ?? 255;
+    for (let i = 0; i < data.masks.length; i++) {
+      const v = data.masks[i]!;
+      if (v >= numClasses && v !== ignore) {
+        const per = data.masks.length / Math.max(1, data.rows);
+        const row = Math.floor(i / per);
+        throw new Error(
+          `readShard: ${file}: row ${row} (id ${JSON.stringify(data.ids[row])}) has mask value ${v}; expected 0..${numClasses - 1} or ${ignore} (ignore). Prepare the dataset again.`,
+        );
+      }
+    }
+  }
+}
+
 /** Extracts the columns of a shard table already in memory; checks its schema against `layout`. */
 export function shardDataFromTable(table: Table, layout: ShardLayout, file = 'shard'): ShardData {
   checkShardSchema(table.schema, layout, file);
@@ -65,6 +97,7 @@ export function shardDataFromTable(table: Table, layout: ShardLayout, file = 'sh
       `readShard: ${file}: image column holds ${data.images.length} bytes, expected ${data.rows}*${h}*${w}*${c}`,
     );
   }
+  checkTargets(data, layout, file);
   return data;
 }
 

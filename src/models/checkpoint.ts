@@ -6,13 +6,15 @@
 //   optimizer state   under 'optimizer/<name>' (absent when not saved): '<param>/momentum_buffer',
 //                     '<param>/exp_avg', '<param>/exp_avg_sq' and 'step' (src/train/optimizer.ts)
 //   __metadata__      format='tfjs', batch_shaping.version='1', batch_shaping.config=<JSON>,
-//                     batch_shaping.extra=<JSON> (when given)
+//                     batch_shaping.extra=<JSON> (when given), batch_shaping.sha256=<hex digest of the
+//                     rest of the file, verified on load: checkpoint_digest.ts>
 // One file rather than a directory because only a single rename is atomic: weights and optimizer state from
 // different steps can never be paired after a crash. Python reads it with `safetensors.torch.load_file` (or
 // test/fixtures/safetensors/read_safetensors.py) and filters the 'optimizer/' prefix.
 import { open, readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AtomicWriteHooks, atomicWriteFile } from '../io/atomic_write.js';
+import { CHECKPOINT_DIGEST_KEY, checkpointDigest } from './checkpoint_digest.js';
 import {
   decodeSafetensors,
   encodeSafetensorsChunks,
@@ -20,6 +22,7 @@ import {
   type HostTensor,
   parseSafetensorsHeader,
   type SafetensorsDtype,
+  type SafetensorsHeader,
   toHostTensors,
 } from './safetensors.js';
 
@@ -52,6 +55,13 @@ export interface LoadedCheckpoint<C = unknown, E = unknown> {
   extra?: E;
   /** The raw __metadata__ map. */
   metadata: Record<string, string>;
+  /**
+   * True when the file's SHA-256 digest (written by saveCheckpoint) matched; false for a file written elsewhere
+   * without one (it loads, unverified: see `note`). A mismatch never loads: loadCheckpoint throws.
+   */
+  verified: boolean;
+  /** Set when the file could not be verified: what to tell the user. */
+  note?: string;
 }
 
 /** Hooks of the atomic writer (tests inject failing chunk writers). */
@@ -126,12 +136,20 @@ export async function saveCheckpoint<C, E>(
   const all: Record<string, tf.Tensor> = { ...tensors };
   for (const [name, t] of Object.entries(optimizer)) all[OPTIMIZER_PREFIX + name] = t;
   const host = await toHostTensors(all);
+  // Encode once to learn the layout, digest it with the data, then encode with the digest (no data copies).
+  const draft = encodeSafetensorsChunks(host, metadata, path);
+  const total = draft.reduce((n, c) => n + c.byteLength, 0);
+  const layout = parseSafetensorsHeader(draft[0]!, total, path);
+  metadata[CHECKPOINT_DIGEST_KEY] = checkpointDigest(layout.metadata, layout.entries, draft.slice(1));
   const chunks = encodeSafetensorsChunks(host, metadata, path);
   try {
     const bytes = await writeFileAtomic(path, chunks, options);
     return { path, bytes };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    // The atomic writer already says that a full disk left the previous file intact.
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new Error(`${fn}: ${why}`, { cause: err });
     throw new Error(`${fn}: writing ${path} failed (${why}); any previous file at that path is untouched`, {
       cause: err,
     });
@@ -174,6 +192,21 @@ function splitOptimizer<T>(all: Record<string, T>): {
   return { model, optimizer };
 }
 
+/** Checks the recorded digest; false when there is none, throws when it does not match. */
+function verifyDigest(path: string, bytes: Uint8Array, header: SafetensorsHeader): boolean {
+  const recorded = header.metadata[CHECKPOINT_DIGEST_KEY];
+  if (recorded === undefined) return false;
+  const actual = checkpointDigest(header.metadata, header.entries, [bytes.subarray(header.dataStart)]);
+  if (actual !== recorded) {
+    throw new Error(
+      `loadCheckpoint: ${path} is damaged: its contents do not match the SHA-256 digest recorded when it was written ` +
+        `(recorded ${recorded.slice(0, 12)}..., now ${actual.slice(0, 12)}...). Nothing was loaded; restore the file ` +
+        'from a copy, or train again.',
+    );
+  }
+  return true;
+}
+
 /**
  * Loads a checkpoint written by saveCheckpoint (or any safetensors file: then `config` is undefined and all
  * tensors are model tensors). Validates the whole file before making any tensor. The caller owns the
@@ -189,8 +222,9 @@ export async function loadCheckpoint<C = unknown, E = unknown>(
     );
   }
   const bytes = await readFile(path);
-  const { tensors: host, metadata } = decodeSafetensors(bytes, path);
+  const { tensors: host, metadata, header } = decodeSafetensors(bytes, path);
   checkVersion(path, metadata);
+  const verified = verifyDigest(path, bytes, header);
   const config = parseJsonMeta(path, META_CONFIG, metadata[META_CONFIG]) as C;
   const extra = parseJsonMeta(path, META_EXTRA, metadata[META_EXTRA]) as E | undefined;
   const { model, optimizer } = splitOptimizer<HostTensor>(host);
@@ -204,7 +238,10 @@ export async function loadCheckpoint<C = unknown, E = unknown>(
       throw err;
     }
   }
-  const loaded: LoadedCheckpoint<C, E> = { tensors, config, metadata };
+  const loaded: LoadedCheckpoint<C, E> = { tensors, config, metadata, verified };
+  if (!verified) {
+    loaded.note = `${path} carries no integrity digest (not written by batch-shaping): loaded unverified`;
+  }
   if (optimizerTensors !== undefined) loaded.optimizer = optimizerTensors;
   if (extra !== undefined) loaded.extra = extra;
   return loaded;
@@ -282,7 +319,10 @@ export interface ApplyCheckpointReport {
   unexpected: string[];
 }
 
-function listNames(names: string[], max = 12): string {
+/** Shape/dtype mismatches listed one per line; the rest are counted (a wrong width differs in every tensor). */
+const MAX_LISTED_MISMATCHES = 5;
+
+function listNames(names: string[], max = 8): string {
   const shown = names.slice(0, max).map((n) => JSON.stringify(n));
   return names.length > max ? `${shown.join(', ')} and ${names.length - max} more` : shown.join(', ');
 }
@@ -321,18 +361,27 @@ export function applyCheckpoint(
     problems.push(`unexpected in the checkpoint (${unexpected.length}): ${listNames(unexpected)}`);
   }
   const common = Object.keys(target).filter((n) => Object.hasOwn(source, n));
-  for (const name of common) {
+  const differing = common.filter((name) => {
     const want = target[name]!;
     const got = source[name]!;
-    if (!tf.util.arraysEqual(want.shape, got.shape) || want.dtype !== got.dtype) {
-      problems.push(
-        `tensor ${JSON.stringify(name)}: expected shape [${want.shape}] ${want.dtype}, found [${got.shape}] ${got.dtype}`,
-      );
-    }
+    return !tf.util.arraysEqual(want.shape, got.shape) || want.dtype !== got.dtype;
+  });
+  const shown = differing.slice(0, MAX_LISTED_MISMATCHES).map((name) => {
+    const want = target[name]!;
+    const got = source[name]!;
+    return `tensor ${JSON.stringify(name)}: expected shape [${want.shape}] ${want.dtype}, found [${got.shape}] ${got.dtype}`;
+  });
+  if (differing.length > shown.length) {
+    shown.push(`and ${differing.length - shown.length} more tensors of another shape or dtype`);
   }
+  problems.push(...shown);
   if (problems.length > 0) {
+    const hint =
+      differing.length > 0
+        ? `\n  (${differing.length} of ${common.length} tensors differ: the checkpoint was written for another configuration of the model, e.g. another width, depth or number of classes)`
+        : '';
     throw new Error(
-      `${fn}: checkpoint does not match the target; nothing was assigned\n  ${problems.join('\n  ')}`,
+      `${fn}: checkpoint does not match the target; nothing was assigned\n  ${problems.join('\n  ')}${hint}`,
     );
   }
   for (const name of common) {

@@ -1,8 +1,9 @@
-// One call from a checkpoint file to a ready model: reads the safetensors checkpoint, rebuilds the model
-// from the config stored in it, loads weights and BatchNorm statistics, and returns the TrainConfig the run
-// was trained with (when `batch-shaping train` wrote it), so the caller can rebuild the evaluation data.
-// What `eval`, `analyze`, the experiment script and the notebooks share instead of spelling out
-// loadCheckpoint + createModelFromConfig + applyCheckpoint each time.
+// One call from a checkpoint file to a ready model: reads the safetensors checkpoint (verifying its digest),
+// rebuilds the model from the config stored in it, loads weights and BatchNorm statistics, and returns the
+// TrainConfig the run was trained with (when `batch-shaping train` wrote it), so the caller can rebuild the
+// evaluation data. What `eval`, `analyze`, the experiment script and the notebooks share instead of spelling
+// out loadCheckpoint + createModelFromConfig + applyCheckpoint each time. Every error names the file.
+import type { DatasetMeta } from '../data/schema.js';
 import { applyCheckpoint, disposeCheckpoint, loadCheckpoint } from '../models/checkpoint.js';
 import type { GatedModel, ModelConfig } from '../models/model_types.js';
 import { createModelFromConfig } from '../models/registry.js';
@@ -12,6 +13,8 @@ export interface TrainedModel {
   model: GatedModel;
   /** The run's config, when the checkpoint was written by the trainer. */
   trainConfig?: TrainConfig;
+  /** Set when the file carries no integrity digest (written elsewhere): it loaded unverified. */
+  note?: string;
 }
 
 /** Loads the model saved in checkpoint `path` (a .safetensors file). The caller disposes the model. */
@@ -19,19 +22,39 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
   const loaded = await loadCheckpoint<ModelConfig, { trainConfig?: TrainConfig }>(path);
   let model: GatedModel | undefined;
   try {
-    try {
-      model = createModelFromConfig(loaded.config);
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new Error(`loadTrainedModel: ${path}: ${msg}`);
+    if (loaded.config === undefined) {
+      throw new Error(
+        'holds no model config (a safetensors file not written by batch-shaping); build the model yourself and use applyCheckpoint',
+      );
     }
+    model = createModelFromConfig(loaded.config);
     applyCheckpoint({ ...model.namedWeights(), ...model.namedBuffers() }, loaded);
   } catch (err) {
     model?.dispose();
-    throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`loadTrainedModel: ${path}: ${msg}`, { cause: err });
   } finally {
     disposeCheckpoint(loaded);
   }
+  const result: TrainedModel = { model };
   const trainConfig = loaded.extra?.trainConfig;
-  return trainConfig === undefined ? { model } : { model, trainConfig };
+  if (trainConfig !== undefined) result.trainConfig = trainConfig;
+  if (loaded.note !== undefined) result.note = loaded.note;
+  return result;
+}
+
+/** Throws unless the model predicts as many classes as the dataset lists (a mismatch mislabels silently). */
+export function checkModelClasses(
+  model: GatedModel,
+  checkpoint: string,
+  meta: DatasetMeta,
+  dataDir: string,
+): void {
+  const modelClasses = model.config.numClasses;
+  if (modelClasses !== meta.classes.length) {
+    throw new Error(
+      `${checkpoint}: the model predicts ${modelClasses} classes but the dataset in ${dataDir} lists ${meta.classes.length} (meta.json); ` +
+        'evaluate it on the dataset it was trained on (--data <dir>)',
+    );
+  }
 }

@@ -3,7 +3,7 @@
 // float64 (NaN where a value does not apply), written atomically so a kill never leaves half a table.
 // pyarrow.ipc.open_file / pandas.read_feather read them as they are.
 import { readFile } from 'node:fs/promises';
-import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { atomicWriteFile } from '../io/atomic_write.js';
 
 export type MetricsRow = Record<string, number>;
@@ -24,7 +24,16 @@ export async function writeMetricsTable(
 
 /** Reads a table written by writeMetricsTable back into rows. */
 export async function readMetricsTable(path: string): Promise<MetricsRow[]> {
-  const table = tableFromIPC(await readFile(path));
+  let table: Table;
+  try {
+    table = tableFromIPC(await readFile(path));
+    if (table.schema.fields.length === 0) throw new Error('no columns');
+  } catch (err) {
+    throw new Error(
+      `readMetricsTable: ${path}: not a readable metrics table (an Arrow IPC file written by train; truncated or damaged?): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
   const names = table.schema.fields.map((f) => f.name);
   const cols = names.map((n) => table.getChild(n)!.toArray() as Float64Array);
   const rows: MetricsRow[] = [];

@@ -131,7 +131,24 @@ export async function readRunConfig(runDir: string): Promise<TrainConfig> {
   } catch {
     throw new Error(`train: ${runDir} is not a run directory (no config.json)`);
   }
-  return validateTrainConfig(JSON.parse(text));
+  if (text.trim() === '') {
+    throw new Error(
+      `train: ${paths.config} is empty; expected the run's training config (JSON) that train wrote`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(
+      `train: ${paths.config} is not valid JSON (${(err as Error).message}); expected the run's training config that train wrote (truncated or edited?)`,
+    );
+  }
+  try {
+    return validateTrainConfig(value);
+  } catch (err) {
+    throw new Error(`train: ${paths.config}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Trains `config` in options.runDir (or resumes the run there). */

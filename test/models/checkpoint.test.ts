@@ -141,8 +141,40 @@ describe('checkpoint file layout', () => {
     const loaded = await loadCheckpoint(path);
     assert.equal(loaded.config, undefined);
     assert.equal(loaded.optimizer, undefined);
+    assert.equal(loaded.verified, false);
+    assert.match(loaded.note ?? '', /weights\.safetensors carries no integrity digest .*loaded unverified/);
     assert.deepEqual(await snapshot(loaded.tensors), { 'fc.weight': [1, 2], px: [3] });
     disposeCheckpoint(loaded);
+  });
+
+  it('records a digest of the whole file and refuses a copy with any byte of it flipped', async () => {
+    const vars = makeVariables(6);
+    const path = join(freshDir('digest'), 'ckpt.safetensors');
+    await saveCheckpoint(path, { tensors: vars, config: CONFIG, extra: { epoch: 3 } });
+    tf.dispose(Object.values(vars));
+    const bytes = readFileSync(path);
+    const { metadata, header } = decodeSafetensors(bytes, path);
+    assert.match(metadata['batch_shaping.sha256'] ?? '', /^[0-9a-f]{64}$/);
+    const ok = await loadCheckpoint(path);
+    assert.equal(ok.verified, true);
+    assert.equal(ok.note, undefined);
+    disposeCheckpoint(ok);
+    // One flip inside tensor data (float bits: still a valid file), one in a digit of the stored extra JSON.
+    const extraAt = bytes.indexOf('\\"epoch\\":3') + 10;
+    assert.ok(extraAt > 10 && extraAt < header.dataStart);
+    for (const [at, to] of [
+      [header.dataStart + 5, bytes[header.dataStart + 5]! ^ 0x01],
+      [extraAt, '4'.charCodeAt(0)],
+    ] as const) {
+      const bad = Buffer.from(bytes);
+      bad[at] = to;
+      const badPath = join(dir, 'digest', `flipped-${at}.safetensors`);
+      writeFileSync(badPath, bad);
+      await assert.rejects(
+        loadCheckpoint(badPath),
+        /loadCheckpoint: .*flipped-\d+\.safetensors is damaged: its contents do not match the SHA-256 digest.*Nothing was loaded/,
+      );
+    }
   });
 
   it('names the file when loading a corrupt or incompatible checkpoint', async () => {
@@ -235,6 +267,27 @@ describe('applyCheckpoint validates everything before assigning anything', () =>
     tf.dispose([...Object.values(target), ...Object.values(loaded.tensors)]);
   });
 
+  it('a checkpoint of another width lists five tensors, counts the rest and says why', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `layer.${String(i).padStart(2, '0')}.weight`);
+    const target = Object.fromEntries(names.map((n) => [n, tf.variable(tf.zeros([3, 3, 4, 8]))]));
+    const loaded = { tensors: Object.fromEntries(names.map((n) => [n, tf.zeros([3, 3, 8, 16])])) };
+    assert.throws(
+      () => applyCheckpoint(target, loaded),
+      (err: Error) => {
+        const lines = err.message.split('\n');
+        assert.equal(lines.length, 8, err.message);
+        assert.match(
+          lines[1]!,
+          /tensor "layer.00.weight": expected shape \[3,3,4,8\] float32, found \[3,3,8,16\]/,
+        );
+        assert.match(lines[6]!, /and 35 more tensors of another shape or dtype/);
+        assert.match(lines[7]!, /40 of 40 tensors differ: .*another width, depth or number of classes/);
+        return true;
+      },
+    );
+    tf.dispose([...Object.values(target), ...Object.values(loaded.tensors)]);
+  });
+
   it('applying a model its own tensors keeps them alive and unchanged', async () => {
     const vars = makeVariables(12);
     const values = await snapshot(vars);
@@ -309,7 +362,7 @@ describe('atomic write', () => {
           },
         },
       ),
-      /saveCheckpoint: writing .*ckpt\.safetensors failed \(ENOSPC.*\); any previous file at that path is untouched/,
+      /saveCheckpoint: .*ckpt\.safetensors: no space left on the device \(ENOSPC\).*the previous ckpt\.safetensors \(if any\) is intact/,
     );
     assert.equal(calls, 2);
     assert.ok(readFileSync(path).equals(oldBytes), 'old checkpoint bytes unchanged');
