@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// Command-line entry: the compiled CLI lives in dist/ (run `npm run build` first).
+// Command-line entry: the compiled CLI lives in dist/ (run `npm run build` first). main() prints errors itself
+// (a short message; the stack with --debug) and sets the exit code.
 import { main } from '../dist/cli/main.js';
 
-main(process.argv).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+await main(process.argv);

@@ -1,7 +1,7 @@
 // `batch-shaping prepare <dataset>`: official raw files -> Arrow shards + meta.json (src/data/prepare).
 // The same options drive the thin data-scripts/<dataset>/prepare.ts entry points (runPrepareScript).
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import {
   DATASET_PREPARERS,
   listPreparableDatasets,
@@ -79,13 +79,13 @@ export function registerPrepareCommand(program: Command): void {
     .description("convert a dataset's official raw files into Arrow shards + meta.json")
     .argument('<dataset>', `one of: ${listPreparableDatasets().join(', ')}`);
   addPrepareOptions(cmd).action(async (dataset: string, o: CliOptions) => {
-    if (!(dataset in DATASET_PREPARERS)) {
-      throw new InvalidArgumentError(
-        `dataset: expected one of ${listPreparableDatasets().join(', ')}, got ${dataset}`,
-      );
+    // cmd.error prints the message (with the usage hint) before exiting; a thrown InvalidArgumentError
+    // from an action would leave stderr empty.
+    if (!Object.hasOwn(DATASET_PREPARERS, dataset)) {
+      cmd.error(`error: dataset: expected one of ${listPreparableDatasets().join(', ')}; got '${dataset}'`);
     }
     if (o.size !== undefined && DATASET_PREPARERS[dataset].sizeHelp === null) {
-      throw new InvalidArgumentError(`--size: ${dataset} has a fixed image size; got --size ${o.size}`);
+      cmd.error(`error: --size: ${dataset} has a fixed image size (no --size); got --size ${o.size}`);
     }
     await run(dataset, o);
   });

@@ -100,6 +100,8 @@ export class BatchLoader {
   private readonly transform: SampleTransform;
   private readonly shardCounts: number[];
   private readonly blockShards: number;
+  /** Shards whose SHA-256 (meta.json) was checked on first read. */
+  private readonly verifiedShards = new Set<number>();
   private pool: WorkerPool | undefined;
 
   constructor(
@@ -272,7 +274,10 @@ export class BatchLoader {
     const shards = await Promise.all(
       b.shards.map(async (k) => {
         const file = join(this.dir, split.shards[k].file);
-        const data = await readShard(file, layout);
+        // Each shard's digest is checked the first time this loader reads it (hashing costs less than parsing).
+        const digest = this.verifiedShards.has(k) ? undefined : split.shards[k].sha256;
+        const data = await readShard(file, layout, digest);
+        this.verifiedShards.add(k);
         if (data.rows !== split.shards[k].count) {
           throw new Error(
             `BatchLoader: ${file}: holds ${data.rows} rows, meta.json says ${split.shards[k].count}`,

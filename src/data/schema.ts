@@ -177,6 +177,11 @@ export interface ShardMeta {
   file: string;
   /** Rows in that shard. */
   count: number;
+  /**
+   * Lower-case hex SHA-256 of the shard file (datasets prepared since the field exists): checked by
+   * `batch-shaping verify` and when a loader first reads the shard.
+   */
+  sha256?: string;
 }
 
 export interface SplitMeta {
@@ -348,6 +353,11 @@ export function validateMeta(value: unknown, file = 'meta.json'): DatasetMeta {
           bad(`${sat}.file`, `"${shardFileName(name, i)}"`, shard.file);
         if (!isPositiveInt(shard.count)) bad(`${sat}.count`, 'a positive integer', shard.count);
         else sum += shard.count;
+        if (
+          shard.sha256 !== undefined &&
+          !(typeof shard.sha256 === 'string' && /^[0-9a-f]{64}$/.test(shard.sha256))
+        )
+          bad(`${sat}.sha256`, 'a lower-case hex SHA-256 (64 characters)', shard.sha256);
       });
       if (isCount(split.count) && errors.every((e) => !e.includes(`"${at}.shards[`)) && sum !== split.count) {
         bad(`${at}.count`, `the sum of its shard counts (${sum})`, split.count);

@@ -2,6 +2,7 @@
 // One shard at a time is the unit of I/O of the loader: it never holds more than its shuffle window.
 import { readFile } from 'node:fs/promises';
 import { type Data, type Table, tableFromIPC } from 'apache-arrow';
+import { sha256Hex } from '../io/file_digest.js';
 import { checkShardSchema, type ShardLayout } from './schema.js';
 
 /** The columns of one shard as flat row-major arrays. */
@@ -101,11 +102,27 @@ export function shardDataFromTable(table: Table, layout: ShardLayout, file = 'sh
   return data;
 }
 
-/** Reads and checks one shard file. */
-export async function readShard(path: string, layout: ShardLayout): Promise<ShardData> {
+/**
+ * Reads and checks one shard file. With `expectedSha256` (meta.json's digest of the shard) the file's bytes
+ * are checked against it before they are parsed.
+ */
+export async function readShard(
+  path: string,
+  layout: ShardLayout,
+  expectedSha256?: string,
+): Promise<ShardData> {
   let table: Table;
+  const bytes = await readFile(path);
+  if (expectedSha256 !== undefined) {
+    const actual = sha256Hex(bytes);
+    if (actual !== expectedSha256) {
+      throw new Error(
+        `readShard: ${path} is damaged: its SHA-256 (${actual.slice(0, 12)}...) is not the one meta.json recorded when the dataset was prepared (${expectedSha256.slice(0, 12)}...); prepare the dataset again`,
+      );
+    }
+  }
   try {
-    table = tableFromIPC(await readFile(path));
+    table = tableFromIPC(bytes);
   } catch (err) {
     throw new Error(`readShard: ${path}: not a readable Arrow IPC file (${(err as Error).message})`);
   }

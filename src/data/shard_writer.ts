@@ -46,6 +46,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { type AtomicWriteHooks, atomicWriteFile, removeStaleTempFiles } from '../io/atomic_write.js';
+import { digestOfFile, sha256Hex } from '../io/file_digest.js';
 import {
   accumulateChannelSums,
   type ChannelSums,
@@ -61,6 +62,7 @@ import {
   META_KEYS,
   parseShardFileName,
   type ShardLayout,
+  type ShardMeta,
   type SplitMeta,
   shardFileName,
   shardSchema,
@@ -115,7 +117,14 @@ export interface SplitResult extends SplitMeta {
 
 /** Strips a SplitResult down to the SplitMeta that meta.json stores. */
 export function splitMeta(result: SplitMeta): SplitMeta {
-  return { count: result.count, shards: result.shards.map((s) => ({ file: s.file, count: s.count })) };
+  return {
+    count: result.count,
+    shards: result.shards.map((s) => ({
+      file: s.file,
+      count: s.count,
+      ...(s.sha256 !== undefined ? { sha256: s.sha256 } : {}),
+    })),
+  };
 }
 
 interface DoneShard {
@@ -173,6 +182,8 @@ export class ShardWriter {
   private readonly maskBytes: number;
   private readonly layout: ShardLayout;
   private readonly done: Map<number, DoneShard>;
+  /** SHA-256 of each shard this writer wrote, by index. */
+  private readonly digests = new Map<number, string>();
   // Buffers of the shard being filled; reused across shards.
   private images: Uint8Array;
   private masks: Uint8Array;
@@ -314,11 +325,14 @@ export class ShardWriter {
       const index = parseShardFileName(file, split);
       if (index !== null && index >= numShards) await unlink(join(outDir, file));
     }
-    const shards: { file: string; count: number }[] = [];
+    const shards: ShardMeta[] = [];
     for (let k = 0; k < numShards; k++) {
+      const file = shardFileName(split, k);
       shards.push({
-        file: shardFileName(split, k),
+        file,
         count: Math.min(this.options.shardSize, this.position - k * this.options.shardSize),
+        // A reused shard was not written by this run: read it once to digest it.
+        sha256: this.digests.get(k) ?? (await digestOfFile(join(outDir, file))),
       });
     }
     const stats = this.totalSums.count > 0 ? channelMeanStd(this.totalSums) : { mean: [], std: [] };
@@ -432,6 +446,7 @@ export class ShardWriter {
       difficulties: this.difficulties.subarray(0, n),
     });
     await atomicWriteFile(join(this.options.outDir, file), bytes, this.options.hooks);
+    this.digests.set(k, sha256Hex(bytes));
     this.totalSums = mergeChannelSums(this.totalSums, this.shardSums);
     this.ids = [];
   }

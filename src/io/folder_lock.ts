@@ -4,6 +4,7 @@
 // host cannot be checked and is refused with the way to clear it. The lock file is written whole before it
 // appears (written under a temporary name, then hard-linked: link(2) fails if the name exists, atomically).
 
+import { unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -78,9 +79,19 @@ export async function acquireFolderLock(lockPath: string, what: string): Promise
     try {
       await link(tmp, lockPath);
       await unlink(tmp).catch(() => {});
+      // process.exit() (Ctrl-C after the last checkpoint) skips finally blocks: remove the lock on the way out.
+      const onExit = () => {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', onExit);
       return {
         path: lockPath,
         release: async () => {
+          process.removeListener('exit', onExit);
           const current = await readOwner(lockPath);
           if (current?.pid === owner.pid && current.since === owner.since) {
             await unlink(lockPath).catch(() => {});

@@ -247,6 +247,18 @@ export async function loadCheckpoint<C = unknown, E = unknown>(
   return loaded;
 }
 
+/**
+ * Checks a checkpoint file's integrity without making tensors (no backend needed): the header parses and the
+ * recorded digest matches. Returns 'verified', or 'no-digest' for a file written elsewhere; throws naming the
+ * file when it is damaged.
+ */
+export async function verifyCheckpointFile(path: string): Promise<'verified' | 'no-digest'> {
+  const bytes = await readFile(path);
+  const { header } = decodeSafetensors(bytes, path);
+  checkVersion(path, header.metadata);
+  return verifyDigest(path, bytes, header) ? 'verified' : 'no-digest';
+}
+
 /** Disposes every tensor of a loaded checkpoint. */
 export function disposeCheckpoint(loaded: Pick<LoadedCheckpoint, 'tensors' | 'optimizer'>): void {
   tf.dispose(Object.values(loaded.tensors));

@@ -12,12 +12,15 @@
 // checkpoint (losing at most that epoch); a NaN/Inf loss stops the run before the update is applied, and
 // nothing is saved after it, so the last checkpoint on disk is the last good state.
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, BatchLoader } from '../data/batch_loader.js';
 import { batchToTensors } from '../data/batch_tensors.js';
 import type { DatasetMeta } from '../data/schema.js';
 import type { NoiseState } from '../gates/noise_source.js';
+import { atomicWriteFile, removeStaleTempFiles } from '../io/atomic_write.js';
+import { withFolderLock } from '../io/folder_lock.js';
 import { lossWeightsAt } from '../losses/loss_schedule.js';
 import { applyCheckpoint, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../models/checkpoint.js';
 import { countMacs, gateMacCosts } from '../models/macs.js';
@@ -151,8 +154,24 @@ export async function readRunConfig(runDir: string): Promise<TrainConfig> {
   }
 }
 
-/** Trains `config` in options.runDir (or resumes the run there). */
+/**
+ * Trains `config` in options.runDir (or resumes the run there). The run folder is locked (`<run>/.lock`)
+ * while training: a second process training into it is refused, naming this one.
+ */
 export async function train(config: TrainConfig | undefined, options: TrainOptions): Promise<TrainOutcome> {
+  const paths = runPaths(options.runDir);
+  if (options.resume) await readRunConfig(paths.dir); // a clear error before anything is created
+  await mkdir(paths.dir, { recursive: true });
+  return withFolderLock(join(paths.dir, '.lock'), `run folder ${paths.dir}`, async () => {
+    // Temporary files of writes that a kill interrupted (we hold the lock, so no live writer owns them).
+    for (const dir of [paths.dir, paths.checkpointsDir, paths.metricsDir]) {
+      if (existsSync(dir)) await removeStaleTempFiles(dir, () => true);
+    }
+    return trainLocked(config, options);
+  });
+}
+
+async function trainLocked(config: TrainConfig | undefined, options: TrainOptions): Promise<TrainOutcome> {
   const paths = runPaths(options.runDir);
   const print = options.quiet ? () => {} : (options.print ?? ((l: string) => console.log(l)));
   await mkdir(paths.checkpointsDir, { recursive: true });
@@ -187,7 +206,7 @@ export async function train(config: TrainConfig | undefined, options: TrainOptio
     cfg = { ...cfg, data: ensured.data };
     if (cfg.model.numClasses === undefined) cfg.model = { ...cfg.model, numClasses: meta.classes.length };
     cfg = validateTrainConfig(cfg);
-    await writeFile(paths.config, `${JSON.stringify(cfg, null, 2)}\n`);
+    await atomicWriteFile(paths.config, `${JSON.stringify(cfg, null, 2)}\n`);
   }
   const taskMatches = meta.task === (cfg.model.name.startsWith('pspnet') ? 'segmentation' : 'classification');
   if (!taskMatches) {
@@ -566,7 +585,7 @@ async function writeReportFiles(paths: RunPaths, r: ReportInput): Promise<RunRep
     history: r.state.history,
     ...(r.state.lastEval ? { eval: r.state.lastEval } : {}),
   };
-  await writeFile(paths.reportJson, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(paths.reportText, `${formatReport(report)}\n`);
+  await atomicWriteFile(paths.reportJson, `${JSON.stringify(report, null, 2)}\n`);
+  await atomicWriteFile(paths.reportText, `${formatReport(report)}\n`);
   return report;
 }

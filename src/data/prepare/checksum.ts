@@ -1,15 +1,12 @@
 // MD5 checksums of raw dataset files. The official distributions (Fashion-MNIST, CIFAR-10) publish
 // MD5s, so that is what we verify; a mismatch stops preparation before any shard is written.
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { digestOfFile } from '../../io/file_digest.js';
 import { PrepareError } from './prepare_error.js';
 
 /** Hex MD5 of a file, streamed (the CIFAR tarball is 160 MB; never read it whole). */
-export async function md5OfFile(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+export function md5OfFile(path: string): Promise<string> {
+  return digestOfFile(path, 'md5');
 }
 
 /**
@@ -28,8 +25,6 @@ export async function verifyMd5(path: string, expected: string | null): Promise<
 }
 
 /** Hex SHA-256 of a file (what meta.json's `sources` records), streamed. */
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+export function sha256OfFile(path: string): Promise<string> {
+  return digestOfFile(path, 'sha256');
 }
