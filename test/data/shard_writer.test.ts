@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,11 +56,23 @@ describe('ShardWriter', () => {
     for (let i = 0; i < 10; i++) await w.add(record(i));
     const res = await w.close();
     assert.equal(res.count, 10);
-    assert.deepEqual(res.shards, [
-      { file: 'train-00000.arrow', count: 4 },
-      { file: 'train-00001.arrow', count: 4 },
-      { file: 'train-00002.arrow', count: 2 },
-    ]);
+    assert.deepEqual(
+      res.shards.map(({ file, count }) => ({ file, count })),
+      [
+        { file: 'train-00000.arrow', count: 4 },
+        { file: 'train-00001.arrow', count: 4 },
+        { file: 'train-00002.arrow', count: 2 },
+      ],
+    );
+    // Each shard's SHA-256 is that of the file on disk (computed from the bytes written, not re-read).
+    for (const s of res.shards) {
+      assert.equal(
+        s.sha256,
+        createHash('sha256')
+          .update(await readFile(join(dir, s.file)))
+          .digest('hex'),
+      );
+    }
     assert.deepEqual(
       (await readdir(dir)).sort(),
       res.shards.map((s) => s.file),

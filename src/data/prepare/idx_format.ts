@@ -5,6 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { MAX_INFLATED_BYTES } from './archive_member.js';
 import { errorMessage, PrepareError } from './prepare_error.js';
 
 export interface IdxArray {
@@ -19,7 +20,7 @@ export function parseIdx(raw: Uint8Array, file: string): IdxArray {
   let buf = raw;
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf);
+      buf = gunzipSync(buf, { maxOutputLength: MAX_INFLATED_BYTES });
     } catch (err) {
       throw new PrepareError(file, `truncated or corrupt gzip data (${errorMessage(err)})`, { cause: err });
     }

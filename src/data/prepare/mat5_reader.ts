@@ -7,6 +7,7 @@
 // needed is ~150 lines. Cross-checked in tests against files written by SciPy's scipy.io.savemat.
 
 import { inflateSync } from 'node:zlib';
+import { MAX_INFLATED_BYTES } from './archive_member.js';
 
 export type MatValue =
   | { kind: 'numeric'; dims: number[]; data: Float64Array }
@@ -254,7 +255,7 @@ export function readMat5(bytes: Uint8Array): Record<string, MatValue> {
     if (el.type === MI.COMPRESSED) {
       let inflated: Uint8Array;
       try {
-        inflated = inflateSync(el.data);
+        inflated = inflateSync(el.data, { maxOutputLength: MAX_INFLATED_BYTES });
       } catch (err) {
         throw new MatFormatError(`corrupt compressed element (${err instanceof Error ? err.message : err})`);
       }

@@ -7,6 +7,7 @@
 
 import { createReadStream } from 'node:fs';
 import { Parser, type ReadEntry } from 'tar';
+import { checkMemberPath, checkMemberSize } from './archive_member.js';
 import { errorMessage, PrepareError } from './prepare_error.js';
 
 export interface TarFileEntry {
@@ -51,6 +52,14 @@ export async function* readTarEntries(
     sawEof = true;
   });
   parser.on('entry', (entry: ReadEntry) => {
+    try {
+      checkMemberPath(label, entry.path);
+      checkMemberSize(label, entry.path, entry.size);
+    } catch (err) {
+      failure ??= err;
+      entry.resume();
+      return;
+    }
     const isFile = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile';
     if (!isFile || !filter(entry.path)) {
       entry.resume();

@@ -6,6 +6,7 @@
 
 import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { checkMemberPath, checkMemberSize } from './archive_member.js';
 import { errorMessage, PrepareError } from './prepare_error.js';
 
 export class ZipArchive {
@@ -17,14 +18,21 @@ export class ZipArchive {
 
   /** Opens `path` and indexes its file members; a truncated or non-zip file is a PrepareError. */
   static async open(path: string): Promise<ZipArchive> {
-    let zip: ZipFile;
+    let zip: ZipFile | undefined;
     const entries = new Map<string, Entry>();
     try {
       zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false });
       for await (const entry of zip.eachEntry()) {
+        checkMemberPath(path, entry.fileName);
+        checkMemberSize(path, entry.fileName, entry.uncompressedSize);
         if (!entry.fileName.endsWith('/')) entries.set(entry.fileName, entry);
       }
     } catch (err) {
+      zip?.close();
+      if (err instanceof PrepareError) throw err;
+      // yauzl refuses such names itself while decoding them; say it the way the tar reader does.
+      const refused = /^(?:invalid relative path|absolute path): (.*)$/.exec(errorMessage(err));
+      if (refused) checkMemberPath(path, refused[1]!);
       throw new PrepareError(path, `truncated or corrupt zip archive (${errorMessage(err)})`, { cause: err });
     }
     return new ZipArchive(path, zip, entries);

@@ -57,3 +57,35 @@ describe('readTarEntries', () => {
     );
   });
 });
+
+/** A one-member tar built header by header (node-tar's create would not store such a path). */
+function tarWithMember(path: string, size = 5): Buffer {
+  const header = new tar.Header({ path, mode: 0o644, size, type: 'File', mtime: new Date(0) });
+  header.encode();
+  const data = Buffer.alloc(Math.ceil(Math.min(size, 5) / 512) * 512);
+  data.write('hello'.slice(0, size));
+  return Buffer.concat([header.block!, data, Buffer.alloc(1024)]);
+}
+
+describe('readTarEntries refuses hostile members', () => {
+  it("an absolute path or a '..' component is refused, naming the archive and the member", async () => {
+    for (const path of ['../evil.txt', 'a/../../evil.txt', '/etc/passwd']) {
+      await assert.rejects(
+        collect(tarWithMember(path), 'hostile.tar'),
+        /hostile\.tar: member ".*" has an absolute path or a '\.\.' component; refused/,
+        path,
+      );
+    }
+    assert.deepEqual(
+      (await collect(tarWithMember('ok/file.txt'), 'fine.tar')).map(([p]) => p),
+      ['ok/file.txt'],
+    );
+  });
+
+  it('a header claiming terabytes is refused before anything is buffered', async () => {
+    await assert.rejects(
+      collect(tarWithMember('huge.bin', 2 ** 40), 'huge.tar'),
+      /huge\.tar: member "huge\.bin" claims 1099511627776 bytes; expected at most/,
+    );
+  });
+});
