@@ -27,6 +27,7 @@ import {
   Utf8,
   vectorFromArray,
 } from 'apache-arrow';
+import { probeArrowFile } from '../io/arrow_probe.js';
 import { atomicWriteFile } from '../io/atomic_write.js';
 import {
   checkRecordsMeta,
@@ -228,5 +229,7 @@ export async function readGateRecords(path: string): Promise<GateRecords> {
       `readGateRecords: argument 'path' must be a non-empty file path; got ${JSON.stringify(path)}`,
     );
   }
-  return decodeGateRecords(await readFile(path), path);
+  const bytes = await readFile(path);
+  await probeArrowFile(bytes, path);
+  return decodeGateRecords(bytes, path);
 }

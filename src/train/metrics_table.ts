@@ -4,6 +4,7 @@
 // pyarrow.ipc.open_file / pandas.read_feather read them as they are.
 import { readFile } from 'node:fs/promises';
 import { type Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { probeArrowFile } from '../io/arrow_probe.js';
 import { atomicWriteFile } from '../io/atomic_write.js';
 
 export type MetricsRow = Record<string, number>;
@@ -26,7 +27,9 @@ export async function writeMetricsTable(
 export async function readMetricsTable(path: string): Promise<MetricsRow[]> {
   let table: Table;
   try {
-    table = tableFromIPC(await readFile(path));
+    const bytes = await readFile(path);
+    await probeArrowFile(bytes, path);
+    table = tableFromIPC(bytes);
     if (table.schema.fields.length === 0) throw new Error('no columns');
   } catch (err) {
     throw new Error(

@@ -164,3 +164,17 @@ describe('HTML report', () => {
     }
   });
 });
+
+describe('HTML report with hostile names', () => {
+  it('a class name or title holding markup shows as text, never as a script', async () => {
+    const input = await reportInput();
+    const evil = '</script><script>window.pwned=1</script><img src=x onerror=alert(1)>';
+    input.records.meta.classes = [evil, ...(input.records.meta.classes ?? []).slice(1)];
+    input.title = evil;
+    const html = buildReportHtml(input).replace(plotlyJsSource(), '');
+    assert.ok(!html.includes('window.pwned=1</script>'), 'the class name cannot close the script element');
+    assert.ok(!html.includes('<img src=x'), 'no live markup from names');
+    assert.ok(html.includes('&#60;/script&#62;&#60;script&#62;window.pwned=1'), 'the title shows as text');
+    assert.equal((html.match(/<\/script>/g) ?? []).length, 2, 'still exactly the two script elements');
+  });
+});

@@ -1,0 +1,50 @@
+// Reads an Arrow IPC file we did not just write (a metrics table, gate records) as a trial first, in a worker
+// thread with a deadline: apache-arrow can loop forever on some damaged files (one flipped byte in a message
+// prefix was enough in our fuzzing), and a synchronous loop cannot be interrupted in the thread that runs it.
+// A file that parses completely in the worker parses the same way in the caller. Shards do not need this:
+// their SHA-256 in meta.json is checked before they are parsed.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const arrow = require(workerData.arrow);
+const table = arrow.tableFromIPC(workerData.bytes);
+let cells = 0;
+for (const field of table.schema.fields) cells += table.getChild(field.name)?.toArray().length ?? 0;
+parentPort.postMessage({ rows: table.numRows, cells });
+`;
+
+const arrowEntry = createRequire(import.meta.url).resolve('apache-arrow');
+
+/**
+ * Throws an Error naming `file` unless `bytes` parse completely as an Arrow IPC table within the deadline
+ * (default: 3 s plus 1 s per 10 MB; a sound file of that size parses in milliseconds).
+ */
+export async function probeArrowFile(bytes: Uint8Array, file: string, deadlineMs?: number): Promise<void> {
+  const deadline = deadlineMs ?? 3_000 + bytes.byteLength / 10_000;
+  await new Promise<void>((resolve, reject) => {
+    const worker = new Worker(PROBE, { eval: true, workerData: { arrow: arrowEntry, bytes } });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(
+        new Error(
+          `${file}: not a readable Arrow IPC file (reading it did not finish within ${Math.round(deadline / 1000)} s: damaged?)`,
+        ),
+      );
+    }, deadline);
+    worker.once('message', () => {
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve();
+    });
+    worker.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${file}: not a readable Arrow IPC file (${err.message})`, { cause: err }));
+    });
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${file}: not a readable Arrow IPC file (the reader stopped with code ${code})`));
+    });
+  });
+}
