@@ -267,8 +267,12 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
       if (JSON.stringify(loaded.config) !== JSON.stringify(model.config)) {
         throw new Error(`train --resume: ${paths.lastCheckpoint} was written for another model config`);
       }
-      applyCheckpoint({ ...params, ...buffers }, loaded);
-      await optimizer.loadState(loaded.optimizer ?? {});
+      try {
+        applyCheckpoint({ ...params, ...buffers }, loaded);
+        await optimizer.loadState(loaded.optimizer ?? {});
+      } catch (err) {
+        throw new Error(`train --resume: ${paths.lastCheckpoint}: ${(err as Error).message}`, { cause: err });
+      }
       if (loaded.extra === undefined)
         throw new Error(`train --resume: ${paths.lastCheckpoint} has no resume state`);
       state = loaded.extra;
