@@ -35,14 +35,22 @@ export function skipWithoutPython(modules: readonly string[]): false | string {
 }
 
 /** Runs a Python script in .venv with `args`; returns its parsed JSON stdout, or throws with its stderr. */
-export function runPython<T = unknown>(script: string, args: readonly string[] = []): T {
-  const out = spawnSync(VENV_PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+export function runPython<T = unknown>(
+  script: string,
+  args: readonly string[] = [],
+  options: { cwd?: string } = {},
+): T {
+  const out = spawnSync(VENV_PYTHON, ['-c', script, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    cwd: options.cwd,
+  });
   if (out.status !== 0) {
     throw new Error(`python exited with ${out.status}:\n${out.stderr}\n--- script ---\n${script}`);
   }
   try {
     return JSON.parse(out.stdout) as T;
   } catch {
-    throw new Error(`python printed no JSON:\n${out.stdout}\n${out.stderr}`);
+    throw new Error(`python printed no JSON:\n${out.stdout.slice(0, 2000)}\n${out.stderr}`);
   }
 }
