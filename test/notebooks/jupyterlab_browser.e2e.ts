@@ -127,7 +127,8 @@ for (const mode of ['extension', 'fallback'] as const) {
         const pageErrors: string[] = [];
         page.on('pageerror', (e) => pageErrors.push(e.message));
         try {
-          await openNotebook(page, lab!.url(copy));
+          const kernel = await openNotebook(page, lab!.url(copy));
+          assert.deepEqual(kernel, { name: 'tslab', displayName: 'TypeScript (tslab, batch-shaping)' });
           await recordProgress(page);
           await runAllCells(page, 360_000);
           const cells = await inspectCells(page);

@@ -45,8 +45,8 @@ export interface ProgressLog {
   [cell: number]: { states: string[]; maxShown: number };
 }
 
-/** Waits for JupyterLab, the notebook widget and its idle kernel; hides the file browser. */
-export async function openNotebook(page: Page, url: string): Promise<void> {
+/** Waits for JupyterLab, the notebook widget and its idle kernel; hides the file browser; returns the kernel's name. */
+export async function openNotebook(page: Page, url: string): Promise<{ name: string; displayName: string }> {
   // tsx (esbuild, keepNames) wraps the named functions of this file in `__name(fn, "name")` calls, which
   // travel with them into page.evaluate; the page gets the identity function under that name.
   await page.addInitScript('window.__name = (fn) => fn;');
@@ -61,8 +61,13 @@ export async function openNotebook(page: Page, url: string): Promise<void> {
     undefined,
     { timeout: 180_000, polling: 250 },
   );
-  // biome-ignore lint/suspicious/noExplicitAny: as above.
-  await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
+  return page.evaluate(() => {
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    const app = (window as any).jupyterapp;
+    app.shell.collapseLeft();
+    const session = app.shell.currentWidget.sessionContext;
+    return { name: session.session.kernel.name, displayName: session.kernelDisplayName };
+  });
 }
 
 /** Records every state of every progress display until readProgressLog; call before running. */
