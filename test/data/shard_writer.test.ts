@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import {
   type ShardWriterOptions,
   splitMeta,
 } from '../../src/data/shard_writer.js';
+import { runPython, skipWithoutPython } from '../helpers/python_env.js';
 
 const root = await mkdtemp(join(tmpdir(), 'bs-shards-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -249,38 +249,90 @@ describe('writeMeta / readMeta', () => {
   });
 });
 
-// Python interop: pyarrow must read our shards with the expected types. Debian bookworm has no
-// python3-pyarrow package and PyPI is unreachable here, so this runs only where pyarrow is installed.
-const PY = '/usr/bin/python3';
-const hasPyarrow = spawnSync(PY, ['-c', 'import pyarrow'], { encoding: 'utf8' }).status === 0;
-describe('pyarrow interop', () => {
-  it('pyarrow reads a shard with the expected types and values', {
-    skip: hasPyarrow
-      ? false
-      : 'pyarrow not installed (no python3-pyarrow in Debian bookworm, PyPI unreachable)',
-  }, async () => {
+// Python interop: pyarrow, pandas and Polars read our shards (classification with difficulty, segmentation)
+// with the documented types and our values, in the project's .venv (scripts/python_env.sh; under CI a missing
+// .venv fails these tests: test/helpers/python_env.ts). test/train/python_readback.test.ts reads a whole run.
+const READ_SHARD = `
+import sys, json, numpy as np, pandas as pd, polars as pl, pyarrow.ipc as ipc
+path = sys.argv[1]
+t = ipc.open_file(path).read_all()
+df = pd.read_feather(path)
+pf = pl.read_ipc(path)
+shape = json.loads(t.schema.field('image').metadata[b'shape'])
+img = t.column('image').combine_chunks()
+out = {
+  'types': [str(f.type) for f in t.schema],
+  'pandas': {c: str(d) for c, d in df.dtypes.items()},
+  'polars': {c: str(d) for c, d in pf.schema.items()},
+  'shape': shape,
+  'images': img.flatten().to_numpy().reshape(-1, *shape).tolist(),
+  'images_pandas': np.stack(df['image']).reshape(-1, *shape).tolist(),
+  'images_polars': pf['image'].to_numpy().reshape(-1, *shape).tolist(),
+  'ids': df['id'].tolist(), 'ids_polars': pf['id'].to_list(),
+}
+for c in ('label', 'difficulty'):
+    if c in df.columns: out[c] = df[c].tolist(); out[c + '_polars'] = pf[c].to_list()
+if 'mask' in df.columns:
+    out['masks'] = np.stack(df['mask']).tolist(); out['masks_polars'] = pf['mask'].to_numpy().tolist()
+print(json.dumps(out))`;
+
+describe('Python interop (pyarrow, pandas, Polars)', {
+  skip: skipWithoutPython(['pandas', 'pyarrow', 'polars']),
+}, () => {
+  it('reads a classification shard with the expected types and values', async () => {
     const dir = await freshDir();
     const w = await ShardWriter.open(opts(dir, { difficulty: true }));
     for (let i = 0; i < 3; i++) await w.add({ ...record(i), difficulty: i / 4 });
     await w.close();
-    const script = `
-import sys, json, pyarrow as pa, pyarrow.ipc as ipc
-t = ipc.open_file(sys.argv[1]).read_all()
-img = t.column('image').combine_chunks()
-print(json.dumps({
-  'types': [str(f.type) for f in t.schema],
-  'image0': img.flatten().to_numpy()[:18].tolist(),
-  'shape': json.loads(t.schema.field('image').metadata[b'shape']),
-  'labels': t.column('label').to_pylist(), 'ids': t.column('id').to_pylist(),
-  'difficulty': t.column('difficulty').to_pylist()}))`;
-    const out = spawnSync(PY, ['-c', script, join(dir, 'train-00000.arrow')], { encoding: 'utf8' });
-    assert.equal(out.status, 0, out.stderr);
-    const got = JSON.parse(out.stdout);
+    const got = runPython<Record<string, unknown>>(READ_SHARD, [join(dir, 'train-00000.arrow')]);
     assert.deepEqual(got.types, ['fixed_size_list<item: uint8 not null>[18]', 'int32', 'string', 'float']);
-    assert.deepEqual(got.image0, [...record(0).image]);
+    assert.deepEqual(got.pandas, { image: 'object', label: 'int32', id: 'object', difficulty: 'float32' });
+    assert.deepEqual(got.polars, {
+      image: 'Array(UInt8, shape=(18,))',
+      label: 'Int32',
+      id: 'String',
+      difficulty: 'Float32',
+    });
     assert.deepEqual(got.shape, SHAPE);
-    assert.deepEqual(got.labels, [0, 1, 2]);
+    const hwc = (flat: Uint8Array) =>
+      Array.from({ length: SHAPE[0] }, (_, y) =>
+        Array.from({ length: SHAPE[1] }, (_, x) =>
+          Array.from({ length: SHAPE[2] }, (_, c) => flat[(y * SHAPE[1] + x) * SHAPE[2] + c]),
+        ),
+      );
+    const want = [0, 1, 2].map((i) => hwc(record(i).image));
+    assert.deepEqual(got.images, want);
+    assert.deepEqual(got.images_pandas, want);
+    assert.deepEqual(got.images_polars, want);
+    assert.deepEqual(got.label, [0, 1, 2]);
+    assert.deepEqual(got.label_polars, [0, 1, 2]);
     assert.deepEqual(got.ids, ['img-0', 'img-1', 'img-2']);
+    assert.deepEqual(got.ids_polars, got.ids);
     assert.deepEqual(got.difficulty, [0, 0.25, 0.5]);
+    assert.deepEqual(got.difficulty_polars, [0, 0.25, 0.5]);
+  });
+
+  it('reads a segmentation shard: the mask as uint8 per pixel, 255 kept', async () => {
+    const dir = await freshDir();
+    const s = await ShardWriter.open(opts(dir, { split: 'seg', task: 'segmentation', numClasses: 3 }));
+    const masks = [Uint8Array.of(0, 1, 2, 255, 2, 0), Uint8Array.of(255, 255, 1, 1, 0, 2)];
+    for (const [i, mask] of masks.entries()) await s.add({ id: `m${i}`, image: record(i).image, mask });
+    await s.close();
+    const got = runPython<Record<string, unknown>>(READ_SHARD, [join(dir, 'seg-00000.arrow')]);
+    assert.deepEqual(got.types, [
+      'fixed_size_list<item: uint8 not null>[18]',
+      'fixed_size_list<item: uint8 not null>[6]',
+      'string',
+    ]);
+    assert.deepEqual(got.pandas, { image: 'object', mask: 'object', id: 'object' });
+    assert.deepEqual(got.polars, {
+      image: 'Array(UInt8, shape=(18,))',
+      mask: 'Array(UInt8, shape=(6,))',
+      id: 'String',
+    });
+    const want = masks.map((m) => Array.from(m));
+    assert.deepEqual(got.masks, want);
+    assert.deepEqual(got.masks_polars, want);
+    assert.deepEqual(got.ids, ['m0', 'm1']);
   });
 });
