@@ -4,13 +4,14 @@
 //
 // `Deno.jupyter.broadcast(msgType, content)` publishes one message on the kernel's IOPub channel with the
 // running cell as parent: `display_data` (a MIME bundle, optionally with a display id) and
-// `update_display_data` (replaces the output that has that id) are all the display helpers need. It returns a
-// promise, but queues the message when called, so messages keep the order of the calls and those sent by a cell
-// arrive before that cell's reply. Outside `deno jupyter` (e.g. `deno run`) reading `Deno.jupyter` throws.
+// `update_display_data` (replaces the output that has that id) are all the display helpers need. It queues the
+// message and returns (Deno 2.9 returns nothing; its declarations say a promise); another thread sends it, in
+// the order of the calls (notebook_host.ts has what that means for a cell's last outputs). Outside
+// `deno jupyter` (e.g. `deno run`) reading `Deno.jupyter` throws.
 
 /** The subset of Deno.jupyter this module uses. */
 export interface DenoJupyter {
-  broadcast(msgType: string, content: Record<string, unknown>): Promise<void>;
+  broadcast(msgType: string, content: Record<string, unknown>): Promise<void> | undefined;
 }
 
 let replacement: DenoJupyter | undefined;
