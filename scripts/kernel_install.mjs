@@ -98,8 +98,9 @@ export function writeDenoKernelSpec() {
     argv: [deno, 'jupyter', '--kernel', '--conn', '{connection_file}'],
     display_name: 'TypeScript (Deno, batch-shaping)',
     language: 'typescript',
-    // Plain text outputs: Deno otherwise colours printed values and tracebacks with ANSI codes.
-    env: { NO_COLOR: '1' },
+    // Plain text outputs (Deno otherwise colours printed values and tracebacks with ANSI codes), and no
+    // background check for a newer Deno (the binary is pinned by package.json).
+    env: { NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
     metadata: { 'batch-shaping': { generatedBy: 'scripts/kernel_install.mjs' } },
   };
   writeFileSync(join(kernelDir, 'kernel.json'), `${JSON.stringify(spec, null, 2)}\n`);

@@ -31,7 +31,7 @@ export function runDeno(
   const res = spawnSync(denoExecutable(), ['run', '-A', '--quiet', '--sloppy-imports', script, ...args], {
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 120_000,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...options.env },
   });
   return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
 }
