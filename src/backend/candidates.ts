@@ -85,8 +85,9 @@ const webgpuCandidate: Candidate = {
       // Probed in a child process: nothing Dawn prints reaches our stderr, and a software adapter (a CPU
       // emulating a GPU, slower than wasm) is passed over without loading Dawn here.
       const probe = await ctx.probeWebGpuAdapter();
-      if (probe.adapter === undefined)
+      if (probe.adapter === undefined) {
         throw new Error(probe.problem ?? `${providerLabel(webGpuProvider())} found no WebGPU adapter`);
+      }
       const software = softwareAdapterReason(probe.adapter);
       if (software !== undefined) {
         throw new Error(
