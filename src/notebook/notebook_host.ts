@@ -71,8 +71,9 @@ function sleepSync(ms: number): void {
 /** About how many characters a MIME bundle puts on the wire. */
 export function bundleChars(data: MimeBundle): number {
   let n = 0;
-  for (const value of Object.values(data))
+  for (const value of Object.values(data)) {
     n += typeof value === 'string' ? value.length : JSON.stringify(value).length;
+  }
   return n;
 }
 
