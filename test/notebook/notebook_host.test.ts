@@ -1,16 +1,21 @@
 // The display helpers on Deno's Jupyter kernel, against a stand-in Deno.jupyter: tables and images as
 // display_data, the progress display as one display_data then update_display_data with the same display id,
 // a figure as plotly.js in parts below the message limit (put together again in a page they give back the
-// library exactly, in any order) followed by one bundle with the Plotly MIME type and the HTML fallback; the
-// cell waits after large messages only. Under Node without a kernel, the tslab host is the one chosen.
+// library exactly, in any order, and in headless Chromium define Plotly so the figure draws) followed by one
+// bundle with the Plotly MIME type and the HTML fallback; the cell waits after large messages only. Under Node without a kernel, the tslab host is the one chosen.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { layerUsageFigure, plotlyJsSource } from '../../src/analysis/index.js';
 import {
   DENO_MAX_MESSAGE_CHARS,
   DENO_SEND_CHARS_PER_MS,
   denoHost,
+  figureHtml,
   notebookHost,
   notebookProgress,
   PLOTLY_MIME,
@@ -20,6 +25,7 @@ import {
   showFigure,
   showTable,
 } from '../../src/notebook/index.js';
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 
 interface Sent {
   msgType: string;
@@ -123,6 +129,34 @@ describe("notebook host: Deno's kernel", () => {
     assert.equal(evaluated[0], plotlyJsSource());
     assert.equal(window.__batchShapingPlotlyParts, undefined, 'the parts are dropped once run');
     assert.throws(() => plotlyLibraryParts(10), /argument 'maxChars' must be an integer >= 1000; got 10/);
+  });
+
+  it('the parts define Plotly in a browser and the figure draws (headless Chromium)', {
+    skip: skipWithoutChromium,
+    timeout: 60_000,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bs-nb-deno-'));
+    const fig = figureHtml(figure, { library: false, divId: 'fig-deno' });
+    // As the outputs would stand in a page: the parts, then the figure; here the parts in reverse order.
+    const parts = [...plotlyLibraryParts(DENO_MAX_MESSAGE_CHARS)].reverse();
+    const path = join(dir, 'outputs.html');
+    await writeFile(path, `<!DOCTYPE html><html><body>${parts.join('\n')}${fig}</body></html>`);
+    const context = await launchChromium(join(dir, 'profile'));
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(path).href);
+      await page.waitForFunction(() => document.querySelectorAll('#fig-deno .main-svg').length >= 1, null, {
+        timeout: 20_000,
+      });
+      const bars = await page.evaluate(() => document.querySelectorAll('#fig-deno .bars path').length);
+      assert.ok(bars >= 3, `the figure drew ${bars} bars`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('waits after large messages until they are likely sent, and not after small ones', () => {
