@@ -2,7 +2,8 @@
 // display_data, the progress display as one display_data then update_display_data with the same display id,
 // a figure as plotly.js in parts below the message limit (put together again in a page they give back the
 // library exactly, in any order, and in headless Chromium define Plotly so the figure draws) followed by one
-// bundle with the Plotly MIME type and the HTML fallback; the cell waits after large messages only. Under Node without a kernel, the tslab host is the one chosen.
+// bundle with the Plotly MIME type and the HTML fallback; the cell waits after large messages only. Under
+// Node without a kernel, the tslab host is the one chosen.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
