@@ -13,8 +13,15 @@
 // node_modules never contains a link back to the repository. Both TypeScript and Node follow it to the
 // real path, so the notebooks load the one copy of @tensorflow/tfjs-core in the root node_modules.
 //
-// Usage: node scripts/kernel_install.mjs [--quiet]   (npm run kernel:install)
+// With --deno it also writes Deno's kernelspec next to tslab's:
+//   notebooks/.jupyter/kernels/deno/kernel.json    (`deno jupyter --kernel`, TypeScript on Deno's own kernel)
+// The deno executable comes from the `deno` devDependency (npm: its binary ships in @deno/<platform>), not a
+// download. Deno resolves `batch-shaping` from the notebooks through the same self-link, and runs the cells with
+// every permission (`deno jupyter`'s default), as tslab runs them with Node's.
+//
+// Usage: node scripts/kernel_install.mjs [--deno] [--quiet]   (npm run kernel:install [-- --deno])
 import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,15 +73,51 @@ export function writeKernelSpec() {
   return jupyterDir;
 }
 
+/** The deno executable of the `deno` devDependency (its platform package's binary). */
+export function denoExecutable() {
+  const require = createRequire(import.meta.url);
+  let install;
+  try {
+    install = require('deno/install_api.cjs');
+  } catch (err) {
+    throw new Error(
+      `kernel:install --deno: the 'deno' package is not installed (${err.message.split('\n')[0]}); run \`npm ci\` (deno is a devDependency) first`,
+    );
+  }
+  // The package's own install step: finds @deno/<platform>'s binary (and links it into the package folder).
+  return install.runInstall();
+}
+
+/** Writes notebooks/.jupyter/kernels/deno/kernel.json; returns the kernel folder. */
+export function writeDenoKernelSpec() {
+  const deno = denoExecutable();
+  const kernelDir = join(root, 'notebooks', '.jupyter', 'kernels', 'deno');
+  mkdirSync(kernelDir, { recursive: true });
+  const spec = {
+    // Same kernel name as `deno jupyter --install` uses.
+    argv: [deno, 'jupyter', '--kernel', '--conn', '{connection_file}'],
+    display_name: 'TypeScript (Deno, batch-shaping)',
+    language: 'typescript',
+    // Plain text outputs (Deno otherwise colours printed values and tracebacks with ANSI codes), and no
+    // background check for a newer Deno (the binary is pinned by package.json).
+    env: { NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    metadata: { 'batch-shaping': { generatedBy: 'scripts/kernel_install.mjs' } },
+  };
+  writeFileSync(join(kernelDir, 'kernel.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  return kernelDir;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const link = ensureSelfLink();
     const jupyterDir = writeKernelSpec();
+    const denoDir = process.argv.includes('--deno') ? writeDenoKernelSpec() : undefined;
     if (!existsSync(join(root, 'dist', 'index.js'))) {
       log('note: dist/ is missing; run `npm run build` before opening the notebooks');
     }
     log(`linked ${link} -> ../.. (notebooks import 'batch-shaping')`);
     log(`wrote ${join(jupyterDir, 'kernels', 'tslab', 'kernel.json')}`);
+    if (denoDir !== undefined) log(`wrote ${join(denoDir, 'kernel.json')}`);
     log(`use it with:  export JUPYTER_PATH=${jupyterDir}${process.env.JUPYTER_PATH ? ':$JUPYTER_PATH' : ''}`);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);

@@ -5,7 +5,8 @@ Run with Debian's interpreter (`/usr/bin/python3 scripts/run_notebooks.py`, or `
 another python3 may come first on PATH and not see Debian's python3-nbclient / jupyter-client.
 
 For each notebooks/NN_*.ipynb (or the ones named on the command line, by file or by prefix such as `00`):
-  - executes every cell with the project's tslab kernel (scripts/kernel_install.mjs writes it) and
+  - executes every cell with the project's tslab kernel, or with `--kernel deno` Deno's Jupyter kernel
+    (scripts/kernel_install.mjs writes both; the cells are the same), and
     BATCH_SHAPING_SMOKE=1, the notebooks' tiny configuration (synthetic data / generated fixtures);
   - stops at the first error and prints that cell's source and stderr: tslab reports a failed cell without
     name or message (ename/evalue are empty), the message is only in the cell's stderr stream; and after an
@@ -56,6 +57,8 @@ def is_figure_output(output):
     html = data.get("text/html", "")
     if isinstance(html, list):
         html = "".join(html)
+    if "__batchShapingPlotlyParts" in html:  # a part of plotly.js (sent on its own on Deno), not a figure
+        return False
     return "bs-plot" in html or "js-plotly-plot" in html
 
 
@@ -72,11 +75,12 @@ def select(args):
     return chosen
 
 
-def prepare_environment(full):
+def prepare_environment(full, kernel):
     if not (ROOT / "dist" / "index.js").exists():
         sys.exit("run_notebooks: dist/index.js is missing; run `npm run build` first (notebooks import the built package)")
     # The kernelspec and the notebooks' self-link (notebooks/node_modules/batch-shaping -> ../..).
-    subprocess.run(["node", str(ROOT / "scripts" / "kernel_install.mjs"), "--quiet"], check=True)
+    extra = ["--deno"] if kernel == "deno" else []
+    subprocess.run(["node", str(ROOT / "scripts" / "kernel_install.mjs"), "--quiet", *extra], check=True)
     jupyter_dir = str(NOTEBOOKS / ".jupyter")
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = jupyter_dir + (os.pathsep + old if old else "")
@@ -89,7 +93,7 @@ def prepare_environment(full):
             shutil.rmtree(d, ignore_errors=True)
 
 
-def run_one(path, timeout):
+def run_one(path, timeout, kernel="tslab"):
     nb = nbformat.read(path, as_version=4)
     # Notebooks are committed without outputs (diffs stay readable, no 10 MB plotly.js in git).
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
@@ -98,7 +102,7 @@ def run_one(path, timeout):
         return False
     client = NotebookClient(
         nb,
-        kernel_name="tslab",
+        kernel_name=kernel,
         timeout=timeout,  # per cell; None (--full) = no limit, full runs train for hours
         startup_timeout=300,  # tslab compiles its first cell slowly on a busy machine
         allow_errors=False,
@@ -116,8 +120,9 @@ def run_one(path, timeout):
                 failed_index, failure = index, err
                 break
     seconds = time.monotonic() - started
-    OUT.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, OUT / path.name)
+    out = OUT if kernel == "tslab" else OUT.parent / f"notebooks-{kernel}"
+    out.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out / path.name)
 
     code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     if failure is not None:
@@ -154,13 +159,17 @@ def main():
     parser.add_argument(
         "--full", action="store_true", help="run the real configuration (no BATCH_SHAPING_SMOKE): long, needs data"
     )
+    parser.add_argument(
+        "--kernel", choices=("tslab", "deno"), default="tslab", help="tslab (default) or Deno's Jupyter kernel"
+    )
     args = parser.parse_args()
     books = select(args.notebooks)
-    prepare_environment(args.full)
+    prepare_environment(args.full, args.kernel)
     mode = "the full configuration" if args.full else "BATCH_SHAPING_SMOKE=1"
-    print(f"running {len(books)} notebook(s) with {mode}; executed copies in {OUT}", flush=True)
+    out = OUT if args.kernel == "tslab" else OUT.parent / f"notebooks-{args.kernel}"
+    print(f"running {len(books)} notebook(s) on {args.kernel} with {mode}; executed copies in {out}", flush=True)
     for path in books:
-        if not run_one(path, None if args.full and args.timeout == 600 else args.timeout):
+        if not run_one(path, None if args.full and args.timeout == 600 else args.timeout, args.kernel):
             return 1
     return 0
 

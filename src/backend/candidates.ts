@@ -2,11 +2,12 @@
 // returns why it is usable, or throws an Error whose message says why not (shown by `doctor`).
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backend_names.js';
+import { isDeno } from './deno_runtime.js';
 import { registerWasmKernels } from './wasm/register_wasm_kernels.js';
 import { configureWasmThreads } from './wasm/wasm_threads.js';
 import { adapterLabel, softwareAdapterReason } from './webgpu/adapter_description.js';
 import type { AdapterProber } from './webgpu/adapter_probe.js';
-import { setUpWebGpu, webGpuReason } from './webgpu/webgpu_device.js';
+import { providerLabel, setUpWebGpu, webGpuProvider, webGpuReason } from './webgpu/webgpu_device.js';
 
 /** Loads a module by specifier; injectable so tests can stand in for packages we cannot install. */
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
@@ -38,7 +39,8 @@ async function setActive(tfjsName: string): Promise<void> {
 
 function describeImportError(pkg: string, err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
-  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(message)) {
+  // Node: Cannot find module / ERR_MODULE_NOT_FOUND; Deno: Import "<pkg>" not a dependency.
+  if (/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|not a dependency/.test(message)) {
     return new Error(`${pkg} is not installed (optional; see README, "Backends")`);
   }
   return new Error(`${pkg} failed to load: ${message.split('\n')[0]}`);
@@ -83,7 +85,9 @@ const webgpuCandidate: Candidate = {
       // Probed in a child process: nothing Dawn prints reaches our stderr, and a software adapter (a CPU
       // emulating a GPU, slower than wasm) is passed over without loading Dawn here.
       const probe = await ctx.probeWebGpuAdapter();
-      if (probe.adapter === undefined) throw new Error(probe.problem ?? 'Dawn found no WebGPU adapter');
+      if (probe.adapter === undefined) {
+        throw new Error(probe.problem ?? `${providerLabel(webGpuProvider())} found no WebGPU adapter`);
+      }
       const software = softwareAdapterReason(probe.adapter);
       if (software !== undefined) {
         throw new Error(
@@ -91,7 +95,8 @@ const webgpuCandidate: Candidate = {
         );
       }
     }
-    await importOrExplain(ctx, 'webgpu');
+    // Deno has WebGPU built in (navigator.gpu); Node gets it from Dawn, the `webgpu` package.
+    if (!isDeno()) await importOrExplain(ctx, 'webgpu');
     await importOrExplain(ctx, '@tensorflow/tfjs-backend-webgpu');
     const s = await setUpWebGpu(ctx.importModule);
     await setActive('webgpu');

@@ -7,6 +7,7 @@ import { BACKEND_NAMES, type BackendName } from './backend_names.js';
 import { type InitBackendOptions, initBackend } from './init_backend.js';
 import { adapterLabel, softwareAdapterReason } from './webgpu/adapter_description.js';
 import { probeWebGpuAdapter } from './webgpu/adapter_probe.js';
+import { providerLabel, webGpuProvider } from './webgpu/webgpu_device.js';
 
 export interface BackendProbe {
   name: BackendName;
@@ -32,14 +33,18 @@ async function probeOne(name: BackendName, options: InitBackendOptions): Promise
 async function probeWebGpu(options: InitBackendOptions): Promise<BackendProbe> {
   const probe = await (options.probeWebGpuAdapter ?? (() => probeWebGpuAdapter()))();
   if (probe.adapter === undefined) {
-    return { name: 'webgpu', available: false, detail: probe.problem ?? 'Dawn found no WebGPU adapter' };
+    return {
+      name: 'webgpu',
+      available: false,
+      detail: probe.problem ?? `${providerLabel(webGpuProvider())} found no WebGPU adapter`,
+    };
   }
   const software = softwareAdapterReason(probe.adapter);
   if (software === undefined) return probeOne('webgpu', options);
   return {
     name: 'webgpu',
     available: true,
-    detail: `Dawn WebGPU adapter: ${adapterLabel(probe.adapter)} (software: ${software})`,
+    detail: `${providerLabel(webGpuProvider())} WebGPU adapter: ${adapterLabel(probe.adapter)} (software: ${software})`,
     autoSkips: "a software adapter: 'auto' prefers wasm; initBackend('webgpu') uses it",
   };
 }

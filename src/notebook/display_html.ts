@@ -1,4 +1,5 @@
-// HTML outputs for notebooks: tables (summary statistics, per-layer gate usage) and image galleries.
+// HTML outputs for notebooks (tslab or Deno's kernel): tables (summary statistics, per-layer gate usage) and
+// image galleries.
 import {
   escapeHtml,
   type GalleryItem,
@@ -6,7 +7,7 @@ import {
   imageDataUrl,
   type SampleImage,
 } from '../analysis/sample_gallery.js';
-import { loadTslab } from './tslab_bridge.js';
+import { notebookHost } from './notebook_host.js';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -31,12 +32,12 @@ export function tableHtml(rows: readonly Record<string, Cell>[], title?: string)
 
 /** Shows rows as a table. */
 export function showTable(rows: readonly Record<string, Cell>[], title?: string): void {
-  loadTslab().display.html(tableHtml(rows, title));
+  notebookHost().html(tableHtml(rows, title));
 }
 
 /** Shows HTML as is (e.g. galleryHtml output). */
 export function showHtml(html: string): void {
-  loadTslab().display.html(html);
+  notebookHost().html(html);
 }
 
 /** Shows images with captions as a gallery (images become PNG data URLs). */
@@ -48,5 +49,5 @@ export async function showImages(
   const items: GalleryItem[] = await Promise.all(
     images.map(async (x) => ({ src: await imageDataUrl(x.image, options), caption: x.caption })),
   );
-  loadTslab().display.html(galleryHtml(title, items));
+  notebookHost().html(galleryHtml(title, items));
 }

@@ -1,8 +1,8 @@
 // Progress of long notebook work (recording gates, evaluation, training epochs) as one output updated in
-// place (tslab.newDisplay(), which sends update_display_data), throttled so a fast loop does not flood the
-// frontend with messages. The counterpart of the CLI's progress bar.
+// place (tslab.newDisplay(), or a display id on Deno's kernel; both send update_display_data), throttled so
+// a fast loop does not flood the frontend with messages. The counterpart of the CLI's progress bar.
 import { escapeHtml } from '../analysis/sample_gallery.js';
-import { loadTslab, type TslabDisplay } from './tslab_bridge.js';
+import { notebookHost, type UpdatableDisplay } from './notebook_host.js';
 
 export interface ProgressOptions {
   /** Minimum milliseconds between two updates (default 200); the first and the final update always show. */
@@ -48,7 +48,7 @@ export function progressHtml(
 export function notebookProgress(label: string, options: ProgressOptions = {}): NotebookProgress {
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? 200;
-  const display: TslabDisplay = loadTslab().newDisplay();
+  const display: UpdatableDisplay = notebookHost().newDisplay();
   const start = now();
   let last = Number.NEGATIVE_INFINITY;
   let state = { done: 0, total: undefined as number | undefined, status: undefined as string | undefined };

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { denoWorkerPrelude } from './deno_worker_globals.js';
 
 export interface WasmThreads {
   /** Threads the XNNPACK thread pool uses (1 = the calling thread only). */
@@ -68,6 +69,7 @@ function writeWorkerFile(): { path: string; blobSize: number } {
     'URL.createObjectURL = (o) => (o instanceof Blob ? __tfjsMainScript : __createObjectURL(o));',
     'const __revokeObjectURL = URL.revokeObjectURL;',
     'URL.revokeObjectURL = (u) => { if (u !== __tfjsMainScript) __revokeObjectURL(u); };',
+    denoWorkerPrelude(),
     '',
   ].join('\n');
   const text = prelude + escaped;

@@ -4,8 +4,11 @@
 //  - WebGPU errors become exceptions (device_errors.ts), and a synchronous read a clear error
 //    (no_sync_readback.ts);
 //  - our kernels are registered (register_webgpu_kernels.ts).
+// Under Node the GPU object is Dawn's (the `webgpu` package); under Deno it is Deno's own `navigator.gpu`
+// (wgpu), and Dawn is not loaded.
 // The backend is created once per process; later activations reuse it.
 import * as tf from '@tensorflow/tfjs-core';
+import { denoVersion, isDeno } from '../deno_runtime.js';
 import { type AdapterDescription, adapterLabel, describeAdapter } from './adapter_description.js';
 import { DeviceErrorWatch, type ErrorReportingDevice, type WatchedBackend } from './device_errors.js';
 import { guardSyncReadback, type SyncReadingBackend } from './no_sync_readback.js';
@@ -25,8 +28,13 @@ export const REQUESTED_LIMITS = [
   'maxUniformBufferBindingSize',
 ] as const;
 
+/** Whose WebGPU implementation the backend runs on. */
+export type WebGpuProvider = 'dawn' | 'deno';
+
 export interface WebGpuSetup {
   adapter: AdapterDescription;
+  /** Dawn (Node, the `webgpu` package) or Deno's built-in WebGPU. */
+  provider: WebGpuProvider;
   /** The device's storage buffers per shader stage (AddN's group size + 1). */
   storageBuffers: number;
   /** The device tfjs runs on; tests inject errors through it. */
@@ -58,18 +66,34 @@ function installNavigatorGpu(dawn: { create(flags: string[]): GPU; globals?: obj
   return gpu;
 }
 
+/** Deno's own WebGPU: `navigator.gpu`, present unless Deno was built or started without it. */
+function denoNavigatorGpu(): GPU {
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (gpu === undefined) {
+    throw new Error(
+      `Deno ${denoVersion() ?? ''} has no navigator.gpu here (its WebGPU is missing or disabled)`,
+    );
+  }
+  return gpu;
+}
+
 /**
  * Creates the device and registers a 'webgpu' backend factory that returns tfjs's WebGPUBackend on it.
  * `dawn` and `tfjsWebGpu` are the imported packages. Returns the setup (the same one on a second call).
  */
 export async function setUpWebGpu(importModule: Import): Promise<WebGpuSetup> {
   if (setup !== undefined && tf.findBackendFactory('webgpu') !== null) return setup;
-  const dawn = (await importModule('webgpu')) as { create(flags: string[]): GPU; globals?: object };
-  const gpu = installNavigatorGpu(dawn);
+  const provider = webGpuProvider();
+  const gpu =
+    provider === 'deno'
+      ? denoNavigatorGpu()
+      : installNavigatorGpu(
+          (await importModule('webgpu')) as { create(flags: string[]): GPU; globals?: object },
+        );
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
     throw new Error(
-      'Dawn found no WebGPU adapter (no GPU, or no Vulkan driver: install the glvnd loader libraries and set VK_DRIVER_FILES)',
+      `${providerLabel(provider)} found no WebGPU adapter (no GPU, or no Vulkan driver: install the glvnd loader libraries and set VK_DRIVER_FILES)`,
     );
   }
   const pkg = (await importModule('@tensorflow/tfjs-backend-webgpu')) as {
@@ -91,6 +115,7 @@ export async function setUpWebGpu(importModule: Import): Promise<WebGpuSetup> {
   registerWebGpuKernels();
   setup = {
     adapter: describeAdapter(adapter as unknown as { info?: object }),
+    provider,
     storageBuffers: device.limits.maxStorageBuffersPerShaderStage,
     device,
     watch,
@@ -98,7 +123,17 @@ export async function setUpWebGpu(importModule: Import): Promise<WebGpuSetup> {
   return setup;
 }
 
+/** The WebGPU implementation this process uses: Deno's own under Deno, else Dawn. */
+export function webGpuProvider(): WebGpuProvider {
+  return isDeno() ? 'deno' : 'dawn';
+}
+
+/** How the reasons name a provider: "Dawn" or "Deno (wgpu)". */
+export function providerLabel(provider: WebGpuProvider): string {
+  return provider === 'deno' ? 'Deno (wgpu)' : 'Dawn';
+}
+
 /** The reason initBackend reports for an active webgpu backend. */
 export function webGpuReason(s: WebGpuSetup): string {
-  return `Dawn WebGPU adapter: ${adapterLabel(s.adapter)}; ${s.storageBuffers} storage buffers per shader stage`;
+  return `${providerLabel(s.provider)} WebGPU adapter: ${adapterLabel(s.adapter)}; ${s.storageBuffers} storage buffers per shader stage`;
 }

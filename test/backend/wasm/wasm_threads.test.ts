@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configureWasmThreads } from '../../../src/backend/wasm/wasm_threads.js';
+import { lastJsonLine, runDeno } from '../../helpers/deno.js';
 
 const child = fileURLToPath(new URL('./wasm_threads_child.ts', import.meta.url));
 
@@ -19,6 +20,14 @@ function runChild(...args: string[]): { reason: string; err: number } {
   return JSON.parse(line) as { reason: string; err: number };
 }
 
+/** The same child under Deno (its worker_threads are web workers: see deno_worker_globals.ts). */
+function runChildUnderDeno(...args: string[]): { name: string; reason: string; err: number; deno: boolean } {
+  const res = runDeno(child, args, { timeoutMs: 90_000 });
+  assert.equal(res.signal, null, `deno child was killed (hung at exit?): ${res.stderr}`);
+  assert.equal(res.status, 0, res.stderr);
+  return lastJsonLine(res);
+}
+
 describe('configureWasmThreads', () => {
   it('runs the wasm backend on 2 threads in Node, correctly, and the process exits', (t) => {
     if (availableParallelism() < 2) {
@@ -32,6 +41,23 @@ describe('configureWasmThreads', () => {
 
   it('falls back to 1 thread and says why when threads are unavailable', () => {
     const out = runChild('2', 'no-shared-memory');
+    assert.match(out.reason, /1 thread\(s\) \(SharedArrayBuffer is unavailable; using 1 thread\)/);
+    assert.ok(out.err <= 1e-4);
+  });
+
+  it('runs the wasm backend on 2 threads under Deno, correctly, and the process exits', (t) => {
+    if (availableParallelism() < 2) {
+      t.skip('one core: a second thread cannot be shown to work here');
+      return;
+    }
+    const out = runChildUnderDeno('2');
+    assert.equal(out.deno, true, 'the child ran under Deno');
+    assert.match(out.reason, /XNNPACK on the CPU, 2 thread\(s\)$/);
+    assert.ok(out.err <= 1e-4, `threaded conv gradients under Deno differ from cpu: ${out.err}`);
+  });
+
+  it('falls back to 1 thread under Deno too, saying why', () => {
+    const out = runChildUnderDeno('2', 'no-shared-memory');
     assert.match(out.reason, /1 thread\(s\) \(SharedArrayBuffer is unavailable; using 1 thread\)/);
     assert.ok(out.err <= 1e-4);
   });

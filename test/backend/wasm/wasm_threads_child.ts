@@ -1,8 +1,10 @@
 // Child process for wasm_threads.test.ts: the wasm backend starts once per process, so each thread
-// configuration is tried in a fresh one. Prints one JSON line: what initBackend reported and how far the
-// threaded conv gradients are from the cpu backend's.
+// configuration is tried in a fresh one. Prints one JSON line: what initBackend reported, how far the
+// threaded conv gradients are from the cpu backend's, and whether it ran under Deno.
 // Usage: node --import tsx wasm_threads_child.ts <threads> [no-shared-memory]
+//        deno run -A --sloppy-imports wasm_threads_child.ts <threads> [no-shared-memory]
 import * as tf from '@tensorflow/tfjs-core';
+import { isDeno } from '../../../src/backend/deno_runtime.js';
 import { initBackend } from '../../../src/backend/index.js';
 import { maxRelErr, randomHost } from './wasm_test_utils.js';
 
@@ -31,4 +33,6 @@ function grads(backend: string): Float32Array[] {
 const ref = grads('cpu');
 const got = grads('wasm');
 const err = Math.max(maxRelErr(ref[0]!, got[0]!), maxRelErr(ref[1]!, got[1]!));
-process.stdout.write(`${JSON.stringify({ name: report.name, reason: report.reason, err })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ name: report.name, reason: report.reason, err, deno: isDeno() })}\n`,
+);
