@@ -1,10 +1,18 @@
 // `batch-shaping doctor`: which backends work here, which one is chosen and why, and a training-step check.
+
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { type BackendChoice, isBackendChoice } from '../backend/backend_names.js';
+import { denoVersion } from '../backend/deno_runtime.js';
 import { initBackend } from '../backend/init_backend.js';
 import { probeBackends } from '../backend/probe_backends.js';
 import { timeTinyConvnetSteps } from './tiny_convnet_step.js';
+
+/** The JavaScript runtime (Deno reports a Node version through its compatibility layer: name Deno's own). */
+function runtimeName(): string {
+  const deno = denoVersion();
+  return deno !== undefined ? `Deno ${deno}` : `Node ${process.version}`;
+}
 
 export interface DoctorOptions {
   backend: string;
@@ -31,7 +39,7 @@ export async function runDoctor(
   const steps = positiveInt('--steps', opts.steps);
   const batch = positiveInt('--batch', opts.batch);
   log(
-    `batch-shaping doctor: Node ${process.version}, tfjs-core ${tf.version_core}, ${process.platform}/${process.arch}`,
+    `batch-shaping doctor: ${runtimeName()}, tfjs-core ${tf.version_core}, ${process.platform}/${process.arch}`,
   );
   const probes = await probeBackends();
   let chosen: string | undefined;
