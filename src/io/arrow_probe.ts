@@ -25,26 +25,29 @@ export async function probeArrowFile(bytes: Uint8Array, file: string, deadlineMs
   const deadline = deadlineMs ?? 3_000 + bytes.byteLength / 10_000;
   await new Promise<void>((resolve, reject) => {
     const worker = new Worker(PROBE, { eval: true, workerData: { arrow: arrowEntry, bytes } });
-    const timer = setTimeout(() => {
+    // Settle once: Deno emits 'exit' synchronously inside terminate(), before the caller's next line runs.
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err === undefined) resolve();
+      else reject(err);
       void worker.terminate();
-      reject(
+    };
+    const timer = setTimeout(() => {
+      settle(
         new Error(
           `${file}: not a readable Arrow IPC file (reading it did not finish within ${Math.round(deadline / 1000)} s: damaged?)`,
         ),
       );
     }, deadline);
-    worker.once('message', () => {
-      clearTimeout(timer);
-      void worker.terminate();
-      resolve();
-    });
-    worker.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`${file}: not a readable Arrow IPC file (${err.message})`, { cause: err }));
-    });
-    worker.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${file}: not a readable Arrow IPC file (the reader stopped with code ${code})`));
-    });
+    worker.once('message', () => settle());
+    worker.once('error', (err) =>
+      settle(new Error(`${file}: not a readable Arrow IPC file (${err.message})`, { cause: err })),
+    );
+    worker.once('exit', (code) =>
+      settle(new Error(`${file}: not a readable Arrow IPC file (the reader stopped with code ${code})`)),
+    );
   });
 }
