@@ -471,9 +471,23 @@ export async function toHostTensor(t: tf.Tensor, name = '<tensor>'): Promise<Hos
       `toHostTensor: tensor ${JSON.stringify(name)} must be float32, int32 or bool; got ${t.dtype}`,
     );
   }
-  const values = (await t.data()) as Float32Array | Int32Array | Uint8Array;
-  // Some backends hand out their own storage; copy so a later write cannot alias a live tensor.
-  return { dtype, shape: [...t.shape], data: new Uint8Array(bytesOf(values)) };
+  const raw = (await t.data()) as Float32Array | Int32Array | Uint8Array;
+  // The cpu backend's cast between int32/bool and float32 keeps the source buffer, so the values may come in
+  // another typed array than the dtype says: convert them (taking the bytes as they are would store int32 bits
+  // as floats). Otherwise copy, since some backends hand out their own storage.
+  const values =
+    dtype === 'F32' && !(raw instanceof Float32Array)
+      ? Float32Array.from(raw)
+      : dtype === 'I32' && !(raw instanceof Int32Array)
+        ? Int32Array.from(raw, (v) => Math.trunc(v))
+        : dtype === 'BOOL' && !(raw instanceof Uint8Array)
+          ? Uint8Array.from(raw, (v) => (v !== 0 ? 1 : 0))
+          : raw;
+  return {
+    dtype,
+    shape: [...t.shape],
+    data: values === raw ? new Uint8Array(bytesOf(raw)) : bytesOf(values),
+  };
 }
 
 function aligned<T>(

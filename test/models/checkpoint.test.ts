@@ -130,6 +130,18 @@ describe('checkpoint file layout', () => {
     tf.dispose(Object.values(vars));
   });
 
+  it('stores a float32 cast of int32 or bool tensors as floats (the cpu cast keeps the source buffer)', async () => {
+    const path = join(freshDir('cast'), 'ckpt.safetensors');
+    const ints = tf.cast(tf.tensor1d([1, 2, 300], 'int32'), 'float32');
+    const bools = tf.cast(tf.tensor1d([1, 0, 1], 'bool'), 'float32');
+    await saveCheckpoint(path, { tensors: { ints, bools }, config: CONFIG });
+    tf.dispose([ints, bools]);
+    const loaded = await loadCheckpoint(path);
+    assert.deepEqual(await snapshot(loaded.tensors), { ints: [1, 2, 300], bools: [1, 0, 1] });
+    assert.equal(loaded.tensors.ints!.dtype, 'float32');
+    disposeCheckpoint(loaded);
+  });
+
   it('loads a plain safetensors file (no config) as model tensors', async () => {
     const path = join(freshDir('plain'), 'weights.safetensors');
     await writeFileAtomic(path, [
