@@ -1,0 +1,151 @@
+"""The Python half of the TypeScript <-> PyTorch cross-check (driven by test/python/torch_twin.test.ts).
+
+    /usr/bin/python3 python/tests/crosscheck.py <dir>
+
+<dir>/manifest.json lists what the TypeScript side wrote:
+  models: [{name, checkpoint, reference}]: a checkpoint saved by the TypeScript library and its inference
+          outputs on an input (reference file: 'input' NHWC, 'logits', 'gate/<name>/probs'). Here the checkpoint
+          is loaded into the PyTorch twin, run on the same input, and the logits and gate logits compared
+          (max |a - b| / max |b| <= tol; gate logits against logit(TypeScript probabilities)).
+  losses: [{kind, options, reference}]: gate probabilities (one tensor per layer), the loss value and its
+          gradient per layer as the TypeScript library computed them; recomputed and compared here.
+  pyModels: [{name, options, size, checkpoint, reference}]: for the other direction, a model built and
+          initialised here (BN statistics and gate biases randomised), saved as a checkpoint together with its
+          outputs, for the TypeScript side to load and compare.
+Prints one line per case and a JSON summary last; exits 1 when any case is off.
+"""
+
+import json
+import math
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from batch_shaping_torch import batch_shaping_loss, create_model, l0_gate_loss, load_model, save_checkpoint  # noqa: E402
+from batch_shaping_torch.priors import prior_from_spec  # noqa: E402
+from batch_shaping_torch.safetensors_io import read_safetensors, write_safetensors  # noqa: E402
+
+
+def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.double(), b.double()
+    if a.shape != b.shape:
+        return math.inf
+    scale = b.abs().max().item() if b.numel() else 0.0
+    return (a - b).abs().max().item() / max(scale, 1e-30) if b.numel() else 0.0
+
+
+def nhwc_to_nchw(x):
+    return x.permute(0, 3, 1, 2).contiguous()
+
+
+def nchw_to_nhwc(x):
+    return x.permute(0, 2, 3, 1).contiguous()
+
+
+def check_model(case: dict, root: str, tol: float) -> dict:
+    model, _ = load_model(os.path.join(root, case["checkpoint"]))
+    model.eval()
+    ref, _ = read_safetensors(os.path.join(root, case["reference"]))
+    with torch.no_grad():
+        logits, gates = model(nhwc_to_nchw(ref["input"]))
+    if logits.dim() == 4:
+        logits = nchw_to_nhwc(logits)
+    errors = {"logits": rel_err(logits, ref["logits"])}
+    worst_gate, flips = 0.0, 0
+    names = [g["name"] for g in gates]
+    expected = sorted(k.split("/")[1] for k in ref if k.startswith("gate/"))
+    if sorted(names) != expected:
+        raise AssertionError(f"{case['name']}: gate names differ: python {names[:3]}..., typescript {expected[:3]}...")
+    for g in gates:
+        p = ref[f"gate/{g['name']}/probs"].double()
+        ts_logits = torch.log(p) - torch.log1p(-p)
+        # float32 probabilities carry ~6e-8 absolute error, i.e. 6e-8 / (p (1 - p)) on the logit.
+        slack = 6e-8 / (p * (1 - p)).clamp(min=1e-12)
+        py = g["logits"].double()
+        finite = torch.isfinite(ts_logits)
+        # A float32 sigmoid saturates to exactly 0 or 1 past |logit| ~ 17: there only the side can be compared.
+        saturated_ok = bool(((torch.sign(py) == torch.sign(ts_logits)) & (py.abs() > 15))[~finite].all())
+        diff = ((py - ts_logits).abs() - slack).clamp(min=0)[finite]
+        scale = max(py.abs().max().item(), 1.0)
+        worst_gate = max(worst_gate, diff.max().item() / scale if diff.numel() else 0.0,
+                         0.0 if saturated_ok else math.inf)
+        flips += int((g["mask"] != (p > 0.5).to(g["mask"].dtype)).sum())
+    errors["gateLogits"] = worst_gate
+    ok = errors["logits"] <= tol and worst_gate <= tol and flips == 0
+    return {"case": case["name"], "ok": ok, "errors": errors, "maskFlips": flips}
+
+
+def check_loss(case: dict, root: str, tol: float) -> dict:
+    ref, _ = read_safetensors(os.path.join(root, case["reference"]))
+    layers = [ref[f"probs/{i}"].clone().requires_grad_(True) for i in range(case["layers"])]
+    o = case["options"]
+    if case["kind"] == "bas":
+        loss = batch_shaping_loss(layers, prior=prior_from_spec(o.get("prior")), pooled=o.get("pooled", False),
+                                  reduction=o.get("reduction", "sum"), pdf_clip_min=o.get("pdfClipMin", 1e-3),
+                                  pdf_clip_max=o.get("pdfClipMax", 100.0))
+    else:
+        loss = l0_gate_loss(layers, mac_weights=o.get("macWeights"), reduction=o.get("reduction", "sum"))
+    grads = torch.autograd.grad(loss, layers)
+    errors = {"value": rel_err(loss.detach().reshape(1), ref["loss"].reshape(1))}
+    errors["grad"] = max(rel_err(g, ref[f"grad/{i}"]) for i, g in enumerate(grads))
+    return {"case": case["name"], "ok": all(e <= tol for e in errors.values()), "errors": errors}
+
+
+def randomise_statistics(model: torch.nn.Module, generator: torch.Generator) -> None:
+    """BN running stats and affine parameters, and gate biases, away from their init, so they are exercised."""
+    with torch.no_grad():
+        for name, m in model.named_modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                n = m.num_features
+                m.running_mean.copy_(torch.randn(n, generator=generator) * 0.1)
+                m.running_var.copy_(torch.rand(n, generator=generator) + 0.5)
+                m.weight.copy_(torch.rand(n, generator=generator) + 0.5)
+                m.bias.copy_(torch.randn(n, generator=generator) * 0.1)
+            if name.endswith("gate.fc2"):
+                m.bias.copy_(torch.randn(m.bias.shape, generator=generator) * 1.5 + 0.5)
+
+
+def write_py_model(case: dict, root: str) -> dict:
+    torch.manual_seed(case.get("seed", 0))
+    g = torch.Generator().manual_seed(case.get("seed", 0) + 1)
+    model = create_model(case["name"], case.get("options"))
+    randomise_statistics(model, g)
+    model.eval()
+    x = torch.randn(2, case["size"], case["size"], 3, generator=g)
+    with torch.no_grad():
+        logits, gates = model(nhwc_to_nchw(x))
+    if logits.dim() == 4:
+        logits = nchw_to_nhwc(logits)
+    save_checkpoint(os.path.join(root, case["checkpoint"]), model)
+    ref = {"input": x, "logits": logits}
+    for gr in gates:
+        ref[f"gate/{gr['name']}/logits"] = gr["logits"]
+    write_safetensors(os.path.join(root, case["reference"]), ref)
+    return {"case": f"py:{case['name']}", "ok": True, "written": case["checkpoint"]}
+
+
+def main() -> int:
+    root = sys.argv[1]
+    with open(os.path.join(root, "manifest.json")) as f:
+        manifest = json.load(f)
+    tol = manifest.get("tolerance", 1e-4)
+    torch.set_num_threads(int(os.environ.get("CROSSCHECK_THREADS", "1")))
+    results = []
+    for case in manifest.get("models", []):
+        results.append(check_model(case, root, tol))
+    for case in manifest.get("losses", []):
+        results.append(check_loss(case, root, tol))
+    for case in manifest.get("pyModels", []):
+        results.append(write_py_model(case, root))
+    for r in results:
+        print(("ok   " if r["ok"] else "FAIL ") + json.dumps(r))
+    failed = [r["case"] for r in results if not r["ok"]]
+    print(json.dumps({"cases": len(results), "failed": failed}))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
