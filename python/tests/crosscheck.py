@@ -25,7 +25,10 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from batch_shaping_torch import batch_shaping_loss, create_model, l0_gate_loss, load_model, save_checkpoint  # noqa: E402
+from batch_shaping_torch.param_groups import param_roles  # noqa: E402
 from batch_shaping_torch.priors import prior_from_spec  # noqa: E402
+from batch_shaping_torch.registry import create_model as build  # noqa: E402
+from batch_shaping_torch.schedules import learning_rate_at, loss_weights_at  # noqa: E402
 from batch_shaping_torch.safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 
 
@@ -94,6 +97,26 @@ def check_loss(case: dict, root: str, tol: float) -> dict:
     return {"case": case["name"], "ok": all(e <= tol for e in errors.values()), "errors": errors}
 
 
+def check_schedule(case: dict, tol: float) -> dict:
+    """lr and (gamma, lambda) at the same positions; parameter roles of the preset's model, by name, in torch."""
+    cfg = case["config"]
+    lr = [learning_rate_at(cfg, p) for p in case["positions"]]
+    weights = [loss_weights_at(cfg["loss"], p / cfg["epochs"]) for p in case["positions"]]
+    errors = {"lr": rel_err(torch.tensor(lr), torch.tensor(case["lr"])),
+              "gamma": rel_err(torch.tensor([w[0] for w in weights]), torch.tensor([w["gamma"] for w in case["weights"]])),
+              "lambda": rel_err(torch.tensor([w[1] for w in weights]),
+                                torch.tensor([w["lambda"] for w in case["weights"]]))}
+    options = {k: v for k, v in cfg["model"].items() if k != "name"}
+    model = build(cfg["model"]["name"], options)
+    torch_shapes = {n: tuple(p.shape) for n, p in model.named_parameters()}
+    same_names = sorted(torch_shapes) == sorted(case["shapes"])
+    roles = param_roles(torch_shapes)
+    role_mismatch = [n for n in case["roles"] if roles.get(n) != case["roles"][n]]
+    ok = all(e <= tol for e in errors.values()) and same_names and not role_mismatch
+    return {"case": case["name"], "ok": ok, "errors": errors, "sameParameterNames": same_names,
+            "roleMismatches": role_mismatch[:5]}
+
+
 def randomise_statistics(model: torch.nn.Module, generator: torch.Generator) -> None:
     """BN running stats and affine parameters, and gate biases, away from their init, so they are exercised."""
     with torch.no_grad():
@@ -138,6 +161,8 @@ def main() -> int:
         results.append(check_model(case, root, tol))
     for case in manifest.get("losses", []):
         results.append(check_loss(case, root, tol))
+    for case in manifest.get("schedules", []):
+        results.append(check_schedule(case, tol))
     for case in manifest.get("pyModels", []):
         results.append(write_py_model(case, root))
     for r in results:

@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchShapingLoss, l0GateLoss } from '../../src/losses/index.js';
+import { batchShapingLoss, l0GateLoss, lossWeightsAt } from '../../src/losses/index.js';
 import { saveCheckpoint } from '../../src/models/checkpoint.js';
 import {
   createModel,
+  createModelSkeleton,
   type GatedModel,
   listModels,
   type ModelName,
@@ -24,6 +25,9 @@ import {
 } from '../../src/models/index.js';
 import { betaPrior, normalPrior, type Prior, relaxedBernoulliPrior } from '../../src/ops/index.js';
 import { loadTrainedModel } from '../../src/train/load_trained_model.js';
+import { learningRateAt } from '../../src/train/lr_schedule.js';
+import { paramRoles } from '../../src/train/param_groups.js';
+import { getPreset, listPresets } from '../../src/train/presets.js';
 import { useBackend } from '../helpers/backends.js';
 import { requireTorch, runPython } from './python_env.js';
 
@@ -133,12 +137,45 @@ const LOSS_CASES: LossCase[] = [
 ];
 
 let dir = '';
-const manifest: { tolerance: number; models: object[]; losses: object[]; pyModels: object[] } = {
+const manifest: {
+  tolerance: number;
+  models: object[];
+  losses: object[];
+  pyModels: object[];
+  schedules: object[];
+} = {
   tolerance: TOLERANCE,
   models: [],
   losses: [],
   pyModels: [],
+  schedules: [],
 };
+
+/** Every preset's lr and loss weights over its run, and the optimiser role of every parameter of its model. */
+function writeScheduleCases(): void {
+  for (const name of listPresets()) {
+    const config = getPreset(name);
+    const positions = Array.from({ length: 41 }, (_, i) => (config.epochs * i) / 40);
+    const { name: modelName, ...options } = config.model;
+    const model = createModelSkeleton(modelName, options);
+    // A skeleton records names and shapes without tensors; the trainable ones are what the optimiser sees.
+    const store = (
+      model as unknown as { store: { shapes: Map<string, { shape: number[]; trainable: boolean }> } }
+    ).store;
+    const shapes = Object.fromEntries(
+      [...store.shapes].filter(([, v]) => v.trainable).map(([k, v]) => [k, v.shape]),
+    );
+    manifest.schedules.push({
+      name: `schedule-${name}`,
+      config,
+      positions,
+      lr: positions.map((p) => learningRateAt(config, p)),
+      weights: positions.map((p) => lossWeightsAt(config.loss, p / config.epochs)),
+      roles: paramRoles(shapes),
+      shapes,
+    });
+  }
+}
 
 /** BN statistics and affine parameters, and gate biases, away from their init (seeded), so they are exercised. */
 function randomiseStatistics(model: GatedModel, seed: number): void {
@@ -241,6 +278,7 @@ describe('PyTorch twin (python/batch_shaping_torch) against the TypeScript libra
     dir = await mkdtemp(join(tmpdir(), 'bs-torch-twin-'));
     for (const [i, c] of MODEL_CASES.entries()) await writeModelCase(c, i);
     for (const [i, c] of LOSS_CASES.entries()) await writeLossCase(c, i);
+    writeScheduleCases();
     manifest.pyModels = PY_CASES.map((c, i) => ({
       ...c,
       seed: 5 + i,
@@ -274,6 +312,12 @@ describe('PyTorch twin (python/batch_shaping_torch) against the TypeScript libra
   for (const c of LOSS_CASES) {
     it(`${c.name}: same loss value and gradient in PyTorch`, () => {
       const r = resultOf(c.name);
+      assert.ok(r.ok, r.line);
+    });
+  }
+  for (const name of listPresets()) {
+    it(`preset ${name}: same lr and gamma/lambda schedules and parameter roles in PyTorch`, () => {
+      const r = resultOf(`schedule-${name}`);
       assert.ok(r.ok, r.line);
     });
   }
