@@ -74,7 +74,7 @@ def parse_args(argv=None):
     p.add_argument("--eval-samples", type=int, help="override the evaluated-sample cap (0: whole split)")
     p.add_argument("--workers", type=int, help="data loader workers per process (default: data.workers)")
     p.add_argument("--dist-backend", choices=["nccl", "gloo"], help="default: nccl with GPUs, else gloo")
-    p.add_argument("--sync-bn", action="store_true", help="BatchNorm statistics over all processes")
+    p.add_argument("--sync-bn", action="store_true", help="BatchNorm statistics over all processes (GPUs only)")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast on GPUs")
     p.add_argument("--local-bas", action="store_true",
                    help="batch-shaping loss over each process's batch instead of the global batch")
@@ -261,6 +261,8 @@ def main(argv=None) -> int:
     torch.manual_seed(options["seed"])  # identical initial weights on every process
     model = create_model(cfg["model"]["name"], options)
     task = model.config["task"]
+    if args.sync_bn and d.device.type != "cuda":
+        raise SystemExit("train_ddp: --sync-bn needs GPUs (torch's SyncBatchNorm runs on CUDA only)")
     if args.sync_bn and d.world > 1:
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model.to(d.device)
@@ -291,6 +293,10 @@ def main(argv=None) -> int:
         raise SystemExit(f"train_ddp: data.batchSize {data['batchSize']} must be a multiple of the process count "
                          f"{d.world}")
     per_process = data["batchSize"] // d.world
+    if per_process < 2 and not args.sync_bn:
+        raise SystemExit(f"train_ddp: {per_process} sample per process: BatchNorm in training (the gates' BN, PSPNet's "
+                         "1x1 pooling bin) needs at least 2 values per channel; use --sync-bn (GPUs) or a larger "
+                         "data.batchSize")
     workers = data.get("workers", 0) if args.workers is None else args.workers
     sampler = DistributedSampler(train_set, num_replicas=d.world, rank=d.rank, shuffle=True, seed=cfg["seed"],
                                  drop_last=True)
