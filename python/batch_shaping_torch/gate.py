@@ -52,6 +52,9 @@ class ChannelGate(nn.Module):
         self.fc2 = nn.Linear(hidden, gated_channels)
         nn.init.constant_(self.fc2.bias, bias_init)
         self.gate_name = ""  # set by the model: 'layer1.0.gate' as in the TypeScript library
+        # Training noise: None draws logistic noise from torch's generator; a callable (logits -> noise tensor)
+        # replaces it (the cross-check replays the noise the TypeScript NoiseSource drew).
+        self.noise_fn = None
 
     def forward(self, x: torch.Tensor, threshold: float = 0.5):
         """x: the block input [N, C_in, H, W] -> (logits, probs, mask), each [N, C_gated]."""
@@ -62,7 +65,8 @@ class ChannelGate(nn.Module):
         logits = self.fc2(torch.relu(self.bn(self.fc1(pooled))))  # [N, C_gated]
         probs = torch.sigmoid(logits)
         if self.training:
-            mask = straight_through_gate(logits, logistic_noise(logits.shape, logits), self.tau)
+            noise = logistic_noise(logits.shape, logits) if self.noise_fn is None else self.noise_fn(logits)
+            mask = straight_through_gate(logits, noise, self.tau)
         else:
             mask = threshold_gate(logits, threshold)
         return logits, probs, mask

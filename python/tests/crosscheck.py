@@ -97,6 +97,65 @@ def check_loss(case: dict, root: str, tol: float) -> dict:
     return {"case": case["name"], "ok": all(e <= tol for e in errors.values()), "errors": errors}
 
 
+def _train_forward(model, ref, noise, dtype, gamma, lam):
+    """Training-mode forward and backward in ``dtype`` replaying ``noise``: (terms, grads by name, gates)."""
+    import torch.nn.functional as F
+
+    model = model.to(dtype).train()
+    queue = [t.to(dtype) for t in noise]
+    for g in (m for m in model.modules() if m.__class__.__name__ == "ChannelGate"):
+        g.noise_fn = lambda logits: queue.pop(0)
+    logits, gates = model(nhwc_to_nchw(ref["input"]).to(dtype))
+    if "labels" in ref:
+        ce = F.cross_entropy(logits, ref["labels"].long())
+    else:
+        ce = F.cross_entropy(logits, ref["masks"].long(), ignore_index=255)
+    probs = [g["probs"] for g in gates]
+    bas = batch_shaping_loss(probs, validate=False) if probs else torch.zeros((), dtype=dtype)
+    l0 = l0_gate_loss(probs, validate=False) if probs else torch.zeros((), dtype=dtype)
+    total = ce + gamma * bas + lam * l0
+    params = dict(model.named_parameters())
+    grads = dict(zip(params, torch.autograd.grad(total, list(params.values()))))
+    return {"total": total, "ce": ce, "bas": bas, "l0": l0}, grads, gates, len(queue)
+
+
+def check_train_step(case: dict, root: str, tol: float) -> dict:
+    """One training-mode forward and backward from the same weights with the same gate noise: loss terms, gate
+    masks and updated BatchNorm running statistics within ``tol``; every parameter's gradient compared with a
+    float64 PyTorch reference, within max(tol, 4 x the error of PyTorch's own float32 gradient). A training
+    step's gradient can be ill-conditioned in float32 (BatchNorm over a few values per channel deep in a
+    ResNet-50: PyTorch float32 itself is then a few per cent off float64), so float32 twins are held to float32
+    accuracy, not to each other."""
+    from batch_shaping_torch.checkpoint import _layouts, model_tensors, to_tfjs_layout
+
+    ref, _ = read_safetensors(os.path.join(root, case["reference"]))
+    noise = [ref[f"noise/{i}"] for i in range(case["noiseDraws"])]
+    model32, _ = load_model(os.path.join(root, case["checkpoint"]))
+    terms, g32, gates, unused = _train_forward(model32, ref, noise, torch.float32, case["gamma"], case["lambda"])
+    model64, _ = load_model(os.path.join(root, case["checkpoint"]))
+    _, g64, _, _ = _train_forward(model64, ref, noise, torch.float64, case["gamma"], case["lambda"])
+    kinds = _layouts(model32)
+    errors = {k: rel_err(v.detach().reshape(1), ref[k].reshape(1)) for k, v in terms.items()}
+    worst_name, worst_ratio, worst_ts, worst_pt = "", 0.0, 0.0, 0.0
+    grads_ok = True
+    for name, truth in g64.items():
+        truth = to_tfjs_layout(truth, kinds.get(name))
+        e_ts = rel_err(ref[f"grad/{name}"], truth)
+        e_pt = rel_err(to_tfjs_layout(g32[name], kinds.get(name)), truth)
+        grads_ok &= e_ts <= max(tol, 4 * e_pt)
+        worst_ts, worst_pt = max(worst_ts, e_ts), max(worst_pt, e_pt)
+        ratio = e_ts / max(e_pt, tol / 4)
+        if ratio > worst_ratio:
+            worst_name, worst_ratio = name, ratio
+    after = model_tensors(model32)
+    errors["runningStats"] = max(rel_err(after[k], ref[f"after/{k}"]) for k in after if "running_" in k)
+    flips = sum(int((g["mask"].detach() != ref[f"mask/{g['name']}"]).sum()) for g in gates)
+    ok = all(e <= tol for e in errors.values()) and grads_ok and flips == 0 and unused == 0
+    return {"case": case["name"], "ok": ok, "errors": errors, "gradVsFloat64": {"typescript": worst_ts,
+            "pytorchFloat32": worst_pt, "worstRatio": worst_ratio, "worstTensor": worst_name},
+            "maskFlips": flips, "unusedNoise": unused}
+
+
 def check_schedule(case: dict, tol: float) -> dict:
     """lr and (gamma, lambda) at the same positions; parameter roles of the preset's model, by name, in torch."""
     cfg = case["config"]
@@ -161,6 +220,8 @@ def main() -> int:
         results.append(check_model(case, root, tol))
     for case in manifest.get("losses", []):
         results.append(check_loss(case, root, tol))
+    for case in manifest.get("trainSteps", []):
+        results.append(check_train_step(case, root, case.get("tolerance", tol)))
     for case in manifest.get("schedules", []):
         results.append(check_schedule(case, tol))
     for case in manifest.get("pyModels", []):
