@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .registry import create_model_from_config
-from .safetensors_io import read_safetensors, write_safetensors
+from .safetensors_io import read_safetensors, verify_digest, write_safetensors
 
 CHECKPOINT_VERSION = "1"
 OPTIMIZER_PREFIX = "optimizer/"
@@ -89,12 +89,13 @@ def save_checkpoint(path: str, model: nn.Module, optimizer: torch.optim.Optimize
                 "batch_shaping.config": json.dumps(inner.config, separators=(",", ":"))}
     if extra is not None:
         metadata["batch_shaping.extra"] = json.dumps(extra, separators=(",", ":"))
-    return write_safetensors(path, tensors, metadata)
+    return write_safetensors(path, tensors, metadata, digest=True)
 
 
 def load_checkpoint(path: str) -> dict:
     """{'tensors', 'optimizer', 'config', 'extra', 'metadata'}: tensors as stored (tfjs layout)."""
     tensors, metadata = read_safetensors(path)
+    verify_digest(path)  # a damaged file never loads; one without a digest (written elsewhere) does
     version = metadata.get("batch_shaping.version")
     if version is not None and version != CHECKPOINT_VERSION:
         raise ValueError(f"load_checkpoint: {path}: checkpoint layout version {version!r} is not supported; "

@@ -4,6 +4,7 @@ none). The header layout and tensor order are those of src/models/safetensors.ts
 names bytewise; header padded with spaces to 8 bytes).
 """
 
+import hashlib
 import json
 import os
 import struct
@@ -21,6 +22,9 @@ MAX_HEADER_BYTES = 100_000_000
 
 class SafetensorsError(ValueError):
     pass
+
+
+DIGEST_KEY = "batch_shaping.sha256"
 
 
 def read_safetensors(path: str):
@@ -61,9 +65,43 @@ def read_safetensors(path: str):
     return tensors, metadata
 
 
-def encode_safetensors(tensors: dict, metadata: dict | None = None) -> list:
-    """Chunks (header, then each tensor's bytes) of a safetensors file."""
-    metadata = metadata or {}
+def content_digest(metadata: dict, layout: list, chunks) -> str:
+    """The library's checkpoint digest (src/models/checkpoint_digest.ts): SHA-256 of the JSON of the metadata items
+    but the digest, sorted by key, a newline, the JSON of [[name, dtype, shape, [begin, end]], ...] in data order,
+    a newline, then the data bytes."""
+    items = sorted([k, v] for k, v in metadata.items() if k != DIGEST_KEY)
+    h = hashlib.sha256()
+    h.update(json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
+    h.update(json.dumps(layout, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
+    for c in chunks:
+        h.update(c)
+    return h.hexdigest()
+
+
+def verify_digest(path: str) -> bool:
+    """True when the file's recorded digest matches its contents, False when it records none; raises
+    SafetensorsError naming the file when it is damaged."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    metadata = header.pop("__metadata__", None) or {}
+    recorded = metadata.get(DIGEST_KEY)
+    if recorded is None:
+        return False
+    layout = sorted(([k, v["dtype"], v["shape"], v["data_offsets"]] for k, v in header.items()),
+                    key=lambda e: e[3][0])
+    actual = content_digest(metadata, layout, [data[8 + n:]])
+    if actual != recorded:
+        raise SafetensorsError(f"{path} is damaged: its contents do not match the SHA-256 digest recorded when it "
+                               f"was written (recorded {recorded[:12]}..., now {actual[:12]}...)")
+    return True
+
+
+def encode_safetensors(tensors: dict, metadata: dict | None = None, digest: bool = False) -> list:
+    """Chunks (header, then each tensor's bytes) of a safetensors file; with ``digest`` the metadata gets the
+    library's integrity digest (``batch_shaping.sha256``), which loadCheckpoint verifies."""
+    metadata = dict(metadata or {})
     for k, v in metadata.items():
         if not isinstance(v, str):
             raise SafetensorsError(f"__metadata__[{k!r}] must be a string; got {type(v).__name__}")
@@ -74,19 +112,24 @@ def encode_safetensors(tensors: dict, metadata: dict | None = None) -> list:
         prepared[name] = t.detach().to("cpu").contiguous()
     rank = {d: i for i, d in enumerate(DTYPES)}
     order = sorted(prepared, key=lambda k: (-rank[NAMES[prepared[k].dtype]], k.encode("utf-8")))
-    fields = []
-    if metadata:
-        fields.append('"__metadata__":' + json.dumps(metadata, separators=(",", ":")))
     offset = 0
     chunks = []
+    layout = []
     for name in order:
         t = prepared[name]
         raw = t.view(torch.uint8).numpy().tobytes() if t.numel() > 0 and t.dtype != torch.bool else (
             t.to(torch.uint8).numpy().tobytes())
-        fields.append(json.dumps(name) + ':{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}' % (
-            NAMES[t.dtype], json.dumps(list(t.shape), separators=(",", ":")), offset, offset + len(raw)))
+        layout.append([name, NAMES[t.dtype], list(t.shape), [offset, offset + len(raw)]])
         offset += len(raw)
         chunks.append(raw)
+    if digest:
+        metadata[DIGEST_KEY] = content_digest(metadata, layout, chunks)
+    fields = []
+    if metadata:
+        fields.append('"__metadata__":' + json.dumps(metadata, separators=(",", ":")))
+    for name, dtype, shape, (begin, end) in layout:
+        fields.append(json.dumps(name) + ':{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}' % (
+            dtype, json.dumps(shape, separators=(",", ":")), begin, end))
     js = ("{" + ",".join(fields) + "}").encode("utf-8")
     js += b" " * ((8 - len(js) % 8) % 8)
     return [struct.pack("<Q", len(js)) + js, *chunks]
@@ -118,5 +161,5 @@ def atomic_write(path: str, chunks) -> int:
     return total
 
 
-def write_safetensors(path: str, tensors: dict, metadata: dict | None = None) -> int:
-    return atomic_write(path, encode_safetensors(tensors, metadata))
+def write_safetensors(path: str, tensors: dict, metadata: dict | None = None, digest: bool = False) -> int:
+    return atomic_write(path, encode_safetensors(tensors, metadata, digest))

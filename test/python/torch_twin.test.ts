@@ -439,8 +439,9 @@ describe('PyTorch twin (python/batch_shaping_torch) against the TypeScript libra
       const { tensors: ref } = await import('../../src/models/checkpoint.js').then((m) =>
         m.loadCheckpoint(join(dir, `py-${c.name}.ref.safetensors`)),
       );
-      const { model } = await loadTrainedModel(join(dir, `py-${c.name}.safetensors`));
+      const { model, note } = await loadTrainedModel(join(dir, `py-${c.name}.safetensors`));
       try {
+        assert.equal(note, undefined, 'the PyTorch checkpoint carries the digest, verified here');
         const out = model.apply(ref.input as tf.Tensor4D, { training: false });
         const logits = await out.logits.data();
         const err = maxRelErr(logits, await ref.logits!.data());
