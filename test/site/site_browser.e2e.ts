@@ -3,7 +3,8 @@
 // exception; every figure the manifest counts is drawn by plotly.js with data in it; and the gate explorer,
 // running the shipped checkpoint in the browser on tfjs's wasm backend, gives for picked test images and for
 // an image it never saw (a mirrored test image, as if drawn) the prediction, the MACs and the open channels
-// per block that the library computes in Node through its own evaluation path (BatchLoader + recordGates).
+// per block that the library computes in Node through its own evaluation path (BatchLoader + recordGates);
+// and the same again on WebGPU, in a Chromium with WebGPU on (its SwiftShader adapter, no GPU needed).
 // Screenshots of every page go to artifacts/site/. Build the site first: `npm run site` (or, after the
 // notebooks ran, `npm run site -- --executed artifacts/notebooks`); BATCH_SHAPING_SITE names another folder,
 // BATCH_SHAPING_SITE_DATA another prepared Fashion-MNIST than data/fashion-mnist.
@@ -133,8 +134,8 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
   });
 
   /** Opens a page and records its console errors, uncaught exceptions and failed requests. */
-  async function open(path: string): Promise<{ page: Page; problems: string[] }> {
-    const page = await context.newPage();
+  async function open(path: string, ctx = context): Promise<{ page: Page; problems: string[] }> {
+    const page = await ctx.newPage();
     const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
@@ -212,9 +213,10 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
     }
   });
 
-  it("the explorer's numbers equal the library's in Node for picked and drawn images", {
-    timeout: 300_000,
-  }, async () => {
+  let referenceRun: ReturnType<typeof nodeReference> | undefined;
+
+  /** Drives the explorer on `backend` in `ctx` and compares everything it shows with the Node library. */
+  async function checkExplorer(backend: 'wasm' | 'webgpu', ctx: BrowserContext): Promise<void> {
     const test = JSON.parse(readFileSync(join(SITE, 'explorer', 'test-set.json'), 'utf8')) as ExplorerTestSet;
     const all = readFileSync(join(SITE, 'explorer', 'test-images.bin'));
     const [h, w] = test.imageShape;
@@ -223,8 +225,9 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
     const mirrored = new Uint8Array(size);
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) mirrored[y * w + x] = all[42 * size + y * w + (w - 1 - x)]!;
+    const suffix = backend === 'wasm' ? '' : `-${backend}`;
 
-    const { page, problems } = await open(`${manifest.explorer.path}?backend=wasm`);
+    const { page, problems } = await open(`${manifest.explorer.path}?backend=${backend}`, ctx);
     await page.waitForFunction(
       () => document.body.dataset.ready === 'true' || document.querySelector('#status.error'),
       undefined,
@@ -237,7 +240,10 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
       0,
       (await page.locator('#status').textContent()) ?? '',
     );
-    assert.match((await page.locator('#status').textContent()) ?? '', /digest verified/);
+    assert.match(
+      (await page.locator('#status').textContent()) ?? '',
+      new RegExp(`on ${backend} .*digest verified`),
+    );
     const shownOf = async (call: string, arg: number | number[]): Promise<Shown> =>
       page.evaluate(
         async ([c, a]) => {
@@ -254,7 +260,8 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
         },
         [call, arg] as const,
       );
-    const reference = await nodeReference(test, mirrored);
+    referenceRun ??= nodeReference(test, mirrored);
+    const reference = await referenceRun;
     for (const i of PICKED) {
       const shown = await shownOf('pick', i);
       assert.equal(shown.dom.index, String(i));
@@ -267,7 +274,7 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
     const thumbIndex = await thumb.getAttribute('data-index');
     await thumb.click();
     await page.waitForFunction((i) => document.getElementById('result')!.dataset.index === i, thumbIndex);
-    await page.screenshot({ path: join(SHOTS, 'explorer.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `explorer${suffix}.png`), fullPage: true });
     const drawn = await shownOf('showPixels', Array.from(mirrored));
     assert.equal(drawn.dom.index, '-1');
     checkAgainst(reference.drawn, 0, drawn, 'mirrored test image 42');
@@ -280,8 +287,40 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
       for (const k of indices)
         assert.equal(test.predictions[k], drawn.explanation.prediction, `#${id}: image ${k}'s class`);
     }
-    await page.screenshot({ path: join(SHOTS, 'explorer-drawn.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `explorer-drawn${suffix}.png`), fullPage: true });
     assert.deepEqual(problems, [], problems.join('; '));
     await page.close();
+  }
+
+  it("the explorer's numbers equal the library's in Node for picked and drawn images (wasm)", {
+    timeout: 300_000,
+  }, async () => {
+    await checkExplorer('wasm', context);
+  });
+
+  it("the same on WebGPU (Chromium's software adapter), which the page does not pick by itself", {
+    timeout: 300_000,
+  }, async () => {
+    const gpuProfile = mkdtempSync(join(tmpdir(), 'bs-site-chromium-webgpu-'));
+    const gpu = await launchChromium(gpuProfile, { width: 1280, height: 900 }, { webgpu: true });
+    try {
+      const { page, problems } = await open(manifest.explorer.path, gpu);
+      await page.waitForFunction(
+        () => document.body.dataset.ready === 'true' || document.querySelector('#status.error'),
+        undefined,
+        { timeout: 180_000 },
+      );
+      // A software (fallback) adapter is slower than wasm: without ?backend the page keeps wasm, and says why.
+      assert.match(
+        (await page.locator('#status').textContent()) ?? '',
+        /on wasm \(no hardware WebGPU adapter/,
+      );
+      assert.deepEqual(problems, [], problems.join('; '));
+      await page.close();
+      await checkExplorer('webgpu', gpu);
+    } finally {
+      await gpu.close();
+      rmSync(gpuProfile, { recursive: true, force: true });
+    }
   });
 });
