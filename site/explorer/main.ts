@@ -21,6 +21,8 @@ declare const Plotly: PlotlyLike;
 export interface ShownImage {
   index: number;
   source: string;
+  /** The image's uint8 pixels as the model got them. */
+  pixels: number[];
   explanation: Explanation;
 }
 
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       $('prediction').textContent = test.classes[e.prediction]!;
       $('confidence').textContent = `${(100 * e.probs[e.prediction]!).toFixed(1)}%`;
       $('label').textContent = index >= 0 ? `label: ${test.classes[test.labels[index]!]}` : '';
+      $<HTMLInputElement>('index').value = index >= 0 ? String(index) : '';
       $('macs').textContent = mmac(e.macs);
       $('macs-dense').textContent =
         `${(100 * (e.macs / test.denseMacs)).toFixed(1)}% of the dense network's ${mmac(test.denseMacs)} ` +
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
       result.dataset.prediction = String(e.prediction);
       result.dataset.macs = String(e.macs);
       result.dataset.open = e.blocks.map((b) => b.open.filter((v) => v > 0).length).join(',');
-      shown = { index, source, explanation: e };
+      shown = { index, source, pixels: Array.from(pixels), explanation: e };
       return shown;
     });
     busy = run.then(

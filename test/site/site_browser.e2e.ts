@@ -48,8 +48,8 @@ interface Shown {
   dom: { prediction: string; macs: string; open: string; index: string };
 }
 
-/** What the library computes in Node for the same images, through its evaluation path. */
-async function nodeReference(test: ExplorerTestSet, mirrored: Uint8Array) {
+/** What the library computes in Node for the first 500 test images, through its evaluation path. */
+async function nodeReference(test: ExplorerTestSet): Promise<GateRecords> {
   await initBackend('wasm');
   const { model } = await loadPretrained(test.checkpoint);
   try {
@@ -61,15 +61,24 @@ async function nodeReference(test: ExplorerTestSet, mirrored: Uint8Array) {
       shuffle: false,
       transform: test.evalTransform,
     });
-    const picked = await recordGates(model, { batches: loader.epoch(0), total: 500 }, { maxSamples: 500 });
-    // The mirrored image through the same transform BatchLoader applies, as a one-image batch.
+    return await recordGates(model, { batches: loader.epoch(0), total: 500 }, { maxSamples: 500 });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The same for images the test set does not hold: uint8 pixels through the dataset's transform, one batch. */
+async function nodeOnPixels(test: ExplorerTestSet, pixels: Uint8Array): Promise<GateRecords> {
+  await initBackend('wasm');
+  const { model } = await loadPretrained(test.checkpoint);
+  try {
     const transform = createTransform({
       ...test.evalTransform,
-      normalization: { mean: meta.mean, std: meta.std },
+      normalization: { mean: test.mean, std: test.std },
     });
     const shape = transform.outputShape(test.imageShape);
     const image = new Float32Array(shape[0] * shape[1] * shape[2]);
-    transform.apply({ image: mirrored, shape: test.imageShape }, { image }, undefined as never);
+    transform.apply({ image: pixels, shape: test.imageShape }, { image }, undefined as never);
     const batch: Batch = {
       epoch: 0,
       step: 0,
@@ -77,10 +86,9 @@ async function nodeReference(test: ExplorerTestSet, mirrored: Uint8Array) {
       images: image,
       imageShape: [1, ...shape],
       labels: new Int32Array([0]),
-      ids: ['mirrored'],
+      ids: ['unseen'],
     };
-    const drawn = await recordGates(model, { batches: [batch], total: 1 }, {});
-    return { picked, drawn };
+    return await recordGates(model, { batches: [batch], total: 1 }, {});
   } finally {
     model.dispose();
   }
@@ -260,12 +268,12 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
         },
         [call, arg] as const,
       );
-    referenceRun ??= nodeReference(test, mirrored);
-    const reference = await referenceRun;
+    referenceRun ??= nodeReference(test);
+    const picked = await referenceRun;
     for (const i of PICKED) {
       const shown = await shownOf('pick', i);
       assert.equal(shown.dom.index, String(i));
-      checkAgainst(reference.picked, i, shown, `test image ${i}`);
+      checkAgainst(picked, i, shown, `test image ${i}`);
       // The MACs recorded at build time for the histogram are the same numbers.
       assert.equal(shown.explanation.macs, test.macs[i], `test image ${i}: test-set.json MACs`);
     }
@@ -277,7 +285,7 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
     await page.screenshot({ path: join(SHOTS, `explorer${suffix}.png`), fullPage: true });
     const drawn = await shownOf('showPixels', Array.from(mirrored));
     assert.equal(drawn.dom.index, '-1');
-    checkAgainst(reference.drawn, 0, drawn, 'mirrored test image 42');
+    checkAgainst(await nodeOnPixels(test, mirrored), 0, drawn, 'mirrored test image 42');
     // The nearest cheap and expensive images are shown (same predicted class, by construction of the lists).
     for (const id of ['cheap', 'expensive']) {
       const indices = await page
@@ -287,7 +295,49 @@ describe('the site in headless Chromium', { skip: skipWithoutChromium }, () => {
       for (const k of indices)
         assert.equal(test.predictions[k], drawn.explanation.prediction, `#${id}: image ${k}'s class`);
     }
-    await page.screenshot({ path: join(SHOTS, `explorer-drawn${suffix}.png`), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `explorer-mirrored${suffix}.png`), fullPage: true });
+    if (backend === 'wasm') {
+      // A stroke drawn with the mouse on the pad, then a picture opened from disk (the README's trade-off figure:
+      // a light background, so the page inverts it): the page's own pixels give the library's numbers.
+      await page.locator('#pad').scrollIntoViewIfNeeded();
+      const pad = (await page.locator('#pad').boundingBox())!;
+      await page.mouse.move(pad.x + pad.width * 0.3, pad.y + pad.height * 0.2);
+      await page.mouse.down();
+      await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.8, { steps: 12 });
+      await page.mouse.move(pad.x + pad.width * 0.7, pad.y + pad.height * 0.2, { steps: 12 });
+      await page.mouse.up();
+      await page.waitForFunction(() => document.getElementById('source')!.textContent === 'your drawing');
+      await page.screenshot({ path: join(SHOTS, 'explorer-drawn.png'), fullPage: true });
+      for (const [what, done] of [
+        ['the drawing', async () => {}],
+        [
+          'an opened picture',
+          async () => {
+            await page.locator('#file').setInputFiles(join('docs', 'figures', 'tradeoff.png'));
+            await page.waitForFunction(() =>
+              /tradeoff\.png \(inverted/.test(document.getElementById('source')!.textContent ?? ''),
+            );
+          },
+        ],
+      ] as const) {
+        await done();
+        const now = await page.evaluate(() => {
+          const s = (
+            globalThis as unknown as { gateExplorer: { current(): Shown & { pixels: number[] } } }
+          ).gateExplorer.current();
+          const r = document.getElementById('result')!.dataset;
+          return {
+            ...s,
+            dom: { prediction: r.prediction!, macs: r.macs!, open: r.open!, index: r.index! },
+          };
+        });
+        assert.ok(
+          now.pixels.some((v) => v > 0),
+          `${what}: the page's pixels are not all black`,
+        );
+        checkAgainst(await nodeOnPixels(test, Uint8Array.from(now.pixels)), 0, now, what);
+      }
+    }
     assert.deepEqual(problems, [], problems.join('; '));
     await page.close();
   }
