@@ -201,7 +201,6 @@ async function main(): Promise<void> {
     if (!Number.isInteger(i) || i < 0 || i >= test.count) {
       return Promise.reject(new Error(`explorer: test image index must be 0..${test.count - 1}; got ${i}`));
     }
-    $<HTMLInputElement>('index').value = String(i);
     return show(pixelsAll.slice(i * size, (i + 1) * size), i, `test image ${i} (${test.ids[i]})`);
   };
 
