@@ -190,7 +190,13 @@ async function main(): Promise<void> {
   }
   let executed = values.executed;
   if (executed === undefined) {
-    run('/usr/bin/python3', ['scripts/run_notebooks.py']);
+    // With --full, the others in smoke mode first (their full configurations need GPUs and large datasets).
+    const smoke = values.full
+      ? (await readdir(join(ROOT, 'notebooks')))
+          .filter((f) => /^\d\d_.*\.ipynb$/.test(f) && !FULL_NOTEBOOKS.includes(f.slice(0, 2)))
+          .sort()
+      : [];
+    if (!values.full || smoke.length > 0) run('/usr/bin/python3', ['scripts/run_notebooks.py', ...smoke]);
     if (values.full) run('/usr/bin/python3', ['scripts/run_notebooks.py', '--full', ...FULL_NOTEBOOKS]);
     executed = join(ROOT, 'artifacts', 'notebooks');
   } else if (!existsSync(executed)) {
