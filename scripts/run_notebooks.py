@@ -13,7 +13,9 @@ For each notebooks/NN_*.ipynb (or the ones named on the command line, by file or
     error tslab aborts the following requests, so executing on with allow_errors would only hide cells;
   - checks that every cell tagged `figure` produced a figure: a display_data with the Plotly MIME type or
     its HTML fallback (showFigure in batch-shaping sends both);
-  - saves the executed notebook under artifacts/notebooks/ (also when it failed, for inspection);
+  - saves the executed notebook under artifacts/notebooks/ (also when it failed, for inspection), with the
+    configuration it ran in recorded in its metadata (`batch_shaping`: mode smoke or full, kernel, seconds,
+    ok), which the site build (site/build_site.ts) shows on each page;
   - refuses a notebook saved with outputs (they are committed without).
 Smoke mode first deletes data/smoke/ and runs/smoke/, where the notebooks keep their smoke data and runs, so every
 run exercises preparation and training from scratch.
@@ -93,7 +95,7 @@ def prepare_environment(full, kernel):
             shutil.rmtree(d, ignore_errors=True)
 
 
-def run_one(path, timeout, kernel="tslab"):
+def run_one(path, timeout, kernel="tslab", full=False):
     nb = nbformat.read(path, as_version=4)
     # Notebooks are committed without outputs (diffs stay readable, no 10 MB plotly.js in git).
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
@@ -120,6 +122,12 @@ def run_one(path, timeout, kernel="tslab"):
                 failed_index, failure = index, err
                 break
     seconds = time.monotonic() - started
+    nb.metadata["batch_shaping"] = {
+        "mode": "full" if full else "smoke",
+        "kernel": kernel,
+        "seconds": round(seconds, 1),
+        "ok": failure is None,
+    }
     out = OUT if kernel == "tslab" else OUT.parent / f"notebooks-{kernel}"
     out.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out / path.name)
@@ -169,7 +177,7 @@ def main():
     out = OUT if args.kernel == "tslab" else OUT.parent / f"notebooks-{args.kernel}"
     print(f"running {len(books)} notebook(s) on {args.kernel} with {mode}; executed copies in {out}", flush=True)
     for path in books:
-        if not run_one(path, None if args.full and args.timeout == 600 else args.timeout, args.kernel):
+        if not run_one(path, None if args.full and args.timeout == 600 else args.timeout, args.kernel, args.full):
             return 1
     return 0
 

@@ -4,10 +4,10 @@
 // (name, dtype, shape, offsets) and the whole data section. Python can check it the same way (the file's
 // metadata key and this recipe are documented in docs/architecture.md).
 import { createHash } from 'node:crypto';
+import { checkpointDigestPreamble } from './checkpoint_digest_preamble.js';
 import type { SafetensorsEntry } from './safetensors.js';
 
-/** The __metadata__ key holding the hex SHA-256 digest. */
-export const CHECKPOINT_DIGEST_KEY = 'batch_shaping.sha256';
+export { CHECKPOINT_DIGEST_KEY } from './checkpoint_digest_preamble.js';
 
 /**
  * SHA-256 (hex) of: the UTF-8 JSON of `[metadata entries but the digest, sorted by key, as [key, value]]`,
@@ -19,14 +19,8 @@ export function checkpointDigest(
   entries: readonly SafetensorsEntry[],
   data: Iterable<Uint8Array>,
 ): string {
-  const meta = Object.entries(metadata)
-    .filter(([k]) => k !== CHECKPOINT_DIGEST_KEY)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const layout = [...entries]
-    .sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0])
-    .map((e) => [e.name, e.dtype, e.shape, e.dataOffsets]);
   const hash = createHash('sha256');
-  hash.update(`${JSON.stringify(meta)}\n${JSON.stringify(layout)}\n`);
+  hash.update(checkpointDigestPreamble(metadata, entries));
   for (const chunk of data) hash.update(chunk);
   return hash.digest('hex');
 }

@@ -2,6 +2,7 @@
 export { BasicBlock, type ResidualBlock } from './blocks/basic_block.js';
 export { Bottleneck } from './blocks/bottleneck.js';
 export * from './checkpoint.js';
+export { loadCheckpointBytes, modelFromCheckpointBytes } from './checkpoint_bytes.js';
 export {
   countMacs,
   type DynamicMacCount,

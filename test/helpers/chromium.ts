@@ -20,13 +20,24 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/** Launches Chromium with its profile in `profileDir`; the caller closes the returned context. */
-export async function launchChromium(profileDir: string, viewport?: { width: number; height: number }) {
+/**
+ * Launches Chromium with its profile in `profileDir`; the caller closes the returned context. `webgpu: true`
+ * leaves the GPU process on and exposes WebGPU (`--enable-unsafe-webgpu`): without a GPU Chromium offers its
+ * SwiftShader software adapter.
+ */
+export async function launchChromium(
+  profileDir: string,
+  viewport?: { width: number; height: number },
+  options: { webgpu?: boolean } = {},
+) {
   const { chromium } = await import('playwright-core');
+  const args = options.webgpu
+    ? [...ARGS.filter((a) => a !== '--disable-gpu'), '--enable-unsafe-webgpu']
+    : ARGS;
   return chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args,
     ...(viewport === undefined ? {} : { viewport }),
   });
 }
