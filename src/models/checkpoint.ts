@@ -7,14 +7,21 @@
 //                     '<param>/exp_avg', '<param>/exp_avg_sq' and 'step' (src/train/optimizer.ts)
 //   __metadata__      format='tfjs', batch_shaping.version='1', batch_shaping.config=<JSON>,
 //                     batch_shaping.extra=<JSON> (when given), batch_shaping.sha256=<hex digest of the
-//                     rest of the file, verified on load: checkpoint_digest.ts>
+//                     rest of the file, verified on load: checkpoint_digest.ts, checkpoint_decode.ts>
 // One file rather than a directory because only a single rename is atomic: weights and optimizer state from
 // different steps can never be paired after a crash. Python reads it with `safetensors.torch.load_file` (or
 // test/fixtures/safetensors/read_safetensors.py) and filters the 'optimizer/' prefix.
+import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type AtomicWriteHooks, atomicWriteFile } from '../io/atomic_write.js';
 import { checkTensorRecord } from './checkpoint_apply.js';
+import {
+  checkCheckpointDigest,
+  checkCheckpointVersion,
+  decodeCheckpoint,
+  parseJsonMeta,
+} from './checkpoint_decode.js';
 import { CHECKPOINT_DIGEST_KEY, checkpointDigest } from './checkpoint_digest.js';
 import {
   CHECKPOINT_VERSION,
@@ -26,11 +33,8 @@ import {
 import {
   decodeSafetensors,
   encodeSafetensorsChunks,
-  fromHostTensors,
-  type HostTensor,
   parseSafetensorsHeader,
   type SafetensorsDtype,
-  type SafetensorsHeader,
   toHostTensors,
 } from './safetensors.js';
 
@@ -135,7 +139,12 @@ export async function saveCheckpoint<C, E>(
   const draft = encodeSafetensorsChunks(host, metadata, path);
   const total = draft.reduce((n, c) => n + c.byteLength, 0);
   const layout = parseSafetensorsHeader(draft[0]!, total, path);
-  metadata[CHECKPOINT_DIGEST_KEY] = checkpointDigest(layout.metadata, layout.entries, draft.slice(1));
+  metadata[CHECKPOINT_DIGEST_KEY] = await checkpointDigest(
+    layout.metadata,
+    layout.entries,
+    draft.slice(1),
+    nodeSha256,
+  );
   const chunks = encodeSafetensorsChunks(host, metadata, path);
   try {
     const bytes = await writeFileAtomic(path, chunks, options);
@@ -151,62 +160,18 @@ export async function saveCheckpoint<C, E>(
   }
 }
 
-function parseJsonMeta(path: string, key: string, text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(
-      `loadCheckpoint: ${path}: __metadata__[${JSON.stringify(key)}] is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
-    );
-  }
-}
-
-function checkVersion(path: string, metadata: Record<string, string>): void {
-  const version = metadata[META_VERSION];
-  if (version !== undefined && version !== CHECKPOINT_VERSION) {
-    throw new Error(
-      `loadCheckpoint: ${path}: checkpoint layout version ${JSON.stringify(version)} is not supported; expected ${JSON.stringify(CHECKPOINT_VERSION)}`,
-    );
-  }
-}
-
-function splitOptimizer<T>(all: Record<string, T>): {
-  model: Record<string, T>;
-  optimizer: Record<string, T>;
-} {
-  const model: Record<string, T> = {};
-  const optimizer: Record<string, T> = {};
-  // defineProperty: plain assignment would treat a tensor named "__proto__" as a prototype change.
-  const put = (record: Record<string, T>, key: string, value: T) =>
-    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-  for (const [name, value] of Object.entries(all)) {
-    if (name.startsWith(OPTIMIZER_PREFIX)) put(optimizer, name.slice(OPTIMIZER_PREFIX.length), value);
-    else put(model, name, value);
-  }
-  return { model, optimizer };
-}
-
-/** Checks the recorded digest; false when there is none, throws when it does not match. */
-function verifyDigest(path: string, bytes: Uint8Array, header: SafetensorsHeader): boolean {
-  const recorded = header.metadata[CHECKPOINT_DIGEST_KEY];
-  if (recorded === undefined) return false;
-  const actual = checkpointDigest(header.metadata, header.entries, [bytes.subarray(header.dataStart)]);
-  if (actual !== recorded) {
-    throw new Error(
-      `loadCheckpoint: ${path} is damaged: its contents do not match the SHA-256 digest recorded when it was written ` +
-        `(recorded ${recorded.slice(0, 12)}..., now ${actual.slice(0, 12)}...). Nothing was loaded; restore the file ` +
-        'from a copy, or train again.',
-    );
-  }
-  return true;
+/** SHA-256 of the concatenated parts with node:crypto (the browser path uses crypto.subtle). */
+function nodeSha256(parts: Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
 }
 
 /**
  * Loads a checkpoint written by saveCheckpoint (or any safetensors file: then `config` is undefined and all
- * tensors are model tensors). Validates the whole file before making any tensor. The caller owns the
- * returned tensors (disposeCheckpoint). The file is read whole: up to 2 GiB (Node's readFile limit), far
- * above our largest model with its optimizer state (ResNet-50: about 200 MB).
+ * tensors are model tensors). Validates the whole file, and its digest, before making any tensor. The caller
+ * owns the returned tensors (disposeCheckpoint). The file is read whole: up to 2 GiB (Node's readFile limit),
+ * far above our largest model with its optimizer state (ResNet-50: about 200 MB).
  */
 export async function loadCheckpoint<C = unknown, E = unknown>(
   path: string,
@@ -216,30 +181,11 @@ export async function loadCheckpoint<C = unknown, E = unknown>(
       `loadCheckpoint: argument 'path' must be a non-empty file path; got ${JSON.stringify(path)}`,
     );
   }
-  const bytes = await readFile(path);
-  const { tensors: host, metadata, header } = decodeSafetensors(bytes, path);
-  checkVersion(path, metadata);
-  const verified = verifyDigest(path, bytes, header);
-  const config = parseJsonMeta(path, META_CONFIG, metadata[META_CONFIG]) as C;
-  const extra = parseJsonMeta(path, META_EXTRA, metadata[META_EXTRA]) as E | undefined;
-  const { model, optimizer } = splitOptimizer<HostTensor>(host);
-  const tensors = fromHostTensors(model, path);
-  let optimizerTensors: Record<string, tf.Tensor> | undefined;
-  if (Object.keys(optimizer).length > 0) {
-    try {
-      optimizerTensors = fromHostTensors(optimizer, path);
-    } catch (err) {
-      tf.dispose(Object.values(tensors));
-      throw err;
-    }
-  }
-  const loaded: LoadedCheckpoint<C, E> = { tensors, config, metadata, verified };
-  if (!verified) {
-    loaded.note = `${path} carries no integrity digest (not written by batch-shaping): loaded unverified`;
-  }
-  if (optimizerTensors !== undefined) loaded.optimizer = optimizerTensors;
-  if (extra !== undefined) loaded.extra = extra;
-  return loaded;
+  return decodeCheckpoint<C, E>(await readFile(path), path, {
+    fn: 'loadCheckpoint',
+    sha256: nodeSha256,
+    optimizer: true,
+  });
 }
 
 /**
@@ -250,8 +196,9 @@ export async function loadCheckpoint<C = unknown, E = unknown>(
 export async function verifyCheckpointFile(path: string): Promise<'verified' | 'no-digest'> {
   const bytes = await readFile(path);
   const { header } = decodeSafetensors(bytes, path);
-  checkVersion(path, header.metadata);
-  return verifyDigest(path, bytes, header) ? 'verified' : 'no-digest';
+  checkCheckpointVersion('loadCheckpoint', path, header.metadata);
+  const verified = await checkCheckpointDigest('loadCheckpoint', path, bytes, header, nodeSha256);
+  return verified ? 'verified' : 'no-digest';
 }
 
 export interface CheckpointTensorInfo {
@@ -285,20 +232,20 @@ export async function readCheckpointInfo<C = unknown, E = unknown>(
     const prefix = new Uint8Array(prefixLength);
     if (prefixLength > 0) await handle.read(prefix, 0, prefixLength, 0);
     const header = parseSafetensorsHeader(prefix, size, path);
-    checkVersion(path, header.metadata);
+    checkCheckpointVersion('loadCheckpoint', path, header.metadata);
     const entries = header.entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape }));
     const model = entries.filter((e) => !e.name.startsWith(OPTIMIZER_PREFIX));
     const optimizer = entries
       .filter((e) => e.name.startsWith(OPTIMIZER_PREFIX))
       .map((e) => ({ ...e, name: e.name.slice(OPTIMIZER_PREFIX.length) }));
     const info: CheckpointInfo<C, E> = {
-      config: parseJsonMeta(path, META_CONFIG, header.metadata[META_CONFIG]) as C,
+      config: parseJsonMeta('loadCheckpoint', path, META_CONFIG, header.metadata[META_CONFIG]) as C,
       metadata: header.metadata,
       tensors: model,
       optimizer,
       bytes: size,
     };
-    const extra = parseJsonMeta(path, META_EXTRA, header.metadata[META_EXTRA]);
+    const extra = parseJsonMeta('loadCheckpoint', path, META_EXTRA, header.metadata[META_EXTRA]);
     if (extra !== undefined) info.extra = extra as E;
     return info;
   } finally {

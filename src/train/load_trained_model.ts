@@ -4,9 +4,9 @@
 // evaluation data. What `eval`, `analyze`, the experiment script and the notebooks share instead of spelling
 // out loadCheckpoint + createModelFromConfig + applyCheckpoint each time. Every error names the file.
 import type { DatasetMeta } from '../data/schema.js';
-import { applyCheckpoint, disposeCheckpoint, loadCheckpoint } from '../models/checkpoint.js';
+import { loadCheckpoint } from '../models/checkpoint.js';
+import { modelFromLoadedCheckpoint } from '../models/model_from_checkpoint.js';
 import type { GatedModel, ModelConfig } from '../models/model_types.js';
-import { createModelFromConfig } from '../models/registry.js';
 import type { TrainConfig } from './train_config.js';
 
 export interface TrainedModel {
@@ -19,23 +19,8 @@ export interface TrainedModel {
 
 /** Loads the model saved in checkpoint `path` (a .safetensors file). The caller disposes the model. */
 export async function loadTrainedModel(path: string): Promise<TrainedModel> {
-  const loaded = await loadCheckpoint<ModelConfig, { trainConfig?: TrainConfig }>(path);
-  let model: GatedModel | undefined;
-  try {
-    if (loaded.config === undefined) {
-      throw new Error(
-        'holds no model config (a safetensors file not written by batch-shaping); build the model yourself and use applyCheckpoint',
-      );
-    }
-    model = createModelFromConfig(loaded.config);
-    applyCheckpoint({ ...model.namedWeights(), ...model.namedBuffers() }, loaded);
-  } catch (err) {
-    model?.dispose();
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`loadTrainedModel: ${path}: ${msg}`, { cause: err });
-  } finally {
-    disposeCheckpoint(loaded);
-  }
+  const loaded = await loadCheckpoint<ModelConfig | undefined, { trainConfig?: TrainConfig }>(path);
+  const model = modelFromLoadedCheckpoint('loadTrainedModel', path, loaded);
   const result: TrainedModel = { model };
   const trainConfig = loaded.extra?.trainConfig;
   if (trainConfig !== undefined) result.trainConfig = trainConfig;
