@@ -4,8 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type VerifyReport, verifyDataset } from '../data/verify_dataset.js';
-import { verifyCheckpointFile } from '../models/checkpoint.js';
-import { verifyRun } from '../train/verify_run.js';
+import { checkCheckpointInto, verifyRun } from '../train/verify_run.js';
 
 /** Verifies `path` (dataset dir, run dir or .safetensors file) and returns the report. */
 export async function verifyPath(path: string): Promise<VerifyReport> {
@@ -18,14 +17,7 @@ export async function verifyPath(path: string): Promise<VerifyReport> {
     );
   }
   const report: VerifyReport = { subject: `checkpoint ${path}`, checked: 0, notes: [], problems: [] };
-  try {
-    if ((await verifyCheckpointFile(path)) === 'no-digest') {
-      report.notes.push(`${path}: carries no digest (not written by batch-shaping): structure checked only`);
-    }
-    report.checked = 1;
-  } catch (err) {
-    report.problems.push((err as Error).message);
-  }
+  await checkCheckpointInto(report, path);
   return report;
 }
 

@@ -19,32 +19,37 @@ async function filesIn(dir: string, suffix: string): Promise<string[]> {
     .map((f) => join(dir, f));
 }
 
+/** Runs `read` on `path`, counting it sound or recording its damage (named by the file) in `report`. */
+async function checkFile(report: VerifyReport, path: string, read: () => Promise<unknown>): Promise<void> {
+  try {
+    await read();
+    report.checked++;
+  } catch (err) {
+    const message = (err as Error).message;
+    report.problems.push(message.includes(path) ? message : `${path}: ${message}`);
+  }
+}
+
+/** Checks one checkpoint file's digest into `report` (a file without a digest is a note, not damage). */
+export function checkCheckpointInto(report: VerifyReport, path: string): Promise<void> {
+  return checkFile(report, path, async () => {
+    if ((await verifyCheckpointFile(path)) === 'no-digest') {
+      report.notes.push(`${path}: carries no digest (not written by batch-shaping): not verified`);
+    }
+  });
+}
+
 /** Verifies the run in `dir` (see the file header). */
 export async function verifyRun(dir: string): Promise<VerifyReport> {
   const paths = runPaths(dir);
   const report: VerifyReport = { subject: `run ${dir}`, checked: 0, notes: [], problems: [] };
-  const check = async (path: string, read: () => Promise<unknown>) => {
-    try {
-      await read();
-      report.checked++;
-    } catch (err) {
-      const message = (err as Error).message;
-      report.problems.push(message.includes(path) ? message : `${path}: ${message}`);
-    }
-  };
-  await check(paths.config, () => readRunConfig(dir));
+  await checkFile(report, paths.config, () => readRunConfig(dir));
   const checkpoints = await filesIn(paths.checkpointsDir, '.safetensors');
   if (checkpoints.length === 0) report.notes.push(`${paths.checkpointsDir}: no checkpoint yet`);
-  for (const path of checkpoints) {
-    await check(path, async () => {
-      if ((await verifyCheckpointFile(path)) === 'no-digest') {
-        report.notes.push(`${path}: carries no digest (not written by batch-shaping): not verified`);
-      }
-    });
-  }
+  for (const path of checkpoints) await checkCheckpointInto(report, path);
   for (const path of await filesIn(paths.metricsDir, '.arrow'))
-    await check(path, () => readMetricsTable(path));
+    await checkFile(report, path, () => readMetricsTable(path));
   for (const path of await filesIn(join(dir, 'analysis'), '.arrow'))
-    await check(path, () => readGateRecords(path));
+    await checkFile(report, path, () => readGateRecords(path));
   return report;
 }
