@@ -43,13 +43,13 @@ function addPrepareOptions(cmd: Command): Command {
 
 function toPrepareOptions(o: CliOptions): PrepareOptions & Record<string, unknown> {
   const opts: PrepareOptions & Record<string, unknown> = {
-    source: o.source,
     out: o.out,
     download: o.download ?? false,
-    shardSize: o.shardSize,
-    workers: o.workers,
     progress: o.quiet ? 'quiet' : 'auto',
   };
+  if (o.source !== undefined) opts.source = o.source;
+  if (o.shardSize !== undefined) opts.shardSize = o.shardSize;
+  if (o.workers !== undefined) opts.workers = o.workers;
   if (o.size !== undefined) opts.size = o.size;
   if (o.devkit !== undefined) opts.devkit = o.devkit;
   if (o.name !== undefined) opts.name = o.name;
@@ -84,7 +84,7 @@ export function registerPrepareCommand(program: Command): void {
     if (!Object.hasOwn(DATASET_PREPARERS, dataset)) {
       cmd.error(`error: dataset: expected one of ${listPreparableDatasets().join(', ')}; got '${dataset}'`);
     }
-    if (o.size !== undefined && DATASET_PREPARERS[dataset].sizeHelp === null) {
+    if (o.size !== undefined && DATASET_PREPARERS[dataset]?.sizeHelp === null) {
       cmd.error(`error: --size: ${dataset} has a fixed image size (no --size); got --size ${o.size}`);
     }
     await run(dataset, o);

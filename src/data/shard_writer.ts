@@ -206,7 +206,7 @@ export class ShardWriter {
     this.layout = {
       task: options.task,
       imageShape: options.imageShape,
-      maskShape: options.task === 'segmentation' ? ms : undefined,
+      ...(options.task === 'segmentation' && { maskShape: ms }),
       difficulty: options.difficulty ?? false,
     };
     this.done = done;
@@ -337,7 +337,7 @@ export class ShardWriter {
     }
     const stats = this.totalSums.count > 0 ? channelMeanStd(this.totalSums) : { mean: [], std: [] };
     const reused = this.doneShards().filter(
-      (k) => k < numShards && shards[k].count === this.options.shardSize,
+      (k) => k < numShards && shards[k]!.count === this.options.shardSize,
     );
     return { split, count: this.position, shards, sums: this.totalSums, ...stats, reused };
   }
@@ -399,7 +399,7 @@ export class ShardWriter {
       if (n !== undefined) {
         const m = r.mask;
         for (let i = 0; i < m.length; i++) {
-          if (m[i] >= n && m[i] !== IGNORE_INDEX) {
+          if (m[i]! >= n && m[i] !== IGNORE_INDEX) {
             throw new Error(
               `${where}: mask: expected values in [0, ${n}) or ${IGNORE_INDEX}, got ${m[i]} at pixel ${i}`,
             );
@@ -432,11 +432,12 @@ export class ShardWriter {
     const n = this.ids.length;
     const k = Math.floor((this.position - 1) / this.options.shardSize);
     const file = shardFileName(this.options.split, k);
-    const metadata = new Map([
+    // flush runs only after a row was added, so ids[0] exists.
+    const metadata = new Map<string, string>([
       [META_KEYS.numRows, String(n)],
       [META_KEYS.channelSum, JSON.stringify(this.shardSums.sum)],
       [META_KEYS.channelSumSq, JSON.stringify(this.shardSums.sumSq)],
-      [META_KEYS.firstId, this.ids[0]],
+      [META_KEYS.firstId, this.ids[0]!],
     ]);
     const bytes = encodeShard(this.layout, metadata, {
       images: this.images.subarray(0, n * this.pixelBytes),
@@ -482,14 +483,15 @@ export function encodeShard(
 ): Uint8Array {
   const schema = shardSchema(layout, metadata);
   const rows = cols.ids.length;
-  const children: Data[] = [byteListData(schema.fields[0].type, rows, cols.images)];
+  // shardSchema always makes the image field first and the label or mask field second.
+  const children: Data[] = [byteListData(schema.fields[0]!.type, rows, cols.images)];
   if (layout.task === 'classification') {
     children.push(makeData({ type: new Int32(), length: rows, nullCount: 0, data: cols.labels! }));
   } else {
-    children.push(byteListData(schema.fields[1].type, rows, cols.masks!));
+    children.push(byteListData(schema.fields[1]!.type, rows, cols.masks!));
   }
-  // Explicit Utf8 type: vectorFromArray would otherwise dictionary-encode strings.
-  children.push(vectorFromArray(cols.ids, new Utf8()).data[0]);
+  // Explicit Utf8 type: vectorFromArray would otherwise dictionary-encode strings (one chunk: one array).
+  children.push(vectorFromArray(cols.ids, new Utf8()).data[0]!);
   if (layout.difficulty) {
     children.push(makeData({ type: new Float32(), length: rows, nullCount: 0, data: cols.difficulties! }));
   }

@@ -26,7 +26,7 @@ export type PoolCommand =
 export type PoolReply =
   | { type: 'batch'; runId: number; batch: Batch }
   | { type: 'done'; runId: number }
-  | { type: 'error'; runId: number; message: string; stack?: string };
+  | { type: 'error'; runId: number; message: string; stack?: string | undefined };
 
 class Mailbox {
   private readonly items: PoolReply[] = [];
@@ -98,7 +98,7 @@ export class WorkerPool {
     const runId = ++this.runId;
     const n = Math.max(1, Math.min(this.size, steps - startStep));
     for (let k = 0; k < n; k++) {
-      this.workers[k].ref();
+      this.workers[k]!.ref();
       this.post(k, { type: 'run', runId, epoch, startStep, stride: n, offset: k, depth });
     }
     let step = startStep;
@@ -108,7 +108,7 @@ export class WorkerPool {
       finished = true;
       for (let k = 0; k < n; k++) {
         if (step < steps) this.post(k, { type: 'stop', runId });
-        this.workers[k].unref();
+        this.workers[k]!.unref();
       }
     };
     const it: AsyncIterableIterator<Batch> = {
@@ -118,7 +118,7 @@ export class WorkerPool {
           return { done: true, value: undefined };
         }
         const k = (step - startStep) % n;
-        const m = await this.boxes[k].take(runId);
+        const m = await this.boxes[k]!.take(runId);
         if (m.type !== 'batch') {
           finish();
           const why = m.type === 'error' ? m.message : `finished before step ${step}`;
@@ -146,6 +146,6 @@ export class WorkerPool {
   }
 
   private post(k: number, command: PoolCommand): void {
-    this.workers[k].postMessage(command);
+    this.workers[k]!.postMessage(command);
   }
 }

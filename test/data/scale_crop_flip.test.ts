@@ -36,7 +36,7 @@ describe('scaleCropFlip', () => {
           for (let dy = -1; dy <= 1; dy++)
             for (let dx = -1; dx <= 1; dx++) if (outMask[(y + dy) * ow + x + dx] !== m) uniform = false;
           if (!uniform) continue;
-          const v = out[(y * ow + x) * 3] * 255;
+          const v = out[(y * ow + x) * 3]! * 255;
           if (m === 255) {
             assert.ok(
               Math.abs(v) < 1e-3,
@@ -45,7 +45,7 @@ describe('scaleCropFlip', () => {
             padded++;
           } else {
             assert.ok(
-              Math.abs(v - code(m)) < 1e-3,
+              Math.abs(v - code(m!)) < 1e-3,
               `sample ${s}: pixel (${y},${x}) class ${m} has image ${v}`,
             );
             interior++;
@@ -77,7 +77,7 @@ describe('scaleCropFlip', () => {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         assert.equal(outMask[y * W + x], mask[y * W + (W - 1 - x)]);
-        assert.equal(Math.round(out[(y * W + x) * 3] * 255), image[(y * W + (W - 1 - x)) * 3]);
+        assert.equal(Math.round(out[(y * W + x) * 3]! * 255), image[(y * W + (W - 1 - x)) * 3]);
       }
     }
   });

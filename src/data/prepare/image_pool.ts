@@ -11,7 +11,7 @@ import { type ImageJob, type ImageJobResult, runImageJob, transferListOf } from 
 
 export interface ImagePoolOptions {
   /** Worker threads; 0 = decode inline on the main thread. Default min(4, cores). */
-  workers?: number;
+  workers?: number | undefined;
 }
 
 interface Pending {

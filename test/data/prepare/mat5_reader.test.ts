@@ -40,20 +40,22 @@ describe('readMat5', () => {
       );
       assert.equal(r.status, 0, r.stderr);
       const synsets = readMat5(readFileSync(out)).synsets;
+      assert.ok(synsets, 'no variable synsets');
       assert.equal(synsets.kind, 'struct');
       if (synsets.kind !== 'struct') return;
       assert.deepEqual(synsets.dims, [4, 1]);
       assert.deepEqual(synsets.fields.slice(0, 3), ['ILSVRC2012_ID', 'WNID', 'words']);
       SPEC.forEach((s, i) => {
         const e = synsets.elements[i];
+        assert.ok(e, `no element ${i}`);
         assert.equal(matScalar(e.ILSVRC2012_ID, 'id'), s.id);
         assert.equal(matString(e.WNID, 'wnid'), s.wnid);
         assert.equal(matString(e.words, 'words'), s.words);
         assert.equal(matScalar(e.num_children, 'n'), s.num_children);
       });
-      const children = synsets.elements[3].children;
-      assert.ok(children.kind === 'numeric');
-      assert.deepEqual(Array.from(children.kind === 'numeric' ? children.data : []), [1, 2, 3]);
+      const children = synsets.elements[3]?.children;
+      assert.ok(children?.kind === 'numeric');
+      assert.deepEqual(Array.from(children.data), [1, 2, 3]);
       const table = classTableFromMetaMat(readFileSync(out), out);
       assert.deepEqual(table.wnids, ['n01000000', 'n02000000', 'n04000000']);
       assert.deepEqual(table.names, ['alpha — ünïcode', 'beta', 'zeta, last in sorted order']);

@@ -24,7 +24,7 @@ function checkCifar(out: string): void {
   assert.equal(train.images.length, 10);
   // record 1 of data_batch_2 is train row 3; HWC: (y, x, c) at (y * 32 + x) * 3 + c
   assert.equal(train.labels[3], cifarLabel(2, 1));
-  assert.equal(train.images[3][(10 * 32 + 20) * 3 + 2], cifarPixel(2, 1, 2, 10, 20));
+  assert.equal(train.images[3]![(10 * 32 + 20) * 3 + 2], cifarPixel(2, 1, 2, 10, 20));
 }
 
 describe('prepare command', () => {
