@@ -1,6 +1,6 @@
 // ShardWriter: records (uint8 HWC image + label or mask + id) -> `<split>-<00000>.arrow` shards in the
 // format of schema.ts, each written atomically, resumable, with per-channel pixel statistics.
-// Not from the paper; this is the storage side of our data pipeline (docs/architecture.md, data-scripts/).
+// Not from the paper; this is the storage side of our data pipeline (docs/architecture.md, section 4).
 //
 // Usage (one writer per split; records must arrive in the same deterministic order on every run):
 //
@@ -10,10 +10,11 @@
 //     if (w.nextIsDone()) { w.skip(item.id); continue; }   // optional: avoid decoding finished shards
 //     await w.add({ id: item.id, image, label });          // image: Uint8Array, H*W*C bytes, HWC
 //   }
-//   const train = await w.close();   // { count, shards, sums, mean, std } — SplitMeta-compatible
+//   const train = await w.close();   // { split, count, shards, sums, mean, std, reused }: a SplitMeta and more
 //   ... same for 'test' ...
-//   await writeMeta(outDir,   // from meta_file.ts { schemaVersion: SCHEMA_VERSION, name: 'cifar10', task: 'classification',
-//     classes, imageShape: [32, 32, 3], splits: { train: splitMeta(train), test: splitMeta(test) },
+//   await writeMeta(outDir, {         // meta_file.ts
+//     schemaVersion: SCHEMA_VERSION, name: 'cifar10', task: 'classification', classes, imageShape: [32, 32, 3],
+//     splits: { train: splitMeta(train), test: splitMeta(test) },
 //     mean: train.mean, std: train.std, sources: [{ name, sha256 }], difficulty: false });
 //
 // Segmentation: `task: 'segmentation'`, optional `maskShape` (default [H, W]), records carry
@@ -26,6 +27,8 @@
 // - Resume: open() finds complete shards (valid footer, expected schema, shardSize rows); their records
 //   are skipped, and their pixel statistics are read back from the shard's schema metadata. The short
 //   last shard is always rewritten (at most shardSize records), since a run cannot know it was the last.
+// - close() gives each shard's SHA-256 (meta.json's `sha256`): of the bytes written, or, for a reused shard,
+//   read back once from the file. Readers (BatchLoader, `batch-shaping verify`) check it.
 // - close() removes shards of this split with indices past the new end (left by an earlier, larger run).
 // - writeMeta validates and writes meta.json atomically; call it after every split is closed, so a
 //   directory with a meta.json is always complete.
