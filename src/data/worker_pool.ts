@@ -5,7 +5,8 @@
 // (credit-based back-pressure). Every batch is a pure function of (seed, epoch, step), so the result is
 // identical to the in-thread loader's, whatever the worker count or timing. Idle workers are unref'd:
 // they never keep the process alive; close() ends them.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../io/module_worker.js';
 import type { Batch, LoaderInit } from './batch_loader.js';
 
 /** Main -> worker. */
@@ -48,14 +49,7 @@ class Mailbox {
 }
 
 function spawnWorker(init: LoaderInit): Worker {
-  // Source runs (tsx: tests, benches) load the .ts entry; a worker does not inherit tsx's loader hooks on
-  // Node 20, so a tiny eval'd bootstrap registers tsx first. The built package runs the .js directly.
-  if (import.meta.url.endsWith('.ts')) {
-    const entry = new URL('./batch_worker.ts', import.meta.url).href;
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: init });
-  }
-  return new Worker(new URL('./batch_worker.js', import.meta.url), { workerData: init });
+  return startModuleWorker(import.meta.url, 'batch_worker', { workerData: init });
 }
 
 export class WorkerPool {
