@@ -1,7 +1,7 @@
 // `batch-shaping prepare <dataset>`: official raw files -> Arrow shards + meta.json (src/data/prepare).
-// The same options drive the thin data-scripts/<dataset>/prepare.ts entry points (runPrepareScript).
+// data-scripts/<dataset>/prepare.ts offer the same options for one dataset through the package's API.
 
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import {
   DATASET_PREPARERS,
   listPreparableDatasets,
@@ -89,17 +89,4 @@ export function registerPrepareCommand(program: Command): void {
     }
     await run(dataset, o);
   });
-}
-
-/** Entry of data-scripts/<dataset>/prepare.ts: the `prepare` options for one fixed dataset. */
-export async function runPrepareScript(dataset: string, argv: string[]): Promise<void> {
-  const cmd = addPrepareOptions(new Command(`prepare-${dataset}`))
-    .description(DATASET_PREPARERS[dataset]?.summary ?? dataset)
-    .action(async (o: CliOptions) => run(dataset, o));
-  try {
-    await cmd.parseAsync(argv);
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  }
 }
