@@ -53,7 +53,7 @@ const SYNC_READBACK = {
 };
 // analysis reads meta.json, the shard schema and shards for the sample galleries: plain Arrow, no tensors.
 const DATA_FOR_ANALYSIS = {
-  file: '^src/data/(meta_file|schema|shard_reader|seeded_random)\\.ts$',
+  file: '^src/data/(meta_file|schema|shard_reader)\\.ts$',
   why: 'tfjs-free files of data (the no-tfjs-in-analysis rule below checks them)',
 };
 
