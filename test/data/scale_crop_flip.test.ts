@@ -31,7 +31,7 @@ describe('scaleCropFlip', () => {
       let interior = 0;
       for (let y = 1; y < oh - 1; y++) {
         for (let x = 1; x < ow - 1; x++) {
-          const m = outMask[y * ow + x];
+          const m = outMask[y * ow + x]!;
           let uniform = true;
           for (let dy = -1; dy <= 1; dy++)
             for (let dx = -1; dx <= 1; dx++) if (outMask[(y + dy) * ow + x + dx] !== m) uniform = false;
@@ -45,7 +45,7 @@ describe('scaleCropFlip', () => {
             padded++;
           } else {
             assert.ok(
-              Math.abs(v - code(m!)) < 1e-3,
+              Math.abs(v - code(m)) < 1e-3,
               `sample ${s}: pixel (${y},${x}) class ${m} has image ${v}`,
             );
             interior++;
