@@ -44,4 +44,11 @@ describe('channel stats', () => {
   it('refuses an empty accumulator', () => {
     assert.throws(() => channelMeanStd(emptyChannelSums(3)), /count/);
   });
+
+  it('refuses to merge sums of different channel counts', () => {
+    assert.throws(
+      () => mergeChannelSums(emptyChannelSums(3), emptyChannelSums(1)),
+      /mergeChannelSums: a and b must count the same channels; got 3 and 1/,
+    );
+  });
 });

@@ -50,5 +50,14 @@ describe('evalTransform', () => {
         ),
       /std/,
     );
+    assert.throws(
+      () =>
+        evalTransform({ normalization: { mean: [0.5], std: [0.5] } }).apply(
+          { image: new Uint8Array(3), shape: [1, 1, 3] },
+          { image: new Float32Array(3) },
+          new SeededRandom(0),
+        ),
+      /normalization: expected 3 means and stds \(one per channel\), got 1 and 1/,
+    );
   });
 });

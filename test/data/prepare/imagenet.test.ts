@@ -196,6 +196,17 @@ describe('prepareImagenet', () => {
       false,
     ],
     [
+      'a flat val image numbered 0 (the devkit counts from 1)',
+      async (src) => {
+        await writeDevkit(src, FIX.wnids, [0, 1, 2], [1]);
+        const p = join(src, 'val', 'ILSVRC2012_val_00000000.JPEG');
+        writeFileSync(p, await bandedJpeg(0, 0));
+        return p;
+      },
+      /not an ILSVRC2012_val_XXXXXXXX image listed in the devkit ground truth/,
+      false,
+    ],
+    [
       'truncated train tar',
       async (src) => {
         await writeImagenetArchives(src, FIX, [0]);

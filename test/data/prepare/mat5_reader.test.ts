@@ -85,4 +85,16 @@ describe('readMat5', () => {
       /y.mat: cannot parse meta.mat .*endian/,
     );
   });
+
+  it('rejects a struct whose field-name length is 0 (it used to loop forever)', () => {
+    const bytes = Buffer.from(metaMatFor(['n01', 'n02'], [0, 1]));
+    // The field-name length element: miINT32 (5), 4 bytes, value 32.
+    const at = bytes.indexOf(Buffer.from([5, 0, 0, 0, 4, 0, 0, 0, 32, 0, 0, 0]));
+    assert.ok(at > 0, 'fixture has no field-name length element');
+    bytes.writeInt32LE(0, at + 8);
+    assert.throws(
+      () => readMat5(bytes),
+      /struct "synsets": field name length must be a positive integer; got 0/,
+    );
+  });
 });
