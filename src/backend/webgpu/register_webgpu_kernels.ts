@@ -14,8 +14,6 @@ import {
 import { applyStockKernelsFromEnv } from './training_kernel_switch.js';
 import { WEBGPU_TRAINING_KERNELS } from './training_kernels.js';
 
-export { isOurWebGpuKernel, stockWebGpuKernel };
-
 function replace(name: string, make: (stock: tf.KernelConfig | undefined) => tf.KernelConfig): void {
   const current = tf.getKernel(name, 'webgpu');
   if (current !== undefined && isOurKernelFunc(current.kernelFunc)) return;
