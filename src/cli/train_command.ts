@@ -156,7 +156,7 @@ export async function runTrainCommand(
   const outcome = await train(o.resume !== undefined ? undefined : cfg, {
     runDir,
     resume: o.resume !== undefined,
-    quiet: o.quiet,
+    quiet: o.quiet === true,
     print,
     backendNote: backendReportLine(backend),
   });

@@ -363,11 +363,16 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
               ...(l0MacWeights ? { l0MacWeights } : {}),
             },
           );
-          const [total, ce, bas, l0, correct, counted, gateOn] = await Promise.all(
-            [r.total, r.ce, r.bas, r.l0, r.correct, r.counted, r.gateOn].map(
-              async (x) => (await x.data())[0]!,
-            ),
-          );
+          const scalar = async (x: tf.Tensor) => (await x.data())[0] ?? Number.NaN;
+          const [total, ce, bas, l0, correct, counted, gateOn] = await Promise.all([
+            scalar(r.total),
+            scalar(r.ce),
+            scalar(r.bas),
+            scalar(r.l0),
+            scalar(r.correct),
+            scalar(r.counted),
+            scalar(r.gateOn),
+          ]);
           const finite = [total, ce, bas, l0].every((v) => Number.isFinite(v));
           if (finite) optimizer.step(r.grads, lr);
           tf.dispose([...Object.values(r.grads), r.total, r.ce, r.bas, r.l0, r.correct, r.counted, r.gateOn]);
