@@ -158,9 +158,14 @@ const manifest: {
 
 /**
  * Training-mode step: gated ResNet-20 (the classification block path, gates, BN in training, the trainer's losses).
- * Gated ResNet-50 and PSPNet-ResNet-18 steps at 64x64 agree in the loss terms but not in some gradients (up to 18%
- * off a float64 PyTorch reference where PyTorch float32 is within 1e-5 for PSPNet): under investigation, left out
- * here so the suite stays green (see CHANGELOG).
+ * Gated ResNet-50 and PSPNet-ResNet-18 steps are left out: their loss terms agree, but a step's gradient there is
+ * decided by float32 rounding at ReLU kinks, not by the implementation. Traced for gated PSPNet-ResNet-18 at 64x64
+ * (dropout 0; PSPNet's dropout draws are not replayed): one pre-activation of layer4.1.bn1, out of 65,536, is a
+ * few 1e-7 above 0 in float64 and in PyTorch float32 but rounds to <= 0 here, so ReLU drops its gradient; the
+ * training-mode BatchNorm backward spreads that over the whole channel, which moves layer4.1.conv1.weight's
+ * gradient by about 1% of its largest entry and everything below it by about 5e-4. Every other gradient of
+ * layer4.1 (where the kink sits) matches float64 to float32 accuracy, on the cpu and wasm backends alike. Which
+ * side such a value lands on depends on summation order, so no fixed tolerance holds for these deep nets.
  */
 const STEP_CASES = [{ name: 'step-resnet20', model: 'resnet20' as const, options: {}, size: 32 }];
 const STEP_WEIGHTS = { gamma: 0.75, lambda: 0.01 };
