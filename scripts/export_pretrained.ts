@@ -53,7 +53,7 @@ const card: PretrainedCard = {
 const dir = join('pretrained', name);
 await mkdir(dir, { recursive: true });
 await saveCheckpoint(join(dir, 'model.safetensors'), {
-  tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+  tensors: model.stateDict(),
   config: model.config,
   extra: { trainConfig, card },
 });

@@ -76,12 +76,6 @@ export {
   disposeCheckpoint,
 } from './checkpoint_apply.js';
 
-/** Hooks of the atomic writer (tests inject failing chunk writers). */
-export type AtomicWriteOptions = AtomicWriteHooks;
-
-/** Writes `chunks` to `path` atomically (temporary file, fsync, rename, fsync of the directory). */
-export const writeFileAtomic = atomicWriteFile;
-
 function toJson(fn: string, arg: string, value: unknown): string {
   let text: string | undefined;
   try {
@@ -104,7 +98,7 @@ function toJson(fn: string, arg: string, value: unknown): string {
 export async function saveCheckpoint<C, E>(
   path: string,
   data: CheckpointData<C, E>,
-  options: AtomicWriteOptions = {},
+  options: AtomicWriteHooks = {},
 ): Promise<{ path: string; bytes: number }> {
   const fn = 'saveCheckpoint';
   if (typeof path !== 'string' || path === '') {
@@ -147,7 +141,7 @@ export async function saveCheckpoint<C, E>(
   );
   const chunks = encodeSafetensorsChunks(host, metadata, path);
   try {
-    const bytes = await writeFileAtomic(path, chunks, options);
+    const bytes = await atomicWriteFile(path, chunks, options);
     return { path, bytes };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

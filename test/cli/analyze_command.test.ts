@@ -29,7 +29,7 @@ before(async () => {
   const model = createModel('resnet20', { widthMultiplier: 0.25, gateBiasInit: 0, seed: 4 });
   ckpt = join(dir, 'model.safetensors');
   await saveCheckpoint(ckpt, {
-    tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+    tensors: model.stateDict(),
     config: model.config,
   });
   model.dispose();
@@ -108,7 +108,7 @@ describe('analyze command', () => {
     await mkdir(p.metricsDir, { recursive: true });
     const model = createModel('resnet20', { widthMultiplier: 0.25, seed: 9 });
     await saveCheckpoint(p.finalCheckpoint, {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     model.dispose();

@@ -95,7 +95,7 @@ describe('kill -9, then the same command again', () => {
     const model = createModel('resnet20', { widthMultiplier: 0.25, gateBiasInit: 0, seed: 5 });
     const ckpt = join(root, 'model.safetensors');
     await saveCheckpoint(ckpt, {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     model.dispose();

@@ -62,7 +62,7 @@ describe('checkpoints in PyTorch (safetensors + torchvision)', { skip }, () => {
     const logits = (await values(tf.tidy(() => model.apply(x, { training: false }).logits))) as Float32Array;
     const path = join(dir, 'resnet18.safetensors');
     await saveCheckpoint(path, {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     const xfile = join(dir, 'x.f32');

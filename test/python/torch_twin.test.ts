@@ -175,7 +175,7 @@ async function writeTrainStepCase(c: (typeof STEP_CASES)[number], index: number)
     randomiseStatistics(model, 40 + index);
     const checkpoint = `${c.name}.safetensors`;
     await saveCheckpoint(join(dir, checkpoint), {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     const noise: tf.Tensor[] = [];
@@ -284,7 +284,7 @@ function writeScheduleCases(): void {
 
 /** BN statistics and affine parameters, and gate biases, away from their init (seeded), so they are exercised. */
 function randomiseStatistics(model: GatedModel, seed: number): void {
-  const all = { ...model.namedWeights(), ...model.namedBuffers() };
+  const all = model.stateDict();
   let k = seed * 1000;
   for (const [name, v] of Object.entries(all)) {
     if (v.rank !== 1) continue;
@@ -313,7 +313,7 @@ async function writeModelCase(c: ModelCase, index: number): Promise<void> {
     const checkpoint = `${c.name}.safetensors`;
     const reference = `${c.name}.ref.safetensors`;
     await saveCheckpoint(join(dir, checkpoint), {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     await saveCheckpoint(join(dir, reference), { tensors: ref, config: { case: c.name } });
