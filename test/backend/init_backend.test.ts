@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init_backend.js';
 import { softwareAdapterReason } from '../../src/backend/webgpu/adapter_description.js';
 import type { AdapterProbe } from '../../src/backend/webgpu/adapter_probe.js';
 import { probeWebGpuAdapter } from '../../src/backend/webgpu/adapter_probe.js';

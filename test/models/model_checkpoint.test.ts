@@ -14,14 +14,8 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from '../../src/models/checkpoint.js';
-import {
-  createModel,
-  createModelFromConfig,
-  type GatedModel,
-  listModels,
-  type ModelConfig,
-  modelInfo,
-} from '../../src/models/index.js';
+import type { GatedModel, ModelConfig } from '../../src/models/model_types.js';
+import { createModel, createModelFromConfig, listModels, modelInfo } from '../../src/models/registry.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { values } from '../helpers/read.js';
 

@@ -13,17 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchShapingLoss, l0GateLoss, lossWeightsAt } from '../../src/losses/index.js';
+import { batchShapingLoss } from '../../src/losses/batch_shaping_loss.js';
+import { l0GateLoss } from '../../src/losses/l0_gate_loss.js';
+import { lossWeightsAt } from '../../src/losses/loss_schedule.js';
 import { saveCheckpoint } from '../../src/models/checkpoint.js';
-import {
-  createModel,
-  createModelSkeleton,
-  type GatedModel,
-  listModels,
-  type ModelName,
-  modelInfo,
-} from '../../src/models/index.js';
-import { betaPrior, normalPrior, type Prior, relaxedBernoulliPrior } from '../../src/ops/index.js';
+import type { GatedModel, ModelName } from '../../src/models/model_types.js';
+import { createModel, createModelSkeleton, listModels, modelInfo } from '../../src/models/registry.js';
+import { betaPrior } from '../../src/ops/beta_prior.js';
+import { normalPrior } from '../../src/ops/normal_prior.js';
+import type { Prior } from '../../src/ops/prior.js';
+import { relaxedBernoulliPrior } from '../../src/ops/relaxed_bernoulli_prior.js';
 import { loadTrainedModel } from '../../src/train/load_trained_model.js';
 import { learningRateAt } from '../../src/train/lr_schedule.js';
 import { paramRoles } from '../../src/train/param_groups.js';

@@ -4,7 +4,7 @@
 // Usage: deno run -A --sloppy-imports deno_webgpu_child.ts
 import * as tf from '@tensorflow/tfjs-core';
 import { isDeno } from '../../../src/backend/deno_runtime.js';
-import { initBackend } from '../../../src/backend/index.js';
+import { initBackend } from '../../../src/backend/init_backend.js';
 import { webGpuSetup } from '../../../src/backend/webgpu/webgpu_device.js';
 import { filterGrad, inputGrad } from '../../helpers/conv_grad_cases.js';
 import { threeSteps } from '../../helpers/gated_resnet_steps.js';

@@ -18,12 +18,12 @@ const fresh = freshDirs('fake-cifar-');
 describe('writeFakeCifar10', () => {
   it('default synthetic records round-trip through prepareDataset', async () => {
     const { src, out } = fresh();
-    const given: FakeCifarRecord[][] = [];
+    const given: FakeCifarRecord[][] = [[], [], [], [], [], [], []];
     const record = (batch: number, index: number): FakeCifarRecord => {
       // Distinct per (batch, index, pixel): a transposition or offset error changes the shards.
       const image = Uint8Array.from({ length: 3072 }, (_, p) => (batch * 31 + index * 7 + p * 13) % 256);
       const r = { label: (batch + index) % 10, image };
-      (given[batch] ??= [])[index] = r;
+      given[batch]![index] = r;
       return r;
     };
     await writeFakeCifar10(src, { perBatch: 2, test: 3, record });
@@ -34,7 +34,8 @@ describe('writeFakeCifar10', () => {
     assert.equal(meta.splits.test!.count, 3);
     const test = readSplit(out, 'test');
     assert.deepEqual(test.labels, [6, 7, 8]);
-    test.images.forEach((img, i) => assert.deepEqual(img, given[6]![i]!.image, `test record ${i}`));
+    for (const [i, img] of test.images.entries())
+      assert.deepEqual(img, given[6]![i]!.image, `test record ${i}`);
     const train = readSplit(out, 'train');
     assert.deepEqual(
       train.images.map((img) => Buffer.from(img).toString('hex')).sort(),
