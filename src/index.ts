@@ -34,6 +34,7 @@ export {
 } from './losses/generalized_batch_shaping_loss.js';
 export { type L0GateLossOptions, l0GateLoss } from './losses/l0_gate_loss.js';
 export {
+  type AnnealShape,
   DEFAULT_LOSS_SCHEDULE,
   type LossSchedule,
   lossSchedule,
@@ -103,6 +104,8 @@ export {
   type RecorderSource,
   recordGates,
 } from './train/gate_recorder.js';
+// Images of another channel count than the model's (Fashion-MNIST's grey into an RGB model), as evaluate does.
+export { adaptChannels } from './train/input_adapter.js';
 export { type LoadedRun, loadRun } from './train/load_run.js';
 export { loadTrainedModel, type TrainedModel } from './train/load_trained_model.js';
 export { learningRateAt } from './train/lr_schedule.js';
@@ -127,6 +130,7 @@ export {
   type DatasetName,
   type LossConfig,
   type LrConfig,
+  type LrScheduleKind,
   type OptimConfig,
   setConfigValue,
   type TrainConfig,
@@ -138,6 +142,7 @@ export {
   buildModel,
   type RunStatus,
   readRunConfig,
+  type TrainHooks,
   type TrainOptions,
   type TrainOutcome,
   train,

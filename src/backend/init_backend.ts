@@ -62,6 +62,6 @@ export async function initBackend(
 }
 
 /** The name of the active backend in our vocabulary (tfjs calls both tfjs-node builds 'tensorflow'). */
-export function activeBackendName(): string {
+function activeBackendName(): string {
   return tf.getBackend();
 }

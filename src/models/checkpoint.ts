@@ -38,7 +38,7 @@ import {
   toHostTensors,
 } from './safetensors.js';
 
-export { CHECKPOINT_VERSION, OPTIMIZER_PREFIX } from './checkpoint_keys.js';
+export { OPTIMIZER_PREFIX } from './checkpoint_keys.js';
 
 export interface CheckpointData<C = unknown, E = unknown> {
   /** Weights and buffers by name (tf.Variables are fine); float32, int32 or bool. */
@@ -70,8 +70,6 @@ export interface LoadedCheckpoint<C = unknown, E = unknown> {
 }
 
 export {
-  type ApplyCheckpointOptions,
-  type ApplyCheckpointReport,
   applyCheckpoint,
   disposeCheckpoint,
 } from './checkpoint_apply.js';
@@ -195,7 +193,7 @@ export async function verifyCheckpointFile(path: string): Promise<'verified' | '
   return verified ? 'verified' : 'no-digest';
 }
 
-export interface CheckpointTensorInfo {
+interface CheckpointTensorInfo {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];

@@ -152,4 +152,4 @@ export function dynamicMacs(
   return { main, gates: gateMacs, total: main.map((m) => m + gateMacs) };
 }
 
-export type { LayerCost, ShapeHWC };
+export type { ShapeHWC };

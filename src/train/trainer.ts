@@ -55,7 +55,7 @@ interface EpochSums {
 }
 
 /** The JSON resume state stored in a checkpoint's extra field. */
-export interface ResumeState {
+interface ResumeState {
   /** Epoch (0-based) and step within it at which training continues. */
   epoch: number;
   step: number;

@@ -69,7 +69,7 @@ export function registerWasmKernels(): void {
 }
 
 /** Names of the kernels this project registers for 'wasm'. */
-export function ourWasmKernelNames(): string[] {
+function ourWasmKernelNames(): string[] {
   return FACTORIES.map((f) => f(undefined).kernelName);
 }
 

@@ -41,7 +41,7 @@ export async function decodeSquare(bytes: Uint8Array, size: number): Promise<Pix
 }
 
 /** Dimensions of an image without decoding its pixels. */
-export async function imageSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
+async function imageSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
   const m = await sharp(bytes, DECODE).metadata();
   return { width: m.width ?? 0, height: m.height ?? 0 };
 }
