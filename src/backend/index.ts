@@ -6,6 +6,7 @@ export { BACKEND_NAMES, isBackendChoice } from './backend_names.js';
 export type { ModuleImporter } from './candidates.js';
 export { type BackendProbe, probeBackends } from './probe_backends.js';
 export { hasSyncReadback } from './sync_readback.js';
+export { restoreStockWebGpuKernels } from './webgpu/register_webgpu_kernels.js';
 export {
   STOCK_KERNELS_ENV,
   useWebGpuTrainingKernel,

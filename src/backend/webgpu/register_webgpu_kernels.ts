@@ -49,7 +49,7 @@ export function registerWebGpuKernels(): void {
 }
 
 /** Puts the stock kernels back where ours replaced one; registerWebGpuKernels() switches ours on again. */
-function restoreStockWebGpuKernels(): void {
+export function restoreStockWebGpuKernels(): void {
   for (const [name, stock] of stockKernels) {
     if (!isOurWebGpuKernel(name)) continue;
     tf.unregisterKernel(name, 'webgpu');
