@@ -2,7 +2,7 @@
 // documents. It packs the package (`npm pack`, from the built dist/), installs the tarball into a fresh temporary
 // project (from the local npm cache where it can), and checks a user file (consumer/use_api.ts) that imports the
 // root and every subpath:
-//   1. with tslab's TypeScript (5.0, pinned by the tslab version in package.json) and tslab's settings
+//   1. with tslab's TypeScript (5.0, @tslab/typescript-for-tslab, pinned in package.json to tslab's own) and tslab's settings
 //      (moduleResolution node10, which ignores "exports": the subpaths' types come from "typesVersions");
 //   2. with the project's TypeScript (5.9, pinned in package.json), moduleResolution node16, compiled to ES modules;
 //   3. run on Node: the compiled file trains, loads and analyses a tiny run and prints one JSON line, checked here;
@@ -113,6 +113,13 @@ try {
   copyFileSync(join(here, 'consumer', 'use_api.ts'), userFile);
 
   // 1. tslab's TypeScript and tslab's compiler settings (node_modules/tslab/dist/converter.js), strict on top.
+  // The pin in package.json must be the TypeScript the installed tslab compiles cells with.
+  const tslabWants = require('tslab/package.json').dependencies['@tslab/typescript-for-tslab'];
+  assert.equal(
+    pkg.devDependencies['@tslab/typescript-for-tslab'],
+    tslabWants,
+    "package.json: @tslab/typescript-for-tslab must be pinned to tslab's own TypeScript",
+  );
   const tslabTs = require('@tslab/typescript-for-tslab');
   assert.match(tslabTs.version, /^5\.0\./, `tslab's TypeScript is ${tslabTs.version}, expected 5.0.x`);
   step(`type check with TypeScript ${tslabTs.version} (tslab), moduleResolution node10`);
