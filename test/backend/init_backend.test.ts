@@ -129,7 +129,7 @@ describe('initBackend', () => {
     else assert.ok(probe.adapter !== undefined || probe.problem!.length > 0);
     const child = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '-e', "import('./src/backend/index.js').then((m) => m.initBackend('auto'))"],
+      ['--import', 'tsx', '-e', "import('./src/backend/init_backend.js').then((m) => m.initBackend('auto'))"],
       { encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(child.status, 0, child.stderr);
