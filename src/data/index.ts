@@ -32,7 +32,12 @@ export { type CityscapesPrepareOptions, prepareCityscapes } from './prepare/city
 export { CITYSCAPES_CLASSES, CITYSCAPES_LABELS } from './prepare/cityscapes_labels.js';
 export { FASHION_MNIST_CLASSES, prepareFashionMnist } from './prepare/fashion_mnist.js';
 export { type ImagenetPrepareOptions, prepareImagenet } from './prepare/imagenet.js';
-export { listPreparableDatasets, prepareDataset } from './prepare/prepare_dataset.js';
+export {
+  DATASET_PREPARERS,
+  type DatasetPreparer,
+  listPreparableDatasets,
+  prepareDataset,
+} from './prepare/prepare_dataset.js';
 export { PrepareError } from './prepare/prepare_error.js';
 export type { PrepareOptions, PrepareResult } from './prepare/prepare_options.js';
 export type { ProgressMode, ProgressReporter } from './prepare/progress.js';
