@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, probeBackends } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init_backend.js';
+import { probeBackends } from '../src/backend/probe_backends.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { secondsPerStep, trainStepFixture } from './lib/train_step_timer.js';
 

@@ -8,9 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import betaCdf from '@stdlib/stats-base-dists-beta-cdf';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend/index.js';
-import { batchShapingLoss } from '../src/losses/index.js';
-import { betaPrior } from '../src/ops/index.js';
+import { initBackend } from '../src/backend/init_backend.js';
+import { batchShapingLoss } from '../src/losses/batch_shaping_loss.js';
+import { betaPrior } from '../src/ops/beta_prior.js';
 
 const N = 256;
 const GATE_COUNTS = [64, 336, 512, 2048]; // 336 = all gates of a gated ResNet-20 (3 x (16 + 32 + 64))

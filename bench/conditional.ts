@@ -20,17 +20,19 @@
 //      -> bench/results/conditional.json (--threads N > 1: conditional-threadsN.json)
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { median } from '../src/analysis/index.js';
-import { initBackend } from '../src/backend/index.js';
+import { median } from '../src/analysis/summary_stats.js';
+import { initBackend } from '../src/backend/init_backend.js';
 import { type BackendWasm, wasmHeapBytes } from '../src/backend/wasm/wasm_kernel_utils.js';
 import {
   type ConditionalNetwork,
   type ConditionalOutput,
   compileConditional,
-  DEFAULT_REPACK_COST,
-  setGateUsage,
-} from '../src/inference/index.js';
-import { countMacs, createModel, dynamicMacs, type GatedModel, type ModelName } from '../src/models/index.js';
+} from '../src/inference/conditional_network.js';
+import { setGateUsage } from '../src/inference/gate_usage.js';
+import { DEFAULT_REPACK_COST } from '../src/inference/skip_policy.js';
+import { countMacs, dynamicMacs } from '../src/models/macs.js';
+import type { GatedModel, ModelName } from '../src/models/model_types.js';
+import { createModel } from '../src/models/registry.js';
 import { machineInfo, writeResult } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init_backend.js';
 import { ShardDataset } from '../src/data/shard_dataset.js';
 import { writeSyntheticDataset } from '../src/data/synthetic.js';
 import type { TransformSpec } from '../src/data/transform_spec.js';

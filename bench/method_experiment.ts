@@ -21,7 +21,7 @@ import { summarizeRecords } from '../src/analysis/accuracy_macs_tradeoff.js';
 import { layerGateUsage } from '../src/analysis/gate_frequency.js';
 import { type GateRecords, layerOffsets } from '../src/analysis/gate_records.js';
 import { cdfVsPrior, linearGrid, recordedGateProbs } from '../src/analysis/probability_cdf.js';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init_backend.js';
 import { BatchLoader } from '../src/data/batch_loader.js';
 import { readMeta } from '../src/data/meta_file.js';
 import { atomicWriteFile } from '../src/io/atomic_write.js';

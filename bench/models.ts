@@ -9,17 +9,11 @@
 //      -> bench/results/models.json
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init_backend.js';
 import { fusedBatchNorm, plainBatchNorm } from '../src/layers/fused_batch_norm.js';
-import {
-  countMacs,
-  createModel,
-  type GatedModel,
-  isModelName,
-  listModels,
-  type ModelName,
-  modelInfo,
-} from '../src/models/index.js';
+import { countMacs } from '../src/models/macs.js';
+import type { GatedModel, ModelName } from '../src/models/model_types.js';
+import { createModel, isModelName, listModels, modelInfo } from '../src/models/registry.js';
 import { machineInfo, writeResult } from './lib/results.js';
 
 type Backend = 'wasm' | 'cpu';

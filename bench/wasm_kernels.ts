@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init_backend.js';
 import {
   isOurWasmKernel,
   registerWasmKernels,

@@ -1,9 +1,9 @@
 // The shared body of data-scripts/<dataset>/prepare.ts: the options of `batch-shaping prepare <dataset>` for one
 // fixed dataset, parsed with node:util, then prepareDataset. It imports the package by name, so the scripts
-// run the same from this repository (tsconfig.json maps `batch-shaping` to src/) and from an installed
+// run the same from this repository (tsconfig.json maps `batch-shaping/data` to src/) and from an installed
 // package (node_modules/batch-shaping/data-scripts, resolved to its own dist/ through package.json "exports").
 import { parseArgs } from 'node:util';
-import { DATASET_PREPARERS, type PrepareOptions, prepareDataset } from 'batch-shaping';
+import { DATASET_PREPARERS, type PrepareOptions, prepareDataset } from 'batch-shaping/data';
 
 const OPTIONS = {
   source: {

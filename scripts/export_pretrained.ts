@@ -5,7 +5,7 @@
 // Run: node --import tsx scripts/export_pretrained.ts --run <runDir> --name <name> [--reproduce "<command>"]
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend } from '../src/backend/init_backend.js';
 import { BatchLoader } from '../src/data/batch_loader.js';
 import { readMeta } from '../src/data/meta_file.js';
 import { atomicWriteFile } from '../src/io/atomic_write.js';
@@ -53,7 +53,7 @@ const card: PretrainedCard = {
 const dir = join('pretrained', name);
 await mkdir(dir, { recursive: true });
 await saveCheckpoint(join(dir, 'model.safetensors'), {
-  tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+  tensors: model.stateDict(),
   config: model.config,
   extra: { trainConfig, card },
 });

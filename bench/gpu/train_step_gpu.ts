@@ -13,7 +13,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendName, initBackend } from '../../src/backend/index.js';
+import type { BackendName } from '../../src/backend/backend_names.js';
+import { initBackend } from '../../src/backend/init_backend.js';
 import type { ModelName } from '../../src/models/model_types.js';
 import { type BatchNormAbRow, batchNormAb } from './batch_norm_ab.js';
 import { type ConvCase, type KernelAbRow, kernelAb } from './kernel_ab.js';

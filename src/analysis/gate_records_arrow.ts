@@ -42,7 +42,7 @@ import { concatTypedArrays } from './typed_arrays.js';
 /** Schema metadata key of the JSON GateRecordsMeta. */
 export const GATE_RECORDS_META_KEY = 'batch_shaping.gate_records';
 /** Prefix of the per-layer active-count columns. */
-export const ACTIVE_COLUMN_PREFIX = 'active.';
+const ACTIVE_COLUMN_PREFIX = 'active.';
 
 function listField(name: string, size: number, item: Uint8 | Float32): Field {
   return new Field(name, new FixedSizeList(size, new Field('item', item, false)), false);

@@ -1,5 +1,7 @@
-// Public surface of the analysis module: per-sample gate records (Arrow), statistics, Plotly figure builders,
-// image galleries and the standalone HTML report. No tfjs at runtime: plain records in, numbers and JSON out.
+// `batch-shaping/analysis`: per-sample gate records (Arrow), statistics, Plotly figure builders, image galleries
+// and the standalone HTML report. No tfjs at runtime: plain records in, numbers and JSON out. The package root
+// has the entry points (readGateRecords, recordsFigures, recordsSummaryRows, writeReport; recordGates writes the
+// records); they are not repeated here.
 export {
   type CurveStanding,
   type RecordsSummary,
@@ -19,7 +21,7 @@ export { macsVsDifficultyFigure } from './figures/macs_vs_difficulty_figure.js';
 export { macsUnit, type PlotlyFigure } from './figures/plotly_figure.js';
 export { type ScheduleFigurePoint, scheduleFigure } from './figures/schedule_figure.js';
 export { tradeoffFigure } from './figures/tradeoff_figure.js';
-export { gateBit, packedBytes, packGateBits, unpackGateBits } from './gate_bits.js';
+export { packGateBits, unpackGateBits } from './gate_bits.js';
 export {
   type ClassGateFrequency,
   classGateFrequency,
@@ -30,28 +32,17 @@ export {
   layerGateUsage,
 } from './gate_frequency.js';
 export {
-  GATE_RECORDS_VERSION,
   type GateLayerInfo,
-  type GateRecords,
   type GateRecordsMeta,
   isCorrect,
-  layerOffsets,
   makeGateRecords,
-  maskBytes,
   type SampleGateInput,
   type SampleScalars,
   sampleMask,
   totalGates,
 } from './gate_records.js';
-export {
-  ACTIVE_COLUMN_PREFIX,
-  decodeGateRecords,
-  encodeGateRecords,
-  GATE_RECORDS_META_KEY,
-  readGateRecords,
-  writeGateRecords,
-} from './gate_records_arrow.js';
-export { buildReportHtml, metricsFigure, type ReportInput, writeReport } from './html_report.js';
+export { decodeGateRecords, encodeGateRecords, writeGateRecords } from './gate_records_arrow.js';
+export { buildReportHtml, metricsFigure } from './html_report.js';
 export { type LatencyPoint, type LatencySummary, latencySummary } from './latency_summary.js';
 export {
   type DifficultyBin,
@@ -67,7 +58,6 @@ export {
   type SampleSummary,
   sampleSummary,
 } from './macs_statistics.js';
-export { plotlyJsSource, plotlyJsVersion, scriptJson } from './plotly_bundle.js';
 export {
   type CdfVsPrior,
   cdfVsPrior,
@@ -75,20 +65,13 @@ export {
   linearGrid,
   recordedGateProbs,
 } from './probability_cdf.js';
-export { averageRanks, pearson, spearman } from './rank_correlation.js';
+export { pearson, spearman } from './rank_correlation.js';
+export type { PriorCdfValues, RecordsFiguresOptions } from './records_figures.js';
 export {
-  type NamedFigure,
-  type PriorCdfValues,
-  type RecordsFiguresOptions,
-  recordsFigures,
-  recordsSummaryRows,
-} from './records_figures.js';
-export {
-  escapeHtml,
   type GalleryItem,
   galleryHtml,
   imageDataUrl,
   loadSampleImages,
   type SampleImage,
 } from './sample_gallery.js';
-export { mean, median, type Summary, sortedQuantile, summarize } from './summary_stats.js';
+export { type Summary, summarize } from './summary_stats.js';

@@ -12,7 +12,7 @@ import { providerLabel, setUpWebGpu, webGpuProvider, webGpuReason } from './webg
 /** Loads a module by specifier; injectable so tests can stand in for packages we cannot install. */
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
 
-export interface CandidateContext {
+interface CandidateContext {
   importModule: ModuleImporter;
   /** Threads for the wasm backend; default: all cores (at most 8). */
   wasmThreads?: number | undefined;

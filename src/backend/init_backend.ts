@@ -1,5 +1,4 @@
 // Chooses and initialises the tfjs backend, and says what it chose and why.
-import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendChoice, type BackendName, isBackendChoice } from './backend_names.js';
 import { CANDIDATES, type ModuleImporter } from './candidates.js';
 import { registerGradients } from './register_gradients.js';
@@ -59,9 +58,4 @@ export async function initBackend(
   }
   const detail = skipped.map((s) => `  ${s.name}: ${s.why}`).join('\n');
   throw new Error(`initBackend('${choice}'): no usable backend\n${detail}`);
-}
-
-/** The name of the active backend in our vocabulary (tfjs calls both tfjs-node builds 'tensorflow'). */
-export function activeBackendName(): string {
-  return tf.getBackend();
 }

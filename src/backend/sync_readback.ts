@@ -8,7 +8,7 @@
 // every read must be `await t.data()`. Unknown backends are treated as asynchronous.
 import * as tf from '@tensorflow/tfjs-core';
 
-export const SYNC_READBACK_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow'];
+const SYNC_READBACK_BACKENDS: readonly string[] = ['cpu', 'wasm', 'tensorflow'];
 
 /** Whether `backend` (default: the active one) reads tensor values synchronously. */
 export function hasSyncReadback(backend: string = tf.getBackend()): boolean {

@@ -6,7 +6,7 @@
 // tf.data/WebDataset with the buffer filled a whole block at a time, so it can be replayed exactly.
 import { mixSeed, SeededRandom } from './seeded_random.js';
 
-export interface PlanBlock {
+interface PlanBlock {
   /** Indices (into the split's shard list) of the shards in this block, in load order. */
   shards: number[];
   /** Epoch position of the block's first sample. */

@@ -75,7 +75,7 @@ function shapeDistance(label: number, x: number, y: number): number {
 }
 
 /** Knobs derived from a difficulty in [0, 1]; exported so notebooks can show what difficulty means. */
-export function difficultyParams(d: number) {
+function difficultyParams(d: number) {
   return {
     /** Shape radius as a fraction of the image's shorter side. */
     radius: 0.4 - 0.2 * d,

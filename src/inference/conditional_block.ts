@@ -5,9 +5,10 @@
 // Numerically this is the masked dense block of models/blocks up to float32 rounding (BN folding, a
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
-import type { ChannelGate } from '../gates/index.js';
+import type { ChannelGate } from '../gates/channel_gate.js';
+import { BasicBlock, type ResidualBlock } from '../models/blocks/basic_block.js';
+import { Bottleneck } from '../models/blocks/bottleneck.js';
 import { shortcutA } from '../models/blocks/shortcut.js';
-import { BasicBlock, Bottleneck, type ResidualBlock } from '../models/index.js';
 import { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
 import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';

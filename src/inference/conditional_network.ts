@@ -10,7 +10,9 @@
 // models' public layer fields (backbone stages, conv/BN variables) rather than a hook in the model classes.
 import * as tf from '@tensorflow/tfjs-core';
 import { requireSyncReadback } from '../backend/sync_readback.js';
-import { type GatedModel, PSPNet, ResNet } from '../models/index.js';
+import type { GatedModel } from '../models/model_types.js';
+import { PSPNet } from '../models/pspnet.js';
+import { ResNet } from '../models/resnet.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';

@@ -10,7 +10,9 @@
 // rows [Cout, kh*kw*Cin] (OHWI flattened) run as that matrix times the input's patches (im2col.ts), for maps
 // so small that packing the patches costs less than packing the weights (skip_policy.ts, 'lowering').
 import * as tf from '@tensorflow/tfjs-core';
-import { type BatchNorm, type Conv2d, convOutSize } from '../layers/index.js';
+import type { BatchNorm } from '../layers/batch_norm.js';
+import type { Conv2d } from '../layers/conv2d.js';
+import { convOutSize } from '../layers/layer_cost.js';
 import { gatherBuffer } from './gather_buffer.js';
 import { type HostReader, syncReader } from './host_reader.js';
 import { im2colTransposed } from './im2col.js';

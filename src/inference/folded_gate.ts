@@ -4,7 +4,7 @@
 // Same function as gates/ChannelGate.apply with training false, up to float32 rounding of the fold; a snapshot
 // of the gate's weights at compile time.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ChannelGate } from '../gates/index.js';
+import type { ChannelGate } from '../gates/channel_gate.js';
 import type { GateDecision } from './gate_decision.js';
 import { type HostReader, syncReader } from './host_reader.js';
 

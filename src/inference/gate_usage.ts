@@ -9,7 +9,7 @@
 // The expected on-fraction is alwaysOn + 0.5 * (1 - alwaysOn - alwaysOff).
 import * as tf from '@tensorflow/tfjs-core';
 import { requireSyncReadback } from '../backend/sync_readback.js';
-import type { GatedModel } from '../models/index.js';
+import type { GatedModel } from '../models/model_types.js';
 import { compileConditional } from './conditional_network.js';
 import { decisionFromLogits } from './folded_gate.js';
 

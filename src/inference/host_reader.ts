@@ -2,7 +2,7 @@
 // synchronously when the network is compiled (cpu, wasm, tensorflow), or read beforehand with `await t.data()`
 // (compileConditionalAsync: every backend, webgpu included) and served from memory.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { GatedModel } from '../models/index.js';
+import type { GatedModel } from '../models/model_types.js';
 
 /** The values of a weight or buffer of the model, on the host. */
 export type HostReader = (t: tf.Tensor) => Float32Array;

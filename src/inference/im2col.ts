@@ -5,7 +5,7 @@
 // weights, so packing them instead is what makes skipping channels pay there (skip_policy.ts).
 // Rows are ordered (ky, kx, c) like a flattened HWIO filter; columns (n, oy, ox). Zero padding, any stride and
 // dilation. Host memory only: a wasm or cpu tensor's data is a copy away.
-import { convOutSize } from '../layers/index.js';
+import { convOutSize } from '../layers/layer_cost.js';
 
 export interface PatchGeometry {
   kernel: number;

@@ -1,4 +1,4 @@
-// Conditional inference for trained channel-gated networks (Bejnordi et al., ICLR 2020): closed gates become
+// `batch-shaping/inference`: conditional inference for trained channel-gated networks (Bejnordi et al., ICLR 2020): closed gates become
 // skipped work. Depends on the layers, gates, models and (tfjs-free) analysis modules and tfjs-core; no backend is
 // loaded here.
 //
@@ -16,8 +16,9 @@
 // Backends: compileConditional + apply read the weights and each gate decision synchronously (cpu, wasm,
 // tensorflow); compileConditionalAsync + applyAsync read them with `await t.data()` and run on every backend,
 // webgpu included. setGateUsage and measureLatency are synchronous (cpu, wasm, tensorflow) and throw a clear
-// error on webgpu (no synchronous readback in Node).
-export { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
+// error on webgpu (no sync// Public here: compiling, running, gate-usage control and latency measurement; the folded layers, the cost
+// model's internals and the profiler stay inside the module.
+export type { BlockRunInfo } from './conditional_block.js';
 export {
   type BatchMode,
   type ConditionalApplyOptions,
@@ -29,25 +30,13 @@ export {
   compileConditionalAsync,
   DEFAULT_BATCH_MODE,
 } from './conditional_network.js';
-export { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
-export { decisionFromLogits, FoldedGate } from './folded_gate.js';
-export { activeChannels, type GateDecision, maskRows } from './gate_decision.js';
+export type { Lowering } from './folded_conv.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';
-export type { HostReader } from './host_reader.js';
-export { im2colTransposed, type Patches, type PatchGeometry } from './im2col.js';
 export {
   type LatencyMeasurement,
   type LatencyOptions,
   measureLatency,
   type SampleLatency,
 } from './latency.js';
-export { type Phase, Profiler } from './profiler.js';
-export {
-  DEFAULT_REPACK_COST,
-  HOST_COPY_COST,
-  type LoweringMode,
-  planSkip,
-  type SkipMode,
-  type SkipPlan,
-  type SkipPolicy,
-} from './skip_policy.js';
+export type { Phase } from './profiler.js';
+export { DEFAULT_REPACK_COST, type LoweringMode, type SkipMode } from './skip_policy.js';

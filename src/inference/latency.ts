@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { median } from '../analysis/summary_stats.js';
 import { requireSyncReadback } from '../backend/sync_readback.js';
-import { countMacs, dynamicMacs, type GatedModel } from '../models/index.js';
+import { countMacs, dynamicMacs } from '../models/macs.js';
+import type { GatedModel } from '../models/model_types.js';
 import { type ConditionalOptions, compileConditional } from './conditional_network.js';
 
 export interface LatencyOptions {

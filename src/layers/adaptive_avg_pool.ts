@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Averaging matrix [sum_b b*b, h*w]; row (b, i, j) averages the cells of bin (i, j) of the b x b grid. */
-export function adaptivePoolMatrix(h: number, w: number, bins: readonly number[]): Float32Array {
+function adaptivePoolMatrix(h: number, w: number, bins: readonly number[]): Float32Array {
   const rows = bins.reduce((acc, b) => acc + b * b, 0);
   const m = new Float32Array(rows * h * w);
   let row = 0;

@@ -39,7 +39,7 @@ import {
   toHostTensors,
 } from './safetensors.js';
 
-export { CHECKPOINT_VERSION, OPTIMIZER_PREFIX } from './checkpoint_keys.js';
+export { OPTIMIZER_PREFIX } from './checkpoint_keys.js';
 
 export interface CheckpointData<C = unknown, E = unknown> {
   /** Weights and buffers by name (tf.Variables are fine); float32, int32 or bool. */
@@ -71,17 +71,9 @@ export interface LoadedCheckpoint<C = unknown, E = unknown> {
 }
 
 export {
-  type ApplyCheckpointOptions,
-  type ApplyCheckpointReport,
   applyCheckpoint,
   disposeCheckpoint,
 } from './checkpoint_apply.js';
-
-/** Hooks of the atomic writer (tests inject failing chunk writers). */
-export type AtomicWriteOptions = AtomicWriteHooks;
-
-/** Writes `chunks` to `path` atomically (temporary file, fsync, rename, fsync of the directory). */
-export const writeFileAtomic = atomicWriteFile;
 
 function toJson(fn: string, arg: string, value: unknown): string {
   let text: string | undefined;
@@ -105,7 +97,7 @@ function toJson(fn: string, arg: string, value: unknown): string {
 export async function saveCheckpoint<C, E>(
   path: string,
   data: CheckpointData<C, E>,
-  options: AtomicWriteOptions = {},
+  options: AtomicWriteHooks = {},
 ): Promise<{ path: string; bytes: number }> {
   const fn = 'saveCheckpoint';
   if (typeof path !== 'string' || path === '') {
@@ -148,7 +140,7 @@ export async function saveCheckpoint<C, E>(
   );
   const chunks = encodeSafetensorsChunks(host, metadata, path);
   try {
-    const bytes = await writeFileAtomic(path, chunks, options);
+    const bytes = await atomicWriteFile(path, chunks, options);
     return { path, bytes };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
@@ -202,7 +194,7 @@ export async function verifyCheckpointFile(path: string): Promise<'verified' | '
   return verified ? 'verified' : 'no-digest';
 }
 
-export interface CheckpointTensorInfo {
+interface CheckpointTensorInfo {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];

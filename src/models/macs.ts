@@ -8,7 +8,7 @@
 // (webgpu included).
 import * as tf from '@tensorflow/tfjs-core';
 import { hasSyncReadback } from '../backend/sync_readback.js';
-import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
+import type { ShapeHWC } from '../layers/layer_cost.js';
 import type { GatedModel } from './model_types.js';
 
 export interface MacCount {
@@ -152,4 +152,4 @@ export function dynamicMacs(
   return { main, gates: gateMacs, total: main.map((m) => m + gateMacs) };
 }
 
-export type { LayerCost, ShapeHWC };
+export type { ShapeHWC };

@@ -4,6 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NoiseSource } from '../gates/noise_source.js';
 import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
 import { deriveSeed, ParamStore } from '../layers/param_store.js';
+import {
+  type ApplyCheckpointOptions,
+  type ApplyCheckpointReport,
+  applyCheckpoint,
+} from './checkpoint_apply.js';
 import type { ApplyOptions, GatedModel, GateRecord, ModelConfig, ModelOutput } from './model_types.js';
 
 export abstract class ModelBase implements GatedModel {
@@ -56,6 +61,19 @@ export abstract class ModelBase implements GatedModel {
   namedBuffers(): Record<string, tf.Variable> {
     this.assertMaterialized('namedBuffers');
     return Object.fromEntries(this.store.buffers);
+  }
+
+  stateDict(): Record<string, tf.Variable> {
+    this.assertMaterialized('stateDict');
+    return { ...this.namedWeights(), ...this.namedBuffers() };
+  }
+
+  loadStateDict(
+    tensors: Record<string, tf.Tensor>,
+    options: ApplyCheckpointOptions = {},
+  ): ApplyCheckpointReport {
+    this.assertMaterialized('loadStateDict');
+    return applyCheckpoint(this.stateDict(), { tensors }, options);
   }
 
   /** Number of trainable parameters (works on skeletons). */

@@ -2,7 +2,7 @@
 // statistics assigned. Shared by loadTrainedModel (a file, in Node) and modelFromCheckpointBytes (bytes, in a
 // browser); every error names the checkpoint.
 import type { LoadedCheckpoint } from './checkpoint.js';
-import { applyCheckpoint, disposeCheckpoint } from './checkpoint_apply.js';
+import { disposeCheckpoint } from './checkpoint_apply.js';
 import type { GatedModel, ModelConfig } from './model_types.js';
 import { createModelFromConfig } from './registry.js';
 
@@ -19,11 +19,11 @@ export function modelFromLoadedCheckpoint(
   try {
     if (loaded.config === undefined) {
       throw new Error(
-        'holds no model config (a safetensors file not written by batch-shaping); build the model yourself and use applyCheckpoint',
+        'holds no model config (a safetensors file not written by batch-shaping); build the model yourself and use model.loadStateDict(loaded.tensors)',
       );
     }
     model = createModelFromConfig(loaded.config);
-    applyCheckpoint({ ...model.namedWeights(), ...model.namedBuffers() }, loaded);
+    model.loadStateDict(loaded.tensors);
     return model;
   } catch (err) {
     model?.dispose();

@@ -3,6 +3,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NoiseSource } from '../gates/noise_source.js';
 import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
+import type { ApplyCheckpointOptions, ApplyCheckpointReport } from './checkpoint_apply.js';
 
 export type Gating = 'channel' | 'none';
 export type Task = 'classification' | 'segmentation';
@@ -112,6 +113,17 @@ export interface GatedModel {
   namedWeights(): Record<string, tf.Variable>;
   /** BatchNorm running statistics by hierarchical name. */
   namedBuffers(): Record<string, tf.Variable>;
+  /**
+   * Everything a checkpoint holds of the model: the weights and the BatchNorm statistics by name (the live
+   * variables, not copies). `saveCheckpoint(path, { tensors: model.stateDict(), config: model.config })`.
+   */
+  stateDict(): Record<string, tf.Variable>;
+  /**
+   * Assigns `tensors` (a loaded checkpoint's `tensors`, another model's `stateDict()`) to the variables of the
+   * same names. Every name, shape and dtype is checked before anything changes (applyCheckpoint); `strict:
+   * false` tolerates missing and unexpected names. The tensors stay the caller's to dispose.
+   */
+  loadStateDict(tensors: Record<string, tf.Tensor>, options?: ApplyCheckpointOptions): ApplyCheckpointReport;
   /** Names of the gates, in forward order (as in ModelOutput.gates). */
   gateNames(): string[];
   /** Static per-layer MAC description for an input [H, W, C] (shape inference, no tensors). */

@@ -15,7 +15,7 @@ import { ModelBase } from './model_base.js';
 import type { ApplyOptions, GateRecord, ModelConfig } from './model_types.js';
 import { ResNetBackbone, type ResNetSpec, scaled } from './resnet.js';
 
-export const PSP_BINS = [1, 2, 3, 6] as const;
+const PSP_BINS = [1, 2, 3, 6] as const;
 
 interface ConvBn {
   conv: Conv2d;

@@ -40,7 +40,7 @@ const DTYPE_RANK: Readonly<Record<SafetensorsDtype, number>> = Object.fromEntrie
 ) as Record<SafetensorsDtype, number>;
 
 /** Same limit as the reference reader: larger headers are refused before parsing any JSON. */
-export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
 /** A tensor as stored: dtype, row-major shape, raw little-endian bytes (numel * element size long). */
 export interface HostTensor {
@@ -86,7 +86,7 @@ export class SafetensorsError extends Error {
   }
 }
 
-export function isSafetensorsDtype(x: unknown): x is SafetensorsDtype {
+function isSafetensorsDtype(x: unknown): x is SafetensorsDtype {
   return typeof x === 'string' && Object.hasOwn(SAFETENSORS_DTYPE_SIZE, x);
 }
 
@@ -464,7 +464,7 @@ export function hostTensor(
  * Reads a tfjs tensor to the host: float32 -> F32, int32 -> I32, bool -> BOOL. The bytes are a fresh copy
  * owned by the result.
  */
-export async function toHostTensor(t: tf.Tensor, name = '<tensor>'): Promise<HostTensor> {
+async function toHostTensor(t: tf.Tensor, name = '<tensor>'): Promise<HostTensor> {
   const dtype = ({ float32: 'F32', int32: 'I32', bool: 'BOOL' } as const)[t.dtype as string];
   if (dtype === undefined) {
     throw new Error(

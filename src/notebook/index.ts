@@ -1,34 +1,19 @@
-// Public surface of the notebook module: display helpers for notebooks (figures, tables, images, progress) on
-// tslab or on Deno's Jupyter kernel. tslab is loaded lazily on first use, and Deno.jupyter read on use, so
-// importing the library requires neither.
-export { type DenoJupyter, denoJupyter, setDenoJupyterBridge } from './deno_jupyter_bridge.js';
+// `batch-shaping/notebook`: the display layer under the root's display helpers (showFigure, showTable,
+// showImages, showHtml, notebookProgress), for code that renders its own outputs or runs on another kernel:
+// the same figures, tables and progress lines as HTML, the notebook host (tslab or Deno's Jupyter kernel) with
+// updatable displays, and the bridges that tests and other hosts set. tslab is loaded lazily on first use and
+// Deno.jupyter read on use, so importing the library requires neither.
+export { type DenoJupyter, setDenoJupyterBridge } from './deno_jupyter_bridge.js';
+export { figureHtml, injectPlotly, PLOTLY_MIME } from './display_figure.js';
+export { tableHtml } from './display_html.js';
 export {
-  figureHtml,
-  injectPlotly,
-  PLOTLY_MIME,
-  plotlyLibraryParts,
-  plotlyLibraryShown,
-  resetPlotlyLibrary,
-  type ShowFigureOptions,
-  showFigure,
-} from './display_figure.js';
-export { showHtml, showImages, showTable, tableHtml } from './display_html.js';
-export {
-  bundleChars,
-  DENO_MAX_MESSAGE_CHARS,
-  DENO_SEND_CHARS_PER_MS,
   denoHost,
   type MimeBundle,
   type NotebookHost,
   notebookHost,
   type UpdatableDisplay,
 } from './notebook_host.js';
-export {
-  type NotebookProgress,
-  notebookProgress,
-  type ProgressOptions,
-  progressHtml,
-} from './progress_display.js';
+export { progressHtml } from './progress_display.js';
 export {
   type DisplayContent,
   type DisplayWriter,

@@ -69,7 +69,7 @@ function sleepSync(ms: number): void {
 }
 
 /** About how many characters a MIME bundle puts on the wire. */
-export function bundleChars(data: MimeBundle): number {
+function bundleChars(data: MimeBundle): number {
   let n = 0;
   for (const value of Object.values(data)) {
     n += typeof value === 'string' ? value.length : JSON.stringify(value).length;

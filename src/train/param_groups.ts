@@ -9,7 +9,7 @@
 // conv/dense bias.
 
 export type ParamRole = 'gate' | 'bn' | 'bias' | 'weight';
-export const PARAM_ROLES: readonly ParamRole[] = ['gate', 'bn', 'bias', 'weight'];
+const PARAM_ROLES: readonly ParamRole[] = ['gate', 'bn', 'bias', 'weight'];
 
 /** Multipliers of one role's parameters: lr x lrScale, weight decay x wdScale (0: exempt). */
 export interface ParamGroupConfig {

@@ -26,7 +26,7 @@ export interface PretrainedCard {
 }
 
 /** Folder of the shipped checkpoints (the package's `pretrained/`, from src/train or dist/train alike). */
-export function pretrainedDir(): string {
+function pretrainedDir(): string {
   return fileURLToPath(new URL('../../pretrained/', import.meta.url));
 }
 

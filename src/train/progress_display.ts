@@ -2,7 +2,7 @@
 // accuracy and the mean fraction of gates on. Only created on a TTY and without --quiet.
 import cliProgress from 'cli-progress';
 
-export interface ProgressValues {
+interface ProgressValues {
   ips?: number;
   loss?: number;
   ce?: number;

@@ -14,7 +14,7 @@ import { checkParamGroups, ParamGroupsError } from './param_groups.js';
 
 /** Where the data comes from; 'synthetic' writes the procedural shapes set on first use. */
 export type DatasetName = 'fashion-mnist' | 'cifar10' | 'imagenet' | 'cityscapes' | 'synthetic';
-export const DATASET_NAMES: readonly DatasetName[] = [
+const DATASET_NAMES: readonly DatasetName[] = [
   'fashion-mnist',
   'cifar10',
   'imagenet',
@@ -346,7 +346,7 @@ export function cloneConfig<T>(config: T): T {
 }
 
 /** Parses an override value: JSON when it parses (numbers, booleans, null, arrays, objects), else a string. */
-export function parseOverrideValue(text: string): unknown {
+function parseOverrideValue(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -22,7 +22,7 @@ import type { NoiseState } from '../gates/noise_source.js';
 import { atomicWriteFile, removeStaleTempFiles } from '../io/atomic_write.js';
 import { withFolderLock } from '../io/folder_lock.js';
 import { lossWeightsAt } from '../losses/loss_schedule.js';
-import { applyCheckpoint, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../models/checkpoint.js';
+import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../models/checkpoint.js';
 import { countMacs, gateMacCosts } from '../models/macs.js';
 import type { GatedModel, ModelConfig } from '../models/model_types.js';
 import { createModel } from '../models/registry.js';
@@ -55,7 +55,7 @@ interface EpochSums {
 }
 
 /** The JSON resume state stored in a checkpoint's extra field. */
-export interface ResumeState {
+interface ResumeState {
   /** Epoch (0-based) and step within it at which training continues. */
   epoch: number;
   step: number;
@@ -223,7 +223,6 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
 
   const model = buildModel(cfg);
   const params = model.namedWeights();
-  const buffers = model.namedBuffers();
   const { lr: _peakLr, ...optimizerConfig } = cfg.optim;
   const optimizer = new Optimizer(params, optimizerConfig);
   const trainLoader = new BatchLoader(cfg.data.dir, meta, {
@@ -268,7 +267,7 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
         throw new Error(`train --resume: ${paths.lastCheckpoint} was written for another model config`);
       }
       try {
-        applyCheckpoint({ ...params, ...buffers }, loaded);
+        model.loadStateDict(loaded.tensors);
         await optimizer.loadState(loaded.optimizer ?? {});
       } catch (err) {
         throw new Error(`train --resume: ${paths.lastCheckpoint}: ${(err as Error).message}`, { cause: err });
@@ -316,7 +315,7 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
     const optimizerState = optimizer.state();
     try {
       await saveCheckpoint(paths.lastCheckpoint, {
-        tensors: { ...params, ...buffers },
+        tensors: model.stateDict(),
         config: model.config,
         optimizer: optimizerState,
         extra: s,
@@ -506,7 +505,7 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
       await options.hooks?.afterCheckpoint?.(epoch, paths.lastCheckpoint);
     }
     await saveCheckpoint(paths.finalCheckpoint, {
-      tensors: { ...params, ...buffers },
+      tensors: model.stateDict(),
       config: model.config,
       extra: state,
     });

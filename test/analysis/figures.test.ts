@@ -5,24 +5,20 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import {
-  cdfVsPrior,
-  cdfVsPriorFigure,
-  classGateFrequency,
-  classGateHeatmapFigure,
-  latencyVsMacsFigure,
-  layerGateUsage,
-  layerUsageFigure,
-  linearGrid,
-  macsHistogramFigure,
-  macsVsConfidenceFigure,
-  macsVsDifficulty,
-  macsVsDifficultyFigure,
-  type PlotlyFigure,
-  recordsFigures,
-  tradeoffCurve,
-  tradeoffFigure,
-} from '../../src/analysis/index.js';
+import { tradeoffCurve } from '../../src/analysis/accuracy_macs_tradeoff.js';
+import { cdfVsPriorFigure } from '../../src/analysis/figures/cdf_vs_prior_figure.js';
+import { classGateHeatmapFigure } from '../../src/analysis/figures/class_gate_heatmap.js';
+import { latencyVsMacsFigure } from '../../src/analysis/figures/latency_vs_macs_figure.js';
+import { layerUsageFigure } from '../../src/analysis/figures/layer_usage_figure.js';
+import { macsHistogramFigure } from '../../src/analysis/figures/macs_histogram.js';
+import { macsVsConfidenceFigure } from '../../src/analysis/figures/macs_vs_confidence_figure.js';
+import { macsVsDifficultyFigure } from '../../src/analysis/figures/macs_vs_difficulty_figure.js';
+import type { PlotlyFigure } from '../../src/analysis/figures/plotly_figure.js';
+import { tradeoffFigure } from '../../src/analysis/figures/tradeoff_figure.js';
+import { classGateFrequency, layerGateUsage } from '../../src/analysis/gate_frequency.js';
+import { macsVsDifficulty } from '../../src/analysis/macs_statistics.js';
+import { cdfVsPrior, linearGrid } from '../../src/analysis/probability_cdf.js';
+import { recordsFigures } from '../../src/analysis/records_figures.js';
 import { syntheticRecords } from './synthetic_records.js';
 
 const SNAPSHOT_DIR = new URL('../fixtures/analysis/figures/', import.meta.url);

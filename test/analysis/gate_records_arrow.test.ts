@@ -6,15 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { unpackGateBits } from '../../src/analysis/gate_bits.js';
+import { makeGateRecords } from '../../src/analysis/gate_records.js';
 import {
   decodeGateRecords,
   encodeGateRecords,
   GATE_RECORDS_META_KEY,
-  makeGateRecords,
   readGateRecords,
-  unpackGateBits,
   writeGateRecords,
-} from '../../src/analysis/index.js';
+} from '../../src/analysis/gate_records_arrow.js';
 import { handRecords } from './hand_records.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 // Hand-made records with answers worked out by hand in the tests that use them (not a test file itself).
-import { type GateRecords, makeGateRecords } from '../../src/analysis/index.js';
+import { type GateRecords, makeGateRecords } from '../../src/analysis/gate_records.js';
 
 /**
  * Layers A (2 channels) and B (3 channels), four samples:

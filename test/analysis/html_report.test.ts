@@ -8,18 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  buildReportHtml,
-  extremeSamples,
-  type GalleryItem,
-  galleryHtml,
-  imageDataUrl,
-  linearGrid,
-  plotlyJsSource,
-  type ReportInput,
-  writeReport,
-} from '../../src/analysis/index.js';
-import { renderSyntheticSample, SeededRandom } from '../../src/data/index.js';
+import { buildReportHtml, type ReportInput, writeReport } from '../../src/analysis/html_report.js';
+import { extremeSamples } from '../../src/analysis/macs_statistics.js';
+import { plotlyJsSource } from '../../src/analysis/plotly_bundle.js';
+import { linearGrid } from '../../src/analysis/probability_cdf.js';
+import { type GalleryItem, galleryHtml, imageDataUrl } from '../../src/analysis/sample_gallery.js';
+import { SeededRandom } from '../../src/data/seeded_random.js';
+import { renderSyntheticSample } from '../../src/data/synthetic.js';
 import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { syntheticRecords } from './synthetic_records.js';
 

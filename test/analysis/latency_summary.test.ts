@@ -1,7 +1,7 @@
 // latencySummary on hand-made points: medians, ratios and Spearman's rho worked out by hand; bad input refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { latencySummary } from '../../src/analysis/index.js';
+import { latencySummary } from '../../src/analysis/latency_summary.js';
 
 test('medians, speedup, MAC reduction, efficiency and rho by hand', () => {
   // ms sorted 30, 50, 70, 90 -> median 60; masked 100, 110, 120, 130 -> 115; MACs median (2 + 3) / 2 = 2.5.

@@ -3,27 +3,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { summarizeRecords, tradeoffCurve } from '../../src/analysis/accuracy_macs_tradeoff.js';
+import { packGateBits, unpackGateBits } from '../../src/analysis/gate_bits.js';
+import { classGateFrequency, gateOnFrequency, layerGateUsage } from '../../src/analysis/gate_frequency.js';
+import { extremeSamples, macsByCorrectness, macsVsDifficulty } from '../../src/analysis/macs_statistics.js';
 import {
-  averageRanks,
   cdfVsPrior,
-  classGateFrequency,
   empiricalCdf,
-  extremeSamples,
-  gateOnFrequency,
-  layerGateUsage,
   linearGrid,
-  macsByCorrectness,
-  macsVsDifficulty,
-  median,
-  packGateBits,
   recordedGateProbs,
-  sortedQuantile,
-  spearman,
-  summarize,
-  summarizeRecords,
-  tradeoffCurve,
-  unpackGateBits,
-} from '../../src/analysis/index.js';
+} from '../../src/analysis/probability_cdf.js';
+import { averageRanks, spearman } from '../../src/analysis/rank_correlation.js';
+import { median, sortedQuantile, summarize } from '../../src/analysis/summary_stats.js';
 import { handRecords } from './hand_records.js';
 
 const golden = JSON.parse(

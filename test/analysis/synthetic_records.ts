@@ -1,6 +1,6 @@
 // Deterministic pseudo-random gate records for figure snapshots and the report tests (not a test file).
 // A tiny LCG (no Math.random) so the records, and therefore every snapshot, are the same on every run.
-import { type GateRecords, makeGateRecords } from '../../src/analysis/index.js';
+import { type GateRecords, makeGateRecords } from '../../src/analysis/gate_records.js';
 
 export function syntheticRecords(n = 60, seed = 1): GateRecords {
   let state = seed >>> 0;

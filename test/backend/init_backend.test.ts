@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init_backend.js';
 import { softwareAdapterReason } from '../../src/backend/webgpu/adapter_description.js';
 import type { AdapterProbe } from '../../src/backend/webgpu/adapter_probe.js';
 import { probeWebGpuAdapter } from '../../src/backend/webgpu/adapter_probe.js';
@@ -129,7 +129,7 @@ describe('initBackend', () => {
     else assert.ok(probe.adapter !== undefined || probe.problem!.length > 0);
     const child = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '-e', "import('./src/backend/index.js').then((m) => m.initBackend('auto'))"],
+      ['--import', 'tsx', '-e', "import('./src/backend/init_backend.js').then((m) => m.initBackend('auto'))"],
       { encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(child.status, 0, child.stderr);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { probeBackends } from '../../src/backend/index.js';
+import { probeBackends } from '../../src/backend/probe_backends.js';
 
 const softwareOnly = async () => ({
   adapter: {

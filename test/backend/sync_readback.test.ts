@@ -6,7 +6,8 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { hasSyncReadback, requireSyncReadback } from '../../src/backend/sync_readback.js';
 import { checkGateProbs } from '../../src/losses/check_gate_probs.js';
-import { createModelSkeleton, dynamicMacs, dynamicMacsAsync, gateMacCosts } from '../../src/models/index.js';
+import { dynamicMacs, dynamicMacsAsync, gateMacCosts } from '../../src/models/macs.js';
+import { createModelSkeleton } from '../../src/models/registry.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
 describe('hasSyncReadback / requireSyncReadback', () => {

@@ -7,11 +7,12 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readGateRecords, writeGateRecords } from '../../src/analysis/index.js';
+import { readGateRecords, writeGateRecords } from '../../src/analysis/gate_records_arrow.js';
 import { runAnalyzeCommand } from '../../src/cli/analyze_command.js';
 import { main } from '../../src/cli/main.js';
-import { writeSyntheticDataset } from '../../src/data/index.js';
-import { createModel, saveCheckpoint } from '../../src/models/index.js';
+import { writeSyntheticDataset } from '../../src/data/synthetic.js';
+import { saveCheckpoint } from '../../src/models/checkpoint.js';
+import { createModel } from '../../src/models/registry.js';
 import { writeMetricsTable } from '../../src/train/metrics_table.js';
 import { runPaths } from '../../src/train/run_paths.js';
 import { syntheticRecords } from '../analysis/synthetic_records.js';
@@ -29,7 +30,7 @@ before(async () => {
   const model = createModel('resnet20', { widthMultiplier: 0.25, gateBiasInit: 0, seed: 4 });
   ckpt = join(dir, 'model.safetensors');
   await saveCheckpoint(ckpt, {
-    tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+    tensors: model.stateDict(),
     config: model.config,
   });
   model.dispose();
@@ -108,7 +109,7 @@ describe('analyze command', () => {
     await mkdir(p.metricsDir, { recursive: true });
     const model = createModel('resnet20', { widthMultiplier: 0.25, seed: 9 });
     await saveCheckpoint(p.finalCheckpoint, {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     model.dispose();

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readGateRecords } from '../../src/analysis/gate_records_arrow.js';
-import { writeSyntheticDataset } from '../../src/data/index.js';
-import { createModel, saveCheckpoint } from '../../src/models/index.js';
+import { writeSyntheticDataset } from '../../src/data/synthetic.js';
+import { saveCheckpoint } from '../../src/models/checkpoint.js';
+import { createModel } from '../../src/models/registry.js';
 import { writeFashionMnistFixture } from '../fixtures/datasets/idx_fixture.js';
 import { useBackend } from '../helpers/backends.js';
 
@@ -95,7 +96,7 @@ describe('kill -9, then the same command again', () => {
     const model = createModel('resnet20', { widthMultiplier: 0.25, gateBiasInit: 0, seed: 5 });
     const ckpt = join(root, 'model.safetensors');
     await saveCheckpoint(ckpt, {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     model.dispose();

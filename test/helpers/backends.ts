@@ -1,6 +1,6 @@
 // Test setup: the backends every numeric test runs on, and a switch between them.
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
+import { initBackend } from '../../src/backend/init_backend.js';
 
 export type TestBackend = 'cpu' | 'wasm' | 'webgpu';
 

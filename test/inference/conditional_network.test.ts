@@ -6,20 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { hasSyncReadback } from '../../src/backend/sync_readback.js';
-import {
-  compileConditional,
-  compileConditionalAsync,
-  measureLatency,
-  setGateUsage,
-} from '../../src/inference/index.js';
-import {
-  createModel,
-  type GatedModel,
-  listModels,
-  type ModelName,
-  type ModelOptions,
-  modelInfo,
-} from '../../src/models/index.js';
+import { compileConditional, compileConditionalAsync } from '../../src/inference/conditional_network.js';
+import { setGateUsage } from '../../src/inference/gate_usage.js';
+import { measureLatency } from '../../src/inference/latency.js';
+import type { GatedModel, ModelName, ModelOptions } from '../../src/models/model_types.js';
+import { createModel, listModels, modelInfo } from '../../src/models/registry.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
 /** Seeded uniform values in [lo, hi) (a different stream per seed). */

@@ -1,7 +1,7 @@
 // activeChannels: union of open channels and whether the batch shares one pattern; maskRows: host rows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { activeChannels, maskRows } from '../../src/inference/index.js';
+import { activeChannels, maskRows } from '../../src/inference/gate_decision.js';
 
 test('activeChannels: union over samples, uniform only when every row equals it', () => {
   const mixed = { batch: 2, channels: 4, mask: Uint8Array.from([1, 0, 0, 1, 0, 0, 1, 1]) };

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { setGateUsage } from '../../src/inference/index.js';
-import { createModel } from '../../src/models/index.js';
+import { setGateUsage } from '../../src/inference/gate_usage.js';
+import { createModel } from '../../src/models/registry.js';
 import { useBackend } from '../helpers/backends.js';
 
 before(() => useBackend('wasm'));

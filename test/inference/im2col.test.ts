@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { im2colTransposed } from '../../src/inference/index.js';
+import { im2colTransposed } from '../../src/inference/im2col.js';
 import { useBackend } from '../helpers/backends.js';
 
 before(() => useBackend('cpu'));

@@ -3,8 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { measureLatency, setGateUsage } from '../../src/inference/index.js';
-import { createModel, dynamicMacs, type GatedModel } from '../../src/models/index.js';
+import { setGateUsage } from '../../src/inference/gate_usage.js';
+import { measureLatency } from '../../src/inference/latency.js';
+import { dynamicMacs } from '../../src/models/macs.js';
+import type { GatedModel } from '../../src/models/model_types.js';
+import { createModel } from '../../src/models/registry.js';
 import { useBackend } from '../helpers/backends.js';
 
 describe('measureLatency', () => {

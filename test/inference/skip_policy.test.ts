@@ -2,7 +2,8 @@
 // one at a time on the host)) and the choice of lowering per conv, checked by hand.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type FoldedConv, HOST_COPY_COST, planSkip, type SkipPolicy } from '../../src/inference/index.js';
+import type { FoldedConv } from '../../src/inference/folded_conv.js';
+import { HOST_COPY_COST, planSkip, type SkipPolicy } from '../../src/inference/skip_policy.js';
 
 // A 3x3 conv 64 -> 64 followed by another: 576 weights per output channel of the first, 576 per input
 // channel of the second. With 32 channels open each gathered weight set has 32 * 576 = 18432 weights.

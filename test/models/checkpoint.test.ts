@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { atomicWriteFile } from '../../src/io/atomic_write.js';
 import {
   applyCheckpoint,
   disposeCheckpoint,
@@ -13,12 +14,11 @@ import {
   OPTIMIZER_PREFIX,
   readCheckpointInfo,
   saveCheckpoint,
-  writeFileAtomic,
 } from '../../src/models/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, hostTensor } from '../../src/models/safetensors.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
-const CHECKPOINT_MODULE = fileURLToPath(new URL('../../src/models/checkpoint.ts', import.meta.url));
+const ATOMIC_WRITE_MODULE = fileURLToPath(new URL('../../src/io/atomic_write.ts', import.meta.url));
 
 let dir = '';
 before(() => {
@@ -144,7 +144,7 @@ describe('checkpoint file layout', () => {
 
   it('loads a plain safetensors file (no config) as model tensors', async () => {
     const path = join(freshDir('plain'), 'weights.safetensors');
-    await writeFileAtomic(path, [
+    await atomicWriteFile(path, [
       encodeSafetensors({
         'fc.weight': hostTensor(new Float32Array([1, 2]), [1, 2]),
         px: hostTensor(new Uint8Array([3]), [1]),
@@ -395,7 +395,7 @@ describe('atomic write', () => {
     const d = freshDir('atomic-fresh');
     const path = join(d, 'new.safetensors');
     await assert.rejects(
-      writeFileAtomic(path, [new Uint8Array(16)], {
+      atomicWriteFile(path, [new Uint8Array(16)], {
         writeChunk: async () => {
           throw new Error('EIO');
         },
@@ -412,8 +412,8 @@ describe('atomic write', () => {
     writeFileSync(path, old);
     // The child writes part of a new file, then SIGKILLs itself: no cleanup code can run.
     const code = `
-      import { writeFileAtomic } from ${JSON.stringify(CHECKPOINT_MODULE)};
-      await writeFileAtomic(${JSON.stringify(path)}, [new Uint8Array(64).fill(7), new Uint8Array(64)], {
+      import { atomicWriteFile } from ${JSON.stringify(ATOMIC_WRITE_MODULE)};
+      await atomicWriteFile(${JSON.stringify(path)}, [new Uint8Array(64).fill(7), new Uint8Array(64)], {
         writeChunk: async (handle, chunk) => {
           await handle.write(chunk);
           if (chunk[0] === 0) process.kill(process.pid, 'SIGKILL');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { saveCheckpoint } from '../../src/models/checkpoint.js';
-import { createModel } from '../../src/models/index.js';
+import { createModel } from '../../src/models/registry.js';
 import { useBackend } from '../helpers/backends.js';
 import { runPython, skipWithoutPython } from '../helpers/python_env.js';
 import { values } from '../helpers/read.js';
@@ -62,7 +62,7 @@ describe('checkpoints in PyTorch (safetensors + torchvision)', { skip }, () => {
     const logits = (await values(tf.tidy(() => model.apply(x, { training: false }).logits))) as Float32Array;
     const path = join(dir, 'resnet18.safetensors');
     await saveCheckpoint(path, {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     const xfile = join(dir, 'x.f32');

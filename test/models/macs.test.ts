@@ -2,15 +2,9 @@
 // GFLOPS (= GMACs) for ResNet-18/34/50 at 224x224, and closed-form layer arithmetic written out here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  countMacs,
-  createModelSkeleton,
-  dynamicMacs,
-  type GatedModel,
-  type GateMaskInput,
-  gateMacCosts,
-  type ModelName,
-} from '../../src/models/index.js';
+import { countMacs, dynamicMacs, type GateMaskInput, gateMacCosts } from '../../src/models/macs.js';
+import type { GatedModel, ModelName } from '../../src/models/model_types.js';
+import { createModelSkeleton } from '../../src/models/registry.js';
 
 const ones = (n: number, c: number) => Array.from({ length: n }, () => new Array<number>(c).fill(1));
 

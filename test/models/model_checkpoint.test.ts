@@ -1,6 +1,6 @@
 // Every registered model round-trips through a checkpoint (weights + BN buffers + config + noise state) with
-// bit-identical inference outputs; loading into a model of another shape fails naming a tensor and changes
-// nothing.
+// bit-identical inference outputs, through model.stateDict() / model.loadStateDict(); loading into a model of
+// another shape fails naming a tensor and changes nothing.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,18 +14,12 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from '../../src/models/checkpoint.js';
-import {
-  createModel,
-  createModelFromConfig,
-  type GatedModel,
-  listModels,
-  type ModelConfig,
-  modelInfo,
-} from '../../src/models/index.js';
+import type { GatedModel, ModelConfig } from '../../src/models/model_types.js';
+import { createModel, createModelFromConfig, listModels, modelInfo } from '../../src/models/registry.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { values } from '../helpers/read.js';
 
-const stateOf = (m: GatedModel) => ({ ...m.namedWeights(), ...m.namedBuffers() });
+const stateOf = (m: GatedModel) => m.stateDict();
 
 async function inferenceLogits(m: GatedModel, x: tf.Tensor4D): Promise<Float32Array> {
   return (await values(tf.tidy(() => m.apply(x, { training: false }).logits))) as Float32Array;
@@ -71,7 +65,7 @@ for (const backend of TEST_BACKENDS) {
           'another seed, other outputs',
         );
         for (const m of [rebuilt, other]) {
-          const report = applyCheckpoint(stateOf(m), loaded);
+          const report = m.loadStateDict(loaded.tensors);
           assert.equal(report.assigned.length, Object.keys(stateOf(a)).length);
           m.noise.restore(loaded.extra!.noise);
           assert.deepEqual(await inferenceLogits(m, x), await inferenceLogits(a, x));

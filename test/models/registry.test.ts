@@ -5,16 +5,15 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { dynamicMacsAsync } from '../../src/models/macs.js';
+import type { GatedModel, ModelName } from '../../src/models/model_types.js';
 import {
   createModel,
   createModelFromConfig,
   createModelSkeleton,
-  dynamicMacsAsync,
-  type GatedModel,
   listModels,
-  type ModelName,
   modelInfo,
-} from '../../src/models/index.js';
+} from '../../src/models/registry.js';
 import { TEST_BACKENDS, type TestBackend, useBackend } from '../helpers/backends.js';
 import { expectNoLeakAsync, scalar, tidyAsync } from '../helpers/read.js';
 

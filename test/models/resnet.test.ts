@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel } from '../../src/models/index.js';
+import { createModel } from '../../src/models/registry.js';
 import { useBackend } from '../helpers/backends.js';
 
 test('inference peak memory stays well below the bytes the forward allocates; nothing leaks', async () => {

@@ -7,18 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { layerUsageFigure, plotlyJsSource } from '../../src/analysis/index.js';
+import { layerUsageFigure } from '../../src/analysis/figures/layer_usage_figure.js';
+import { plotlyJsSource } from '../../src/analysis/plotly_bundle.js';
 import {
-  type DisplayContent,
   figureHtml,
   injectPlotly,
   PLOTLY_MIME,
   plotlyLibraryShown,
   resetPlotlyLibrary,
-  setTslabBridge,
   showFigure,
-  type TslabDisplay,
-} from '../../src/notebook/index.js';
+} from '../../src/notebook/display_figure.js';
+import { type DisplayContent, setTslabBridge, type TslabDisplay } from '../../src/notebook/tslab_bridge.js';
 import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 
 const figure = layerUsageFigure([

@@ -1,13 +1,8 @@
 // Tables and image galleries through the (stand-in) tslab display, and the real tslab's public API shape.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import {
-  setTslabBridge,
-  showImages,
-  showTable,
-  type TslabDisplay,
-  tableHtml,
-} from '../../src/notebook/index.js';
+import { showImages, showTable, tableHtml } from '../../src/notebook/display_html.js';
+import { setTslabBridge, type TslabDisplay } from '../../src/notebook/tslab_bridge.js';
 
 afterEach(() => setTslabBridge());
 

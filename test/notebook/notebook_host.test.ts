@@ -11,21 +11,24 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
-import { layerUsageFigure, plotlyJsSource } from '../../src/analysis/index.js';
+import { layerUsageFigure } from '../../src/analysis/figures/layer_usage_figure.js';
+import { plotlyJsSource } from '../../src/analysis/plotly_bundle.js';
+import { setDenoJupyterBridge } from '../../src/notebook/deno_jupyter_bridge.js';
+import {
+  figureHtml,
+  PLOTLY_MIME,
+  plotlyLibraryParts,
+  resetPlotlyLibrary,
+  showFigure,
+} from '../../src/notebook/display_figure.js';
+import { showTable } from '../../src/notebook/display_html.js';
 import {
   DENO_MAX_MESSAGE_CHARS,
   DENO_SEND_CHARS_PER_MS,
   denoHost,
-  figureHtml,
   notebookHost,
-  notebookProgress,
-  PLOTLY_MIME,
-  plotlyLibraryParts,
-  resetPlotlyLibrary,
-  setDenoJupyterBridge,
-  showFigure,
-  showTable,
-} from '../../src/notebook/index.js';
+} from '../../src/notebook/notebook_host.js';
+import { notebookProgress } from '../../src/notebook/progress_display.js';
 import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 
 interface Sent {

@@ -2,12 +2,8 @@
 // final state always shown.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import {
-  notebookProgress,
-  progressHtml,
-  setTslabBridge,
-  type TslabDisplay,
-} from '../../src/notebook/index.js';
+import { notebookProgress, progressHtml } from '../../src/notebook/progress_display.js';
+import { setTslabBridge, type TslabDisplay } from '../../src/notebook/tslab_bridge.js';
 
 afterEach(() => setTslabBridge());
 

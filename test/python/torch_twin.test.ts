@@ -13,17 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchShapingLoss, l0GateLoss, lossWeightsAt } from '../../src/losses/index.js';
+import { batchShapingLoss } from '../../src/losses/batch_shaping_loss.js';
+import { l0GateLoss } from '../../src/losses/l0_gate_loss.js';
+import { lossWeightsAt } from '../../src/losses/loss_schedule.js';
 import { saveCheckpoint } from '../../src/models/checkpoint.js';
-import {
-  createModel,
-  createModelSkeleton,
-  type GatedModel,
-  listModels,
-  type ModelName,
-  modelInfo,
-} from '../../src/models/index.js';
-import { betaPrior, normalPrior, type Prior, relaxedBernoulliPrior } from '../../src/ops/index.js';
+import type { GatedModel, ModelName } from '../../src/models/model_types.js';
+import { createModel, createModelSkeleton, listModels, modelInfo } from '../../src/models/registry.js';
+import { betaPrior } from '../../src/ops/beta_prior.js';
+import { normalPrior } from '../../src/ops/normal_prior.js';
+import type { Prior } from '../../src/ops/prior.js';
+import { relaxedBernoulliPrior } from '../../src/ops/relaxed_bernoulli_prior.js';
 import { loadTrainedModel } from '../../src/train/load_trained_model.js';
 import { learningRateAt } from '../../src/train/lr_schedule.js';
 import { paramRoles } from '../../src/train/param_groups.js';
@@ -180,7 +179,7 @@ async function writeTrainStepCase(c: (typeof STEP_CASES)[number], index: number)
     randomiseStatistics(model, 40 + index);
     const checkpoint = `${c.name}.safetensors`;
     await saveCheckpoint(join(dir, checkpoint), {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     const noise: tf.Tensor[] = [];
@@ -289,7 +288,7 @@ function writeScheduleCases(): void {
 
 /** BN statistics and affine parameters, and gate biases, away from their init (seeded), so they are exercised. */
 function randomiseStatistics(model: GatedModel, seed: number): void {
-  const all = { ...model.namedWeights(), ...model.namedBuffers() };
+  const all = model.stateDict();
   let k = seed * 1000;
   for (const [name, v] of Object.entries(all)) {
     if (v.rank !== 1) continue;
@@ -318,7 +317,7 @@ async function writeModelCase(c: ModelCase, index: number): Promise<void> {
     const checkpoint = `${c.name}.safetensors`;
     const reference = `${c.name}.ref.safetensors`;
     await saveCheckpoint(join(dir, checkpoint), {
-      tensors: { ...model.namedWeights(), ...model.namedBuffers() },
+      tensors: model.stateDict(),
       config: model.config,
     });
     await saveCheckpoint(join(dir, reference), { tensors: ref, config: { case: c.name } });

@@ -76,7 +76,7 @@ describe('train_ddp.py: 2 gloo processes, checkpoint back in TypeScript', () => 
     requireTorch();
     dir = await mkdtemp(join(tmpdir(), 'bs-train-ddp-'));
     const p = paths();
-    writeCifarFolder(p.src, 16, 24); // 80 train, 24 test images
+    await writeCifarFolder(p.src, 16, 24); // 80 train, 24 test images
     const conv = runPython([join('python', 'tests', 'cifar_bin_to_py.py'), p.src, p.py]);
     assert.equal(conv.status, 0, conv.stderr);
     await prepareCifar10({ source: p.src, out: p.arrow, progress: 'quiet', skipChecksum: true });

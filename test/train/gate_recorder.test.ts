@@ -9,9 +9,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { tableFromIPC } from 'apache-arrow';
-import { readGateRecords, sampleMask, unpackGateBits } from '../../src/analysis/index.js';
-import { ShardDataset, writeSyntheticDataset } from '../../src/data/index.js';
-import { countMacs, createModel, dynamicMacs } from '../../src/models/index.js';
+import { unpackGateBits } from '../../src/analysis/gate_bits.js';
+import { sampleMask } from '../../src/analysis/gate_records.js';
+import { readGateRecords } from '../../src/analysis/gate_records_arrow.js';
+import { ShardDataset } from '../../src/data/shard_dataset.js';
+import { writeSyntheticDataset } from '../../src/data/synthetic.js';
+import { countMacs, dynamicMacs } from '../../src/models/macs.js';
+import { createModel } from '../../src/models/registry.js';
 import { loaderSource, recordGates } from '../../src/train/gate_recorder.js';
 import { useBackend } from '../helpers/backends.js';
 

@@ -42,7 +42,7 @@ function copyMatrix(
   return out;
 }
 
-export function batchMatMulWasm(args: WasmKernelArgs, stock: tf.KernelFunc): TensorInfo {
+function batchMatMulWasm(args: WasmKernelArgs, stock: tf.KernelFunc): TensorInfo {
   const { backend } = args;
   const a = args.inputs.a!;
   const b = args.inputs.b!;

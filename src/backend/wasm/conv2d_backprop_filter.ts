@@ -23,7 +23,7 @@ import {
   type WasmKernelArgs,
 } from './wasm_kernel_utils.js';
 
-export function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
+function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const x = args.inputs.x!;
   const dy = args.inputs.dy!;

@@ -204,7 +204,7 @@ function subPixelInputGrad(
   return dx;
 }
 
-export function conv2dBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
+function conv2dBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const dy = args.inputs.dy!;
   const filter = args.inputs.filter!;

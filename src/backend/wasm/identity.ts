@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo, WasmKernelArgs } from './wasm_kernel_utils.js';
 
-export function identityWasm(args: WasmKernelArgs): TensorInfo {
+function identityWasm(args: WasmKernelArgs): TensorInfo {
   const x = args.inputs.x!;
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };

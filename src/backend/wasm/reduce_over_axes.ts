@@ -34,7 +34,7 @@ export function poolableReduction(
   return { outer: prod(shape.slice(0, first)), reduced, inner: prod(shape.slice(last + 1)) };
 }
 
-export function reduceWasm(kernel: ReduceKernel, args: WasmKernelArgs, stock: tf.KernelFunc): TensorInfo {
+function reduceWasm(kernel: ReduceKernel, args: WasmKernelArgs, stock: tf.KernelFunc): TensorInfo {
   const { backend } = args;
   const x = args.inputs.x!;
   const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };

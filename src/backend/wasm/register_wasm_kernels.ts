@@ -69,11 +69,6 @@ export function registerWasmKernels(): void {
   }
 }
 
-/** Names of the kernels this project registers for 'wasm'. */
-export function ourWasmKernelNames(): string[] {
-  return FACTORIES.map((f) => f(undefined).kernelName);
-}
-
 /**
  * Puts the stock tfjs-backend-wasm kernels back where ours replaced one (kernels tfjs lacks stay ours), so
  * that benchmarks can compare both in one process; registerWasmKernels() switches ours on again.

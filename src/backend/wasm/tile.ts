@@ -35,7 +35,7 @@ export function tileUsesCopyDoubling(xShape: number[], reps: number[], dtype: st
   return callCount(xShape, reps) * 2 <= outSize;
 }
 
-export function tileWasm(args: WasmKernelArgs, stock?: tf.KernelFunc): TensorInfo {
+function tileWasm(args: WasmKernelArgs, stock?: tf.KernelFunc): TensorInfo {
   const { backend } = args;
   const x = args.inputs.x!;
   const reps = (args.attrs as { reps: number[] }).reps;

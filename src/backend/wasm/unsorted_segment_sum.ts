@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_utils.js';
 
-export function unsortedSegmentSumWasm(args: WasmKernelArgs): TensorInfo {
+function unsortedSegmentSumWasm(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const x = args.inputs.x!;
   const segmentIds = args.inputs.segmentIds!;

@@ -33,7 +33,7 @@ function reduceLayout(channels: number): { width: number; lanes: number; groups:
 }
 
 /** Pass 1: partial[s, c] = sum of dy, partial[s, C + c] = sum of dy * xhat over row slice s. */
-export class BatchNormGradReduceProgram implements WebGPUProgram {
+class BatchNormGradReduceProgram implements WebGPUProgram {
   variableNames = ['dy', 'x', 'mean', 'rstd'];
   outputShape: number[];
   shaderKey: string;
@@ -100,7 +100,7 @@ export class BatchNormGradReduceProgram implements WebGPUProgram {
 }
 
 /** Pass 4: dx = gamma * rstd * (dy - dbeta / M - xhat * dgamma / M), one thread per element. */
-export class BatchNormGradInputProgram implements WebGPUProgram {
+class BatchNormGradInputProgram implements WebGPUProgram {
   variableNames = ['dy', 'x', 'mean', 'rstd', 'gamma', 'dgamma', 'dbeta'];
   outputShape: number[];
   shaderKey = 'batchShapingBatchNormGradInput';
@@ -160,7 +160,7 @@ function checkInputs(inputs: tf.NamedTensorInfoMap): number {
   return channels;
 }
 
-export function batchNormGradWebgpu(args: KernelArgs): tf.TensorInfo[] {
+function batchNormGradWebgpu(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as unknown as WebGPUBackend;
   const channels = checkInputs(args.inputs);
   const { dy, x, mean, rstd, gamma } = args.inputs as Record<string, tf.TensorInfo>;

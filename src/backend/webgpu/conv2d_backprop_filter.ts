@@ -53,7 +53,7 @@ export function chooseSplitK(
 }
 
 /** The GEMM pass: writes dW directly when splits = 1, else partial results [S, FH*FW*Ci*Co]. */
-export class Conv2DBackpropFilterGemmProgram implements WebGPUProgram {
+class Conv2DBackpropFilterGemmProgram implements WebGPUProgram {
   variableNames = ['x', 'dy'];
   outputShape: number[];
   shaderKey: string;
@@ -156,7 +156,7 @@ interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-export function conv2dBackpropFilterWebgpu(args: KernelArgs): tf.TensorInfo {
+function conv2dBackpropFilterWebgpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as unknown as WebGPUBackend;
   const x = args.inputs.x!;
   const dy = args.inputs.dy!;

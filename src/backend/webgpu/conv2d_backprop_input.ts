@@ -29,7 +29,7 @@ import { assertFloat32NHWC, type ProgramUniforms } from './webgpu_kernel_utils.j
 
 const KERNEL = 'Conv2DBackpropInput (webgpu, batch-shaping)';
 
-export class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
+class Conv2DBackpropInputGemmProgram implements WebGPUProgram {
   variableNames = ['dy', 'W'];
   outputShape: number[];
   shaderKey: string;
@@ -173,7 +173,7 @@ interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-export function conv2dBackpropInputWebgpu(args: KernelArgs): tf.TensorInfo {
+function conv2dBackpropInputWebgpu(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as unknown as WebGPUBackend;
   const dy = args.inputs.dy!;
   const filter = args.inputs.filter!;

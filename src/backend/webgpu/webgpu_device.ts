@@ -15,7 +15,7 @@ import { guardSyncReadback, type SyncReadingBackend } from './no_sync_readback.j
 import { registerWebGpuKernels } from './register_webgpu_kernels.js';
 
 /** The device limits we request at the adapter's value (those tfjs's kernels depend on). */
-export const REQUESTED_LIMITS = [
+const REQUESTED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
   'maxStorageBufferBindingSize',
   'maxBufferSize',

@@ -5,7 +5,7 @@
 import { PrepareError } from './prepare_error.js';
 
 /** Largest member read into memory (the biggest official members, ImageNet's per-class tars, are ~150 MB). */
-export const MAX_MEMBER_BYTES = 2 ** 31 - 1;
+const MAX_MEMBER_BYTES = 2 ** 31 - 1;
 
 /** Largest output of decompressing one gzip/zlib stream (IDX files, MAT elements). */
 export const MAX_INFLATED_BYTES = 2 ** 31 - 1;

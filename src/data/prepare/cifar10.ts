@@ -28,10 +28,10 @@ import { stagedPrepare } from './staged_output.js';
 import { readTarEntries } from './tar_entries.js';
 import { writeSplit } from './write_split.js';
 
-export const CIFAR10_ARCHIVE = 'cifar-10-binary.tar.gz';
+const CIFAR10_ARCHIVE = 'cifar-10-binary.tar.gz';
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
-export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/';
-export const CIFAR10_FOLDER = 'cifar-10-batches-bin';
+const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/';
+const CIFAR10_FOLDER = 'cifar-10-batches-bin';
 export const CIFAR10_CLASSES = [
   'airplane',
   'automobile',

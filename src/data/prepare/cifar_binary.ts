@@ -5,10 +5,10 @@
 
 import { PrepareError } from './prepare_error.js';
 
-export const CIFAR_SIDE = 32;
-export const CIFAR_CHANNELS = 3;
-export const CIFAR_IMAGE_BYTES = CIFAR_SIDE * CIFAR_SIDE * CIFAR_CHANNELS; // 3072
-export const CIFAR_RECORD_BYTES = 1 + CIFAR_IMAGE_BYTES; // 3073
+const CIFAR_SIDE = 32;
+const CIFAR_CHANNELS = 3;
+const CIFAR_IMAGE_BYTES = CIFAR_SIDE * CIFAR_SIDE * CIFAR_CHANNELS; // 3072
+const CIFAR_RECORD_BYTES = 1 + CIFAR_IMAGE_BYTES; // 3073
 
 export interface CifarRecord {
   label: number;
@@ -17,7 +17,7 @@ export interface CifarRecord {
 }
 
 /** Converts one CHW plane-major image to HWC: out[(y*W + x)*C + c] = in[c*H*W + y*W + x]. */
-export function chwToHwc(chw: Uint8Array, height: number, width: number, channels: number): Uint8Array {
+function chwToHwc(chw: Uint8Array, height: number, width: number, channels: number): Uint8Array {
   const plane = height * width;
   const hwc = new Uint8Array(plane * channels);
   for (let c = 0; c < channels; c++) {

@@ -39,7 +39,7 @@ export interface CityscapesPrepareOptions extends PrepareOptions {
 const IMAGE_SUFFIX = '_leftImg8bit.png';
 const MASK_SUFFIX = '_gtFine_labelIds.png';
 
-export function parseCityscapesSize(size: CityscapesPrepareOptions['size']): [number, number] {
+function parseCityscapesSize(size: CityscapesPrepareOptions['size']): [number, number] {
   let hw: [number, number];
   if (size === undefined) hw = [512, 1024];
   else if (Array.isArray(size)) hw = [size[0], size[1]];

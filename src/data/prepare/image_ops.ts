@@ -40,12 +40,6 @@ export async function decodeSquare(bytes: Uint8Array, size: number): Promise<Pix
   );
 }
 
-/** Dimensions of an image without decoding its pixels. */
-export async function imageSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
-  const m = await sharp(bytes, DECODE).metadata();
-  return { width: m.width ?? 0, height: m.height ?? 0 };
-}
-
 export interface SegmentationPair {
   /** [height, width, 3] uint8. */
   image: Uint8Array;

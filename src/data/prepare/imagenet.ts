@@ -41,8 +41,8 @@ import { stagedPrepare } from './staged_output.js';
 import { readTarEntries } from './tar_entries.js';
 import { type PendingRecord, writeSplit } from './write_split.js';
 
-export const IMAGENET_TRAIN_TAR = 'ILSVRC2012_img_train.tar';
-export const IMAGENET_VAL_TAR = 'ILSVRC2012_img_val.tar';
+const IMAGENET_TRAIN_TAR = 'ILSVRC2012_img_train.tar';
+const IMAGENET_VAL_TAR = 'ILSVRC2012_img_val.tar';
 /** Written next to meta.json: WordNet ID -> human-readable words (devkit), or the ID itself. */
 export const CLASS_NAMES_FILE = 'class_names.json';
 const IMAGE_EXT = new Set(['.jpeg', '.jpg', '.png']);

@@ -105,7 +105,7 @@ export async function openStagedOutput(out: string): Promise<StagedOutput> {
  * Runs a prepare body against the staged output of `out` and commits it when the body succeeds. A failure
  * says that the dataset already at `out` is untouched.
  */
-export async function withStagedOutput<T>(out: string, body: (dir: string) => Promise<T>): Promise<T> {
+async function withStagedOutput<T>(out: string, body: (dir: string) => Promise<T>): Promise<T> {
   const output = await openStagedOutput(out);
   try {
     let result: T;

@@ -8,7 +8,7 @@ import { ShardWriter, type ShardWriterOptions, type SplitResult } from '../shard
 import { orderedMap } from './image_pool.js';
 import type { ProgressReporter } from './progress.js';
 
-export interface DecodedRecord {
+interface DecodedRecord {
   /** [H, W, C] uint8, HWC. */
   image: Uint8Array;
   label?: number;

@@ -4,7 +4,7 @@
 // relative error, and a leak check over the engine's tensors and the webgpu backend's own data table.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../src/backend/index.js';
+import { initBackend } from '../../../src/backend/init_backend.js';
 import {
   useWebGpuTrainingKernel,
   type WebGpuKernelChoice,

@@ -5,11 +5,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CIFAR10_MD5, prepareCifar10 } from '../../../src/data/prepare/cifar10.js';
+import { CIFAR10_CLASSES, CIFAR10_MD5, prepareCifar10 } from '../../../src/data/prepare/cifar10.js';
 import {
   cifarLabel,
   cifarPixel,
-  FIXTURE_CLASSES,
   writeCifarFolder,
   writeCifarTarball,
 } from '../../fixtures/datasets/cifar_fixture.js';
@@ -51,7 +50,7 @@ function checkOutput(out: string): void {
   );
   assert.equal(test.images[3]![(7 * 32 + 4) * 3 + 1], cifarPixel(6, 3, 1, 7, 4));
   const meta = readMetaJson(out);
-  assert.deepEqual(meta.classes, FIXTURE_CLASSES);
+  assert.deepEqual(meta.classes, CIFAR10_CLASSES);
   assert.deepEqual(meta.imageShape, [32, 32, 3]);
   assert.equal(meta.splits.train?.count, 5 * PER_BATCH);
   assert.equal(meta.splits.test?.count, N_TEST);
@@ -60,7 +59,7 @@ function checkOutput(out: string): void {
 describe('prepareCifar10', () => {
   it('converts an extracted cifar-10-batches-bin folder (CHW records -> HWC shards)', async () => {
     const { src, out } = fresh();
-    const folder = writeCifarFolder(src, PER_BATCH, N_TEST);
+    const folder = await writeCifarFolder(src, PER_BATCH, N_TEST);
     const res = await prepareCifar10({ source: folder, out, shardSize: 4, progress: 'quiet' });
     assert.deepEqual(res.counts, { train: 15, test: 4 });
     checkOutput(out);
@@ -72,7 +71,7 @@ describe('prepareCifar10', () => {
 
   it('reads the tarball (checksum injectable) and the folder holding it', async () => {
     const { src, out } = fresh();
-    writeCifarFolder(src, PER_BATCH, N_TEST);
+    await writeCifarFolder(src, PER_BATCH, N_TEST);
     const tarball = await writeCifarTarball(src);
     rmSync(join(src, 'cifar-10-batches-bin'), { recursive: true });
     const md5 = { 'cifar-10-binary.tar.gz': createHash('md5').update(readFileSync(tarball)).digest('hex') };
@@ -84,7 +83,7 @@ describe('prepareCifar10', () => {
 
   it('rejects a tarball whose MD5 is not the official one, naming it', async () => {
     const { src, out } = fresh();
-    writeCifarFolder(src, 1, 1);
+    await writeCifarFolder(src, 1, 1);
     const tarball = await writeCifarTarball(src);
     await assert.rejects(prepareCifar10({ source: tarball, out, progress: 'quiet' }), (err: Error) => {
       assert.match(err.message, new RegExp(`checksum mismatch: expected MD5 ${CIFAR10_MD5}`));
@@ -138,7 +137,7 @@ describe('prepareCifar10', () => {
   for (const [name, corrupt, pattern] of badCases) {
     it(`stops on ${name}, naming the file, with no shard or temp file left`, async () => {
       const { src, out } = fresh();
-      writeCifarFolder(src, PER_BATCH, N_TEST);
+      await writeCifarFolder(src, PER_BATCH, N_TEST);
       const file = await corrupt(src);
       const source =
         file.endsWith('.tar.gz') || file.endsWith('nope') ? file : join(src, 'cifar-10-batches-bin');
@@ -156,7 +155,7 @@ describe('prepareCifar10', () => {
 
   it('--download fetches the tarball from the (injectable) base URL and checks its MD5', async () => {
     const served = fresh();
-    writeCifarFolder(served.src, 1, 2);
+    await writeCifarFolder(served.src, 1, 2);
     const tarball = await writeCifarTarball(served.src);
     const server = createServer((req, res) => {
       if (req.url === '/cifar-10-binary.tar.gz') res.end(readFileSync(tarball));

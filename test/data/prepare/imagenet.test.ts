@@ -112,7 +112,6 @@ describe('prepareImagenet', () => {
         await bandedJpeg(c, 0),
       );
     }
-    for (const w of FIX.wnids) rmSync(join(src, 'val', w), { recursive: true });
     await writeDevkit(
       src,
       FIX.wnids,

@@ -14,7 +14,7 @@ import { readSplit } from './shard_readback.js';
 
 const root = mkdtempSync(join(tmpdir(), 'prep-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const folder = writeCifarFolder(root, 2, 3);
+const folder = await writeCifarFolder(root, 2, 3);
 
 function checkCifar(out: string): void {
   const files = readdirSync(out);
