@@ -26,9 +26,10 @@ export {
 export {
   type NotebookProgress,
   notebookProgress,
+  notebookProgressFactory,
   type ProgressOptions,
   progressHtml,
-} from './progress_display.js';
+} from './notebook_progress.js';
 export {
   type DisplayContent,
   type DisplayWriter,

@@ -2,6 +2,7 @@
 // evaluation and metrics, and the run-directory trainer.
 export { ConfusionMatrix } from './confusion_matrix.js';
 export { type EnsuredDataset, ensureDataset } from './ensure_dataset.js';
+export { EpochMetrics, type EpochSums, type StepMeasure } from './epoch_metrics.js';
 export { type EvalResult, type EvaluateOptions, evaluate } from './evaluate.js';
 export { adaptChannels, modelInputShape } from './input_adapter.js';
 export { loadTrainedModel, type TrainedModel } from './load_trained_model.js';
@@ -30,8 +31,19 @@ export {
   pretrainedDir,
   pretrainedPath,
 } from './pretrained.js';
+export { describeEval, runEvaluation } from './run_evaluation.js';
 export { type RunPaths, runPaths } from './run_paths.js';
-export { formatReport, type RunReport } from './run_report.js';
+export { formatReport, type RunReport, type RunStatus } from './run_report.js';
+export { buildModel } from './run_setup.js';
+export {
+  type ResumeState,
+  RunFolderError,
+  type RunFolderStatus,
+  type RunState,
+  readResumeState,
+  readRunConfig,
+  readRunState,
+} from './run_state.js';
 export { type SchedulePoint, scheduleCurve } from './schedule_curve.js';
 export {
   applyOverrides,
@@ -61,12 +73,7 @@ export {
   trainStep,
 } from './train_step.js';
 export {
-  buildModel,
-  describeEval,
-  type ResumeState,
-  type RunStatus,
-  readRunConfig,
-  runEvaluation,
+  DIVERGENCE_FIELDS,
   type TrainHooks,
   type TrainOptions,
   type TrainOutcome,
