@@ -12,6 +12,7 @@ export {
 export { blockPermutation, type EpochPlan, type PlanBlock, planEpoch, sampleSeed } from './epoch_plan.js';
 export { type EvalTransformOptions, evalTransform } from './eval_transform.js';
 export { readMeta, writeMeta } from './meta_file.js';
+export { MetaValidationError, validateMeta } from './meta_schema.js';
 export { type PadCropFlipOptions, padCropFlip } from './pad_crop_flip.js';
 export { prefetch } from './prefetch.js';
 export * from './prepare/index.js';
@@ -37,7 +38,6 @@ export {
   layoutOf,
   type MaskShape,
   META_KEYS,
-  MetaValidationError,
   parseShardFileName,
   SCHEMA_VERSION,
   type ShardLayout,
@@ -47,7 +47,6 @@ export {
   shardFileName,
   shardSchema,
   type Task,
-  validateMeta,
 } from './schema.js';
 export { mixSeed, SeededRandom } from './seeded_random.js';
 export { ShardDataset } from './shard_dataset.js';

@@ -72,24 +72,25 @@ export function modelInfo(name: ModelName): ModelInfo {
 /** Resolves options against the defaults and checks them; the result is the model's JSON config. */
 export function resolveModelConfig(name: ModelName, options: ModelOptions = {}): ModelConfig {
   assertModelName('createModel', name);
-  const o = { ...MODEL_OPTION_DEFAULTS, ...checkModelOptions('createModel', options) };
+  const o = checkModelOptions('createModel', options);
+  const d = MODEL_OPTION_DEFAULTS;
   const { family } = MODEL_TABLE[name];
   const f = FAMILY[family];
   return {
     name,
     task: f.task,
-    gating: o.gating,
-    widthMultiplier: o.widthMultiplier,
+    gating: o.gating ?? d.gating,
+    widthMultiplier: o.widthMultiplier ?? d.widthMultiplier,
     numClasses: o.numClasses ?? f.classes,
-    gateBiasInit: o.gateBiasInit,
+    gateBiasInit: o.gateBiasInit ?? d.gateBiasInit,
     gateHidden: GATE_HIDDEN,
     gateTau: GATE_TAU,
-    seed: o.seed,
-    shortcut: o.shortcut,
-    gatePosition: o.gatePosition,
-    zeroInitResidual: o.zeroInitResidual,
-    bnMomentum: o.bnMomentum,
-    bnEpsilon: o.bnEpsilon,
+    seed: o.seed ?? d.seed,
+    shortcut: o.shortcut ?? d.shortcut,
+    gatePosition: o.gatePosition ?? d.gatePosition,
+    zeroInitResidual: o.zeroInitResidual ?? d.zeroInitResidual,
+    bnMomentum: o.bnMomentum ?? d.bnMomentum,
+    bnEpsilon: o.bnEpsilon ?? d.bnEpsilon,
     inputChannels: 3,
     outputStride: f.outputStride,
     dropout: o.dropout ?? (family === 'pspnet' ? 0.1 : 0),
