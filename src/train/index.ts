@@ -1,5 +1,8 @@
 // Public surface of the train module: configs and presets, the optimiser and schedules, the training step,
 // evaluation and metrics, and the run-directory trainer.
+export type { Progress, ProgressFactory } from '../io/progress.js';
+export { silentProgress } from '../io/progress.js';
+export { terminalProgress } from '../io/terminal_progress.js';
 export { ConfusionMatrix } from './confusion_matrix.js';
 export { type EnsuredDataset, ensureDataset } from './ensure_dataset.js';
 export { EpochMetrics, type EpochSums, type StepMeasure } from './epoch_metrics.js';
@@ -59,6 +62,7 @@ export {
   parseOverrideValue,
   setConfigValue,
   type TrainConfig,
+  trainConfigSchema,
   validateTrainConfig,
 } from './train_config.js';
 export {

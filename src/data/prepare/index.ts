@@ -1,5 +1,8 @@
 // Public surface of dataset preparation (official raw files -> Arrow shards + meta.json).
 // Re-exported by src/data/index.ts.
+
+export type { Progress, ProgressFactory } from '../../io/progress.js';
+export { createProgress, type ProgressMode } from '../../io/progress_mode.js';
 export { CIFAR10_CLASSES, CIFAR10_MD5, prepareCifar10 } from './cifar10.js';
 export { type CityscapesPrepareOptions, parseCityscapesSize, prepareCityscapes } from './cityscapes.js';
 export { CITYSCAPES_CLASSES, CITYSCAPES_LABELS, cityscapesTrainIdLut } from './cityscapes_labels.js';
@@ -16,4 +19,3 @@ export {
 } from './prepare_dataset.js';
 export { PrepareError } from './prepare_error.js';
 export type { PrepareOptions, PrepareResult } from './prepare_options.js';
-export { createProgress, type ProgressMode, type ProgressReporter } from './progress.js';
