@@ -36,7 +36,7 @@ export interface RunContext {
   dense: { main: number; gates: number };
   /** Where training continues (the start of a new run, or the last checkpoint's state). */
   state: ResumeState;
-  /** The line that opens this session in the log (new run, or where it resumed). */
+  /** The lines that open this session in the log (the new run and its data, or where it resumed). */
   notices: string[];
   /** Writes the last checkpoint (weights, buffers, optimiser, resume state `s`). */
   saveLast(s: ResumeState): Promise<void>;
