@@ -220,36 +220,37 @@ export function parseOverrideValue(text: string): unknown {
 export function setConfigValue(config: TrainConfig, path: string, value: unknown): TrainConfig {
   const out = cloneConfig(config) as unknown as Record<string, unknown>;
   const parts = path.split('.');
-  if (parts.some((p) => p === '') || path === '') {
-    throw new ConfigError(path, `--set: '${path}' is not a field path (use e.g. optim.lr=0.05)`);
+  const key = parts.pop();
+  if (key === undefined || key === '' || parts.some((p) => p === '')) {
+    throw new ConfigError(path, `config override: '${path}' is not a field path (e.g. optim.lr)`);
   }
   let node: Record<string, unknown> = out;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const next = node[parts[i]!];
+  for (const [i, part] of parts.entries()) {
+    const next = node[part];
     if (!isObj(next)) {
       throw new ConfigError(
         path,
-        `--set: unknown field '${path}' ('${parts.slice(0, i + 1).join('.')}' is not a section)`,
+        `config override: unknown field '${path}' ('${parts.slice(0, i + 1).join('.')}' is not a section)`,
       );
     }
     node = next;
   }
-  const key = parts[parts.length - 1]!;
+  const [section, subsection] = parts;
   const addable =
-    parts.length === 2 && parts[0] === 'model' && (MODEL_OPTION_KEYS as readonly string[]).includes(key);
-  const optionalTransformKey = parts.length === 3 && parts[0] === 'data' && parts[1]!.endsWith('Transform');
+    parts.length === 1 && section === 'model' && (MODEL_OPTION_KEYS as readonly string[]).includes(key);
+  const optionalTransformKey = parts.length === 2 && section === 'data' && subsection?.endsWith('Transform');
   if (!Object.hasOwn(node, key) && !addable && !optionalTransformKey) {
     throw new ConfigError(
       path,
-      `--set: unknown field '${path}' (fields here: ${Object.keys(node).join(', ')})`,
+      `config override: unknown field '${path}' (fields here: ${Object.keys(node).join(', ')})`,
     );
   }
   const old = node[key];
-  // Keep the type of the field unless it is nullable or new: catches '--set epochs=ten' at once.
+  // Keep the type of the field unless it is nullable or new: catches 'epochs=ten' at once.
   if (old !== undefined && old !== null && value !== null && typeof old !== typeof value) {
     throw new ConfigError(
       path,
-      `--set: field '${path}' must be a ${typeof old} (like ${JSON.stringify(old)}); got ${JSON.stringify(value)}`,
+      `config override: field '${path}' must be a ${typeof old} (like ${JSON.stringify(old)}); got ${JSON.stringify(value)}`,
     );
   }
   node[key] = value;
@@ -261,7 +262,8 @@ export function applyOverrides(config: TrainConfig, overrides: readonly string[]
   let out = config;
   for (const o of overrides) {
     const eq = o.indexOf('=');
-    if (eq <= 0) throw new ConfigError(o, `--set: expected path=value (e.g. optim.lr=0.05); got '${o}'`);
+    if (eq <= 0)
+      throw new ConfigError(o, `config override: expected path=value (e.g. optim.lr=0.05); got '${o}'`);
     out = setConfigValue(out, o.slice(0, eq).trim(), parseOverrideValue(o.slice(eq + 1).trim()));
   }
   return out;
