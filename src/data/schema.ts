@@ -28,6 +28,7 @@ import {
   Uint8,
   Utf8,
 } from 'apache-arrow';
+import type { DatasetMeta } from './meta_schema.js';
 
 /** Bumped whenever the column layout or meta.json fields change incompatibly. */
 export const SCHEMA_VERSION = 1;
@@ -172,8 +173,6 @@ export function parseShardFileName(file: string, split: string): number | null {
 // ---------------------------------------------------------------------------------------------------------
 // meta.json: its schema and validateMeta are in meta_schema.ts (the types are re-exported here).
 export type { DatasetMeta, ShardMeta, SourceChecksum, SplitMeta } from './meta_schema.js';
-
-import type { DatasetMeta } from './meta_schema.js';
 
 /** The layout a dataset's shards must have, from its (validated) meta. */
 export function layoutOf(meta: DatasetMeta): ShardLayout {
