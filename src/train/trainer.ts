@@ -30,13 +30,13 @@ import type { EvalResult } from './evaluate.js';
 import { learningRateAt } from './lr_schedule.js';
 import { type MetricsRow, writeMetricsTable } from './metrics_table.js';
 import { describeEval, runEvaluation } from './run_evaluation.js';
-import { runLog } from './run_log.js';
+import { type RunLog, runLog } from './run_log.js';
 import { runPaths } from './run_paths.js';
 import { formatReport, type RunReport, type RunStatus, writeRunReport } from './run_report.js';
 import { type RunContext, setupRun } from './run_setup.js';
 import { readRunConfig } from './run_state.js';
 import type { TrainConfig } from './train_config.js';
-import { trainEpoch } from './train_epoch.js';
+import { type EpochResult, trainEpoch } from './train_epoch.js';
 
 export interface TrainHooks {
   /** Sees (and may replace) every training batch before it is uploaded: tests inject faults here. */
@@ -145,42 +145,8 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
         // without a progress display (CI logs, pipes) the step lines are the progress
         stepLinesToConsole: progress === undefined,
       });
-      if (result.kind === 'diverged') {
-        const l = result.losses;
-        const reason =
-          `train: the loss is not finite at epoch ${epoch + 1}, step ${result.step} (total ${l.total}, ce ${l.ce}, ` +
-          `bas ${l.bas}, l0 ${l.l0}, lr ${l.lr.toExponential(3)}); the run stopped without applying this step. ` +
-          `The last good checkpoint is ${existsSync(paths.lastCheckpoint) ? paths.lastCheckpoint : '(none yet: no epoch finished)'}.`;
-        const message = `${reason} Try a lower learning rate (config field ${DIVERGENCE_FIELDS[0]}) or a longer warm-up (${DIVERGENCE_FIELDS[1]}).`;
-        await log(message);
-        await writeRunReport(run, 'diverged', message);
-        return {
-          status: 'diverged',
-          runDir: paths.dir,
-          message,
-          reason,
-          stoppedAt: { epoch, step: result.step },
-        };
-      }
-      if (result.kind === 'stopped') {
-        await run.saveLast({
-          ...run.state,
-          epoch,
-          step: result.step,
-          noise: model.noise.state(),
-          epochSums: result.metrics.snapshot(),
-        });
-        const reason = `train: stopped by ${stopReason(options.signal)} at epoch ${epoch + 1}, step ${result.step}; checkpoint ${paths.lastCheckpoint}`;
-        const message = `${reason}; continue with train(undefined, { runDir: '${paths.dir}', resume: true })`;
-        await log(message);
-        return {
-          status: 'interrupted',
-          runDir: paths.dir,
-          message,
-          reason,
-          stoppedAt: { epoch, step: result.step },
-        };
-      }
+      if (result.kind === 'diverged') return await diverged(run, epoch, result, log);
+      if (result.kind === 'stopped') return await stopped(run, epoch, result, options.signal, log);
       await finishEpoch(run, epoch, result.metrics, progress, log);
       await options.hooks?.afterCheckpoint?.(epoch, paths.lastCheckpoint);
     }
@@ -193,13 +159,60 @@ async function trainLocked(config: TrainConfig | undefined, options: TrainOption
   }
 }
 
+/** A non-finite loss: the log line and the report say where, and what to change. */
+async function diverged(
+  run: RunContext,
+  epoch: number,
+  result: Extract<EpochResult, { kind: 'diverged' }>,
+  log: RunLog,
+): Promise<TrainOutcome> {
+  const { paths } = run;
+  const l = result.losses;
+  const reason =
+    `train: the loss is not finite at epoch ${epoch + 1}, step ${result.step} (total ${l.total}, ce ${l.ce}, ` +
+    `bas ${l.bas}, l0 ${l.l0}, lr ${l.lr.toExponential(3)}); the run stopped without applying this step. ` +
+    `The last good checkpoint is ${existsSync(paths.lastCheckpoint) ? paths.lastCheckpoint : '(none yet: no epoch finished)'}.`;
+  const message = `${reason} Try a lower learning rate (config field ${DIVERGENCE_FIELDS[0]}) or a longer warm-up (${DIVERGENCE_FIELDS[1]}).`;
+  await log(message);
+  await writeRunReport(run, 'diverged', message);
+  return { status: 'diverged', runDir: paths.dir, message, reason, stoppedAt: { epoch, step: result.step } };
+}
+
+/** A stop by the signal: checkpoint where the epoch stopped (its sums too), so a resume continues there. */
+async function stopped(
+  run: RunContext,
+  epoch: number,
+  result: Extract<EpochResult, { kind: 'stopped' }>,
+  signal: AbortSignal | undefined,
+  log: RunLog,
+): Promise<TrainOutcome> {
+  const { paths } = run;
+  await run.saveLast({
+    ...run.state,
+    epoch,
+    step: result.step,
+    noise: run.model.noise.state(),
+    epochSums: result.metrics.snapshot(),
+  });
+  const reason = `train: stopped by ${stopReason(signal)} at epoch ${epoch + 1}, step ${result.step}; checkpoint ${paths.lastCheckpoint}`;
+  const message = `${reason}; continue with train(undefined, { runDir: '${paths.dir}', resume: true })`;
+  await log(message);
+  return {
+    status: 'interrupted',
+    runDir: paths.dir,
+    message,
+    reason,
+    stoppedAt: { epoch, step: result.step },
+  };
+}
+
 /** End of an epoch: evaluate when due, record the epoch row, checkpoint, log the summary. */
 async function finishEpoch(
   run: RunContext,
   epoch: number,
   metrics: EpochMetrics,
   progress: ProgressFactory | undefined,
-  log: (line: string) => Promise<void>,
+  log: RunLog,
 ): Promise<void> {
   const { cfg, model, paths } = run;
   const last = epoch === cfg.epochs - 1;
