@@ -104,7 +104,7 @@ function timeRun(run: Runner, x: tf.Tensor4D): { ms: number; out?: ConditionalOu
   r.logits.dataSync();
   const ms = performance.now() - t0;
   r.dispose();
-  return { ms, out: r.out };
+  return r.out ? { ms, out: r.out } : { ms };
 }
 
 function sliceSample(x: tf.Tensor4D, i: number): tf.Tensor4D {
@@ -296,7 +296,7 @@ async function benchSetting(backend: string, s: Setting) {
 async function main() {
   const threads = Number(arg('--threads') ?? 1);
   const backends = (arg('--backends') ?? 'wasm,webgpu').split(',');
-  const loadBefore = loadavg()[0];
+  const loadBefore = loadavg()[0]!; // always three entries (zeros where unsupported)
   const results: unknown[] = [];
   const backendReports: Record<string, string> = {};
   for (const backend of backends) {
@@ -323,7 +323,7 @@ async function main() {
     /** 1-minute load average before/after: above the core count, other work competed for the CPU. */
     loadAverage: { before: loadBefore, after: loadavg()[0] },
     noisy:
-      Math.max(loadBefore, loadavg()[0]) > cpus().length
+      Math.max(loadBefore, loadavg()[0]!) > cpus().length
         ? 'Measured under load (see loadAverage): only the in-process, interleaved ratios are meaningful.'
         : 'Measured on an otherwise idle machine; ratios are within one process, interleaved.',
     wasmThreads: threads,

@@ -106,7 +106,7 @@ function baselineModel() {
       blocks.push({
         w1: conv(3, cin, cout),
         w2: conv(3, cout, cout),
-        proj: cout !== cin ? conv(1, cin, cout) : undefined,
+        ...(cout !== cin && { proj: conv(1, cin, cout) }),
         stride,
       });
       cin = cout;
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     );
     const results = [];
     for (const c of CASES) {
-      const dir = join(root, c.name.split(' ')[0]);
+      const dir = join(root, c.name.split(' ')[0]!);
       await mkdir(dir);
       const t0 = performance.now();
       await writeSyntheticDataset({

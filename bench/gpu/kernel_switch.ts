@@ -4,7 +4,7 @@
 // Built on the library's per-kernel switch (src/backend/webgpu/training_kernel_switch.ts). AddN stays ours in
 // every variant: it is a correctness fix.
 import * as tf from '@tensorflow/tfjs-core';
-import { stockWebGpuKernel } from '../../src/backend/webgpu/register_webgpu_kernels.js';
+import { stockWebGpuKernel } from '../../src/backend/webgpu/stock_kernel_registry.js';
 import { useWebGpuTrainingKernel } from '../../src/backend/webgpu/training_kernel_switch.js';
 import { WEBGPU_TRAINING_KERNELS } from '../../src/backend/webgpu/training_kernels.js';
 

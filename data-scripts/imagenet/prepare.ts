@@ -1,6 +1,6 @@
-// Prepares imagenet: official raw files -> Arrow shards + meta.json (see src/data/prepare/ for the formats).
+// Prepares imagenet: official raw files -> Arrow shards + meta.json (formats: docs/architecture.md, section 4).
 // Usage: node --import tsx data-scripts/imagenet/prepare.ts --source <dir|archive> --out <dir> [--download]
 //        [--shard-size n] [--size ...] [--workers n] [--quiet]     (--help lists every option)
-import { runPrepareScript } from '../../src/cli/prepare_command.js';
+import { runPrepareScript } from '../prepare_script.js';
 
 await runPrepareScript('imagenet', process.argv);

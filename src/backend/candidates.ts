@@ -1,8 +1,8 @@
 // How each backend is brought up. Each `activate` either makes its backend the active tfjs backend and
 // returns why it is usable, or throws an Error whose message says why not (shown by `doctor`).
 import * as tf from '@tensorflow/tfjs-core';
+import { isDeno } from '../io/deno_runtime.js';
 import type { BackendName } from './backend_names.js';
-import { isDeno } from './deno_runtime.js';
 import { registerWasmKernels } from './wasm/register_wasm_kernels.js';
 import { configureWasmThreads } from './wasm/wasm_threads.js';
 import { adapterLabel, softwareAdapterReason } from './webgpu/adapter_description.js';
@@ -15,7 +15,7 @@ export type ModuleImporter = (specifier: string) => Promise<unknown>;
 export interface CandidateContext {
   importModule: ModuleImporter;
   /** Threads for the wasm backend; default: all cores (at most 8). */
-  wasmThreads?: number;
+  wasmThreads?: number | undefined;
   /** Whether initBackend('auto') is choosing (then software GPU adapters are passed over). */
   auto: boolean;
   /** Looks for a WebGPU adapter without loading Dawn in this process (child-process probe by default). */

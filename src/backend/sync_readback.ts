@@ -1,6 +1,7 @@
 // Which backends can read tensor values synchronously (dataSync, arraySync, bufferSync), for the few library
 // paths that need host values in the middle of a computation (conditional inference's gate decisions, the
-// losses' optional value check). Loads no backend package.
+// losses' optional value check). Loads no backend package, which is why it is the one file of src/backend that
+// library modules may import (docs/architecture.md, section 2; .dependency-cruiser.cjs).
 //
 // cpu and wasm keep tensors in host memory; tfjs-node's 'tensorflow' copies synchronously. tfjs-backend-webgpu
 // keeps them in GPU memory and reads synchronously only through an OffscreenCanvas, which Node lacks: there

@@ -224,8 +224,9 @@ export async function runAnalyzeCommand(
     records,
     prior: { name: prior.name, grid, cdf: grid.map((x) => prior.cdfHost(x)) },
     tradeoff: { points, baselines: o.baseline ?? [] },
-    galleries: await galleries(records, dataDir, o.gallery ?? 8),
   };
+  const shown = await galleries(records, dataDir, o.gallery ?? 8);
+  if (shown !== undefined) input.galleries = shown;
   if (metrics !== undefined) input.metrics = metrics;
   if (o.title !== undefined) input.title = o.title;
   await mkdir(dirname(out!), { recursive: true });

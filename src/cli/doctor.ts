@@ -3,9 +3,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { type BackendChoice, isBackendChoice } from '../backend/backend_names.js';
-import { denoVersion } from '../backend/deno_runtime.js';
 import { initBackend } from '../backend/init_backend.js';
 import { probeBackends } from '../backend/probe_backends.js';
+import { denoVersion } from '../io/deno_runtime.js';
 import { timeTinyConvnetSteps } from './tiny_convnet_step.js';
 
 /** The JavaScript runtime (Deno reports a Node version through its compatibility layer: name Deno's own). */

@@ -1,7 +1,7 @@
 // `batch-shaping prepare <dataset>`: official raw files -> Arrow shards + meta.json (src/data/prepare).
-// The same options drive the thin data-scripts/<dataset>/prepare.ts entry points (runPrepareScript).
+// data-scripts/<dataset>/prepare.ts offer the same options for one dataset through the package's API.
 
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import {
   DATASET_PREPARERS,
   listPreparableDatasets,
@@ -43,13 +43,13 @@ function addPrepareOptions(cmd: Command): Command {
 
 function toPrepareOptions(o: CliOptions): PrepareOptions & Record<string, unknown> {
   const opts: PrepareOptions & Record<string, unknown> = {
-    source: o.source,
     out: o.out,
     download: o.download ?? false,
-    shardSize: o.shardSize,
-    workers: o.workers,
     progress: o.quiet ? 'quiet' : 'auto',
   };
+  if (o.source !== undefined) opts.source = o.source;
+  if (o.shardSize !== undefined) opts.shardSize = o.shardSize;
+  if (o.workers !== undefined) opts.workers = o.workers;
   if (o.size !== undefined) opts.size = o.size;
   if (o.devkit !== undefined) opts.devkit = o.devkit;
   if (o.name !== undefined) opts.name = o.name;
@@ -84,22 +84,9 @@ export function registerPrepareCommand(program: Command): void {
     if (!Object.hasOwn(DATASET_PREPARERS, dataset)) {
       cmd.error(`error: dataset: expected one of ${listPreparableDatasets().join(', ')}; got '${dataset}'`);
     }
-    if (o.size !== undefined && DATASET_PREPARERS[dataset].sizeHelp === null) {
+    if (o.size !== undefined && DATASET_PREPARERS[dataset]?.sizeHelp === null) {
       cmd.error(`error: --size: ${dataset} has a fixed image size (no --size); got --size ${o.size}`);
     }
     await run(dataset, o);
   });
-}
-
-/** Entry of data-scripts/<dataset>/prepare.ts: the `prepare` options for one fixed dataset. */
-export async function runPrepareScript(dataset: string, argv: string[]): Promise<void> {
-  const cmd = addPrepareOptions(new Command(`prepare-${dataset}`))
-    .description(DATASET_PREPARERS[dataset]?.summary ?? dataset)
-    .action(async (o: CliOptions) => run(dataset, o));
-  try {
-    await cmd.parseAsync(argv);
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  }
 }

@@ -15,7 +15,7 @@ import {
 import { evalTransform } from './eval_transform.js';
 import { prefetch } from './prefetch.js';
 import type { SampleTransform } from './sample_transform.js';
-import { type DatasetMeta, type ImageShape, layoutOf } from './schema.js';
+import { type DatasetMeta, type ImageShape, layoutOf, type SplitMeta } from './schema.js';
 import { SeededRandom } from './seeded_random.js';
 import { readShard, type ShardData } from './shard_reader.js';
 import { createTransform, type TransformSpec } from './transform_spec.js';
@@ -99,6 +99,8 @@ export class BatchLoader {
   readonly outputShape: ImageShape;
   private readonly transform: SampleTransform;
   private readonly shardCounts: number[];
+  /** meta.json's entry for options.split (checked to exist in the constructor). */
+  private readonly splitMeta: SplitMeta;
   private readonly blockShards: number;
   /** Shards whose SHA-256 (meta.json) was checked on first read. */
   private readonly verifiedShards = new Set<number>();
@@ -138,6 +140,7 @@ export class BatchLoader {
           ? createTransform(t.normalization ? t : { ...t, normalization: datasetNorm })
           : t;
     this.outputShape = this.transform.outputShape(meta.imageShape);
+    this.splitMeta = s;
     this.shardCounts = s.shards.map((sh) => sh.count);
     this.numSamples = s.count;
     this.stepsPerEpoch = options.dropLast ? Math.floor(s.count / batchSize) : Math.ceil(s.count / batchSize);
@@ -239,55 +242,64 @@ export class BatchLoader {
       for (let k = 0; k < n; k++) {
         const pos = first + k;
         if (pos >= block.start + block.count) block = await getBlock(block.index + 1);
-        const local = block.perm ? block.perm[pos - block.start] : pos - block.start;
+        const local = block.perm ? block.perm[pos - block.start]! : pos - block.start;
         let s = 0;
-        while (local >= block.offsets[s + 1]) s++;
-        const shard = block.shards[s];
-        const row = local - block.offsets[s];
+        while (local >= block.offsets[s + 1]!) s++;
+        const shard = block.shards[s]!;
+        const row = local - block.offsets[s]!;
         const rng = new SeededRandom(sampleSeed(seed, epoch, pos));
         this.transform.apply(
           {
             image: shard.images.subarray(row * inPixels, (row + 1) * inPixels),
             shape: inputShape,
-            mask: seg ? shard.masks!.subarray(row * inMask, (row + 1) * inMask) : undefined,
+            ...(seg && { mask: shard.masks!.subarray(row * inMask, (row + 1) * inMask) }),
           },
           {
             image: images.subarray(k * outPixels, (k + 1) * outPixels),
-            mask: masks?.subarray(k * h * w, (k + 1) * h * w),
+            ...(masks && { mask: masks.subarray(k * h * w, (k + 1) * h * w) }),
           },
           rng,
         );
-        if (labels) labels[k] = shard.labels![row];
-        if (difficulties) difficulties[k] = shard.difficulties![row];
-        ids[k] = shard.ids[row];
+        if (labels) labels[k] = shard.labels![row]!;
+        if (difficulties) difficulties[k] = shard.difficulties![row]!;
+        ids[k] = shard.ids[row]!;
       }
-      yield { epoch, step, size: n, images, imageShape: [n, h, w, c], labels, masks, ids, difficulties };
+      yield {
+        epoch,
+        step,
+        size: n,
+        images,
+        imageShape: [n, h, w, c],
+        ...(labels && { labels }),
+        ...(masks && { masks }),
+        ids,
+        ...(difficulties && { difficulties }),
+      };
       // Give the consumer's own continuations a turn between batches (in-thread prefetch).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
   private async loadBlock(plan: EpochPlan, index: number, epoch: number): Promise<LoadedBlock> {
-    const b = plan.blocks[index];
-    const split = this.meta.splits[this.options.split];
+    const b = plan.blocks[index]!;
+    const split = this.splitMeta;
     const layout = layoutOf(this.meta);
     const shards = await Promise.all(
       b.shards.map(async (k) => {
-        const file = join(this.dir, split.shards[k].file);
+        const shardMeta = split.shards[k]!;
+        const file = join(this.dir, shardMeta.file);
         // Each shard's digest is checked the first time this loader reads it (hashing costs less than parsing).
-        const digest = this.verifiedShards.has(k) ? undefined : split.shards[k].sha256;
+        const digest = this.verifiedShards.has(k) ? undefined : shardMeta.sha256;
         const data = await readShard(file, layout, digest);
         this.verifiedShards.add(k);
-        if (data.rows !== split.shards[k].count) {
-          throw new Error(
-            `BatchLoader: ${file}: holds ${data.rows} rows, meta.json says ${split.shards[k].count}`,
-          );
+        if (data.rows !== shardMeta.count) {
+          throw new Error(`BatchLoader: ${file}: holds ${data.rows} rows, meta.json says ${shardMeta.count}`);
         }
         return data;
       }),
     );
     const offsets = [0];
-    for (const s of shards) offsets.push(offsets[offsets.length - 1] + s.rows);
+    for (const s of shards) offsets.push(offsets[offsets.length - 1]! + s.rows);
     return {
       index,
       start: b.start,

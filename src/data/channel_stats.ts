@@ -28,9 +28,9 @@ export function accumulateChannelSums(acc: ChannelSums, image: Uint8Array): void
     let q1 = 0;
     let q2 = 0;
     for (let i = 0; i < image.length; i += 3) {
-      const a = image[i];
-      const b = image[i + 1];
-      const d = image[i + 2];
+      const a = image[i]!;
+      const b = image[i + 1]!;
+      const d = image[i + 2]!;
       s0 += a;
       s1 += b;
       s2 += d;
@@ -38,17 +38,17 @@ export function accumulateChannelSums(acc: ChannelSums, image: Uint8Array): void
       q1 += b * b;
       q2 += d * d;
     }
-    acc.sum[0] += s0;
-    acc.sum[1] += s1;
-    acc.sum[2] += s2;
-    acc.sumSq[0] += q0;
-    acc.sumSq[1] += q1;
-    acc.sumSq[2] += q2;
+    acc.sum[0]! += s0;
+    acc.sum[1]! += s1;
+    acc.sum[2]! += s2;
+    acc.sumSq[0]! += q0;
+    acc.sumSq[1]! += q1;
+    acc.sumSq[2]! += q2;
   } else {
     for (let i = 0; i < image.length; i++) {
-      const v = image[i];
-      acc.sum[i % c] += v;
-      acc.sumSq[i % c] += v * v;
+      const v = image[i]!;
+      acc.sum[i % c]! += v;
+      acc.sumSq[i % c]! += v * v;
     }
   }
   acc.count += image.length / c;
@@ -56,9 +56,14 @@ export function accumulateChannelSums(acc: ChannelSums, image: Uint8Array): void
 
 /** a + b (new object). */
 export function mergeChannelSums(a: ChannelSums, b: ChannelSums): ChannelSums {
+  if (a.sum.length !== b.sum.length || a.sumSq.length !== b.sumSq.length) {
+    throw new Error(
+      `mergeChannelSums: a and b must count the same channels; got ${a.sum.length} and ${b.sum.length}`,
+    );
+  }
   return {
-    sum: a.sum.map((v, i) => v + b.sum[i]),
-    sumSq: a.sumSq.map((v, i) => v + b.sumSq[i]),
+    sum: a.sum.map((v, i) => v + b.sum[i]!),
+    sumSq: a.sumSq.map((v, i) => v + b.sumSq[i]!),
     count: a.count + b.count,
   };
 }
@@ -68,7 +73,7 @@ export function channelMeanStd(acc: ChannelSums): { mean: number[]; std: number[
   if (acc.count === 0) throw new Error('channelMeanStd: acc.count: expected > 0 pixels, got 0');
   const mean = acc.sum.map((s) => s / acc.count / 255);
   const std = acc.sumSq.map((q, i) => {
-    const m = acc.sum[i] / acc.count;
+    const m = acc.sum[i]! / acc.count;
     // E[x^2] - E[x]^2 in pixel units; clamp the tiny negative values cancellation can leave.
     return Math.sqrt(Math.max(0, q / acc.count - m * m)) / 255;
   });

@@ -43,7 +43,7 @@ export function planEpoch(shardCounts: readonly number[], o: PlanOptions): Epoch
   let start = 0;
   for (let b = 0; b < order.length; b += o.blockShards) {
     const shards = order.slice(b, b + o.blockShards);
-    const count = shards.reduce((n, s) => n + shardCounts[s], 0);
+    const count = shards.reduce((n, s) => n + shardCounts[s]!, 0);
     blocks.push({ shards, start, count });
     start += count;
   }
@@ -67,7 +67,7 @@ export function blockAt(plan: EpochPlan, position: number): number {
   let hi = plan.blocks.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (plan.blocks[mid].start <= position) lo = mid;
+    if (plan.blocks[mid]!.start <= position) lo = mid;
     else hi = mid - 1;
   }
   return lo;

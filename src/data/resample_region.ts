@@ -37,6 +37,13 @@ export interface ResampleImageArgs {
   fill?: number;
 }
 
+// The loops below index without bounds checks; these sizes are what makes every index provably in range.
+function checkLength(fn: string, name: string, actual: number, expected: number): void {
+  if (actual < expected) {
+    throw new Error(`${fn}: '${name}' must hold at least ${expected} elements; got ${actual}`);
+  }
+}
+
 // Per output coordinate: the two source indices, the weight of the second, and whether it is inside.
 function axisTable(start: number, extent: number, outN: number, srcN: number) {
   const i0 = new Int32Array(outN);
@@ -61,6 +68,10 @@ function axisTable(start: number, extent: number, outN: number, srcN: number) {
 export function resampleImage(a: ResampleImageArgs): void {
   const { src, srcW, channels: C, out, outH, outW, scale, bias, flip } = a;
   const fill = a.fill ?? 0;
+  checkLength('resampleImage', 'src', src.length, a.srcH * srcW * C);
+  checkLength('resampleImage', 'out', out.length, outH * outW * C);
+  checkLength('resampleImage', 'scale', scale.length, C);
+  checkLength('resampleImage', 'bias', bias.length, C);
   const ys = axisTable(a.region.y0, a.region.h, outH, a.srcH);
   const xs = axisTable(a.region.x0, a.region.w, outW, srcW);
   // Column tables in element units, and the output column each source column goes to (mirroring).
@@ -68,67 +79,67 @@ export function resampleImage(a: ResampleImageArgs): void {
   const c1s = new Int32Array(outW);
   const dst = new Int32Array(outW);
   for (let j = 0; j < outW; j++) {
-    c0s[j] = xs.i0[j] * C;
-    c1s[j] = xs.i1[j] * C;
+    c0s[j] = xs.i0[j]! * C;
+    c1s[j] = xs.i1[j]! * C;
     dst[j] = (flip ? outW - 1 - j : j) * C;
   }
-  const fills = Float32Array.from(scale, (sc, c) => fill * sc + bias[c]);
+  const fills = Float32Array.from(scale, (sc, c) => fill * sc + bias[c]!);
   const rowStride = srcW * C;
   for (let i = 0; i < outH; i++) {
     const outRow = i * outW * C;
     if (!ys.inside[i]) {
-      for (let j = 0; j < outW * C; j++) out[outRow + j] = fills[j % C];
+      for (let j = 0; j < outW * C; j++) out[outRow + j] = fills[j % C]!;
       continue;
     }
-    const r0 = ys.i0[i] * rowStride;
-    const r1 = ys.i1[i] * rowStride;
-    const wy = ys.wt[i];
+    const r0 = ys.i0[i]! * rowStride;
+    const r1 = ys.i1[i]! * rowStride;
+    const wy = ys.wt[i]!;
     if (C === 3) {
       // The common RGB case unrolled: this loop is the loader's hot path.
-      const s0 = scale[0];
-      const s1 = scale[1];
-      const s2 = scale[2];
-      const b0 = bias[0];
-      const b1 = bias[1];
-      const b2 = bias[2];
+      const s0 = scale[0]!;
+      const s1 = scale[1]!;
+      const s2 = scale[2]!;
+      const b0 = bias[0]!;
+      const b1 = bias[1]!;
+      const b2 = bias[2]!;
       for (let j = 0; j < outW; j++) {
-        const o = outRow + dst[j];
+        const o = outRow + dst[j]!;
         if (!xs.inside[j]) {
-          out[o] = fills[0];
-          out[o + 1] = fills[1];
-          out[o + 2] = fills[2];
+          out[o] = fills[0]!;
+          out[o + 1] = fills[1]!;
+          out[o + 2] = fills[2]!;
           continue;
         }
-        const a0 = r0 + c0s[j];
-        const a1 = r0 + c1s[j];
-        const d0 = r1 + c0s[j];
-        const d1 = r1 + c1s[j];
-        const wx = xs.wt[j];
-        let top = src[a0] + (src[a1] - src[a0]) * wx;
-        let bot = src[d0] + (src[d1] - src[d0]) * wx;
+        const a0 = r0 + c0s[j]!;
+        const a1 = r0 + c1s[j]!;
+        const d0 = r1 + c0s[j]!;
+        const d1 = r1 + c1s[j]!;
+        const wx = xs.wt[j]!;
+        let top = src[a0]! + (src[a1]! - src[a0]!) * wx;
+        let bot = src[d0]! + (src[d1]! - src[d0]!) * wx;
         out[o] = (top + (bot - top) * wy) * s0 + b0;
-        top = src[a0 + 1] + (src[a1 + 1] - src[a0 + 1]) * wx;
-        bot = src[d0 + 1] + (src[d1 + 1] - src[d0 + 1]) * wx;
+        top = src[a0 + 1]! + (src[a1 + 1]! - src[a0 + 1]!) * wx;
+        bot = src[d0 + 1]! + (src[d1 + 1]! - src[d0 + 1]!) * wx;
         out[o + 1] = (top + (bot - top) * wy) * s1 + b1;
-        top = src[a0 + 2] + (src[a1 + 2] - src[a0 + 2]) * wx;
-        bot = src[d0 + 2] + (src[d1 + 2] - src[d0 + 2]) * wx;
+        top = src[a0 + 2]! + (src[a1 + 2]! - src[a0 + 2]!) * wx;
+        bot = src[d0 + 2]! + (src[d1 + 2]! - src[d0 + 2]!) * wx;
         out[o + 2] = (top + (bot - top) * wy) * s2 + b2;
       }
       continue;
     }
     for (let j = 0; j < outW; j++) {
-      const o = outRow + dst[j];
+      const o = outRow + dst[j]!;
       if (!xs.inside[j]) {
-        for (let c = 0; c < C; c++) out[o + c] = fills[c];
+        for (let c = 0; c < C; c++) out[o + c] = fills[c]!;
         continue;
       }
-      const c0 = c0s[j];
-      const c1 = c1s[j];
-      const wx = xs.wt[j];
+      const c0 = c0s[j]!;
+      const c1 = c1s[j]!;
+      const wx = xs.wt[j]!;
       for (let c = 0; c < C; c++) {
-        const top = src[r0 + c0 + c] + (src[r0 + c1 + c] - src[r0 + c0 + c]) * wx;
-        const bot = src[r1 + c0 + c] + (src[r1 + c1 + c] - src[r1 + c0 + c]) * wx;
-        out[o + c] = (top + (bot - top) * wy) * scale[c] + bias[c];
+        const top = src[r0 + c0 + c]! + (src[r0 + c1 + c]! - src[r0 + c0 + c]!) * wx;
+        const bot = src[r1 + c0 + c]! + (src[r1 + c1 + c]! - src[r1 + c0 + c]!) * wx;
+        out[o + c] = (top + (bot - top) * wy) * scale[c]! + bias[c]!;
       }
     }
   }
@@ -162,14 +173,16 @@ function nearestTable(start: number, extent: number, outN: number, srcN: number)
 
 /** Nearest-neighbour resample of a label mask over the same region/flip as resampleImage. */
 export function resampleMask(a: ResampleMaskArgs): void {
+  checkLength('resampleMask', 'src', a.src.length, a.srcH * a.srcW);
+  checkLength('resampleMask', 'out', a.out.length, a.outH * a.outW);
   const ys = nearestTable(a.region.y0, a.region.h, a.outH, a.srcH);
   const xs = nearestTable(a.region.x0, a.region.w, a.outW, a.srcW);
   for (let i = 0; i < a.outH; i++) {
     const outRow = i * a.outW;
-    const y = ys[i];
+    const y = ys[i]!;
     for (let j = 0; j < a.outW; j++) {
-      const x = xs[j];
-      a.out[outRow + (a.flip ? a.outW - 1 - j : j)] = y < 0 || x < 0 ? a.fill : a.src[y * a.srcW + x];
+      const x = xs[j]!;
+      a.out[outRow + (a.flip ? a.outW - 1 - j : j)] = y < 0 || x < 0 ? a.fill : a.src[y * a.srcW + x]!;
     }
   }
 }

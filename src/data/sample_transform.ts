@@ -43,11 +43,16 @@ export function normalizationCoefficients(
   norm: Normalization | undefined,
   channels: number,
 ): { scale: Float32Array; bias: Float32Array } {
+  if (norm && (norm.mean.length !== channels || norm.std.length !== channels)) {
+    throw new Error(
+      `normalization: expected ${channels} means and stds (one per channel), got ${norm.mean.length} and ${norm.std.length}`,
+    );
+  }
   const scale = new Float32Array(channels);
   const bias = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
-    const mean = norm ? norm.mean[c] : 0;
-    const std = norm ? norm.std[c] : 1;
+    const mean = norm ? norm.mean[c]! : 0;
+    const std = norm ? norm.std[c]! : 1;
     if (!(std > 0) || !Number.isFinite(mean)) {
       throw new Error(
         `normalization: std[${c}] must be > 0 and mean[${c}] finite, got mean ${mean}, std ${std}`,
@@ -55,11 +60,6 @@ export function normalizationCoefficients(
     }
     scale[c] = 1 / (255 * std);
     bias[c] = -mean / std;
-  }
-  if (norm && (norm.mean.length !== channels || norm.std.length !== channels)) {
-    throw new Error(
-      `normalization: expected ${channels} means and stds (one per channel), got ${norm.mean.length} and ${norm.std.length}`,
-    );
   }
   return { scale, bias };
 }

@@ -122,7 +122,9 @@ function sameType(a: ArrowDataType, b: ArrowDataType): boolean {
   if (a.typeId === Type.FixedSizeList) {
     const fa = a as FixedSizeList;
     const fb = b as FixedSizeList;
-    return fa.listSize === fb.listSize && sameType(fa.children[0].type, fb.children[0].type);
+    const ca = fa.children[0];
+    const cb = fb.children[0];
+    return fa.listSize === fb.listSize && ca !== undefined && cb !== undefined && sameType(ca.type, cb.type);
   }
   // Int32 vs Int64 etc. share Type.Int: compare the printed form (bitWidth, signedness).
   return String(a) === String(b);
@@ -142,8 +144,8 @@ export function checkShardSchema(actual: Schema, layout: ShardLayout, file: stri
     );
   }
   for (let i = 0; i < wanted.length; i++) {
-    const a = actual.fields[i];
-    const e = expected.fields[i];
+    const a = actual.fields[i]!;
+    const e = expected.fields[i]!;
     if (!sameType(a.type, e.type)) {
       throw new Error(
         `checkShardSchema: ${file}: column "${e.name}" expected type ${describeType(e.type)}, got ${describeType(a.type)}`,
@@ -179,7 +181,7 @@ export function layoutOf(meta: DatasetMeta): ShardLayout {
   return {
     task: meta.task,
     imageShape: meta.imageShape,
-    maskShape: meta.maskShape,
+    ...(meta.maskShape && { maskShape: meta.maskShape }),
     difficulty: meta.difficulty,
     numClasses: meta.classes.length,
     ignoreIndex: meta.ignoreIndex ?? IGNORE_INDEX,

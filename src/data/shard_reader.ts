@@ -23,6 +23,7 @@ export interface ShardData {
 // The values of a FixedSizeList<Uint8> column chunk, sliced to its rows (Arrow pads buffers to 8 bytes).
 function byteListValues(chunk: Data): Uint8Array {
   const child = chunk.children[0];
+  if (child === undefined) throw new Error('readShard: a FixedSizeList column chunk has no child values');
   const size = child.length / chunk.length || 0;
   const start = (child.offset + chunk.offset * size) | 0;
   return (child.values as Uint8Array).subarray(start, start + chunk.length * size);
@@ -34,9 +35,11 @@ function primitiveValues<T extends Int32Array | Float32Array>(chunk: Data): T {
 }
 
 function concat<T extends Uint8Array | Int32Array | Float32Array>(parts: T[]): T {
-  if (parts.length === 1) return parts[0];
+  const first = parts[0];
+  if (first === undefined) throw new Error('readShard: a column has no chunks');
+  if (parts.length === 1) return first;
   const total = parts.reduce((n, p) => n + p.length, 0);
-  const Ctor = parts[0].constructor as new (n: number) => T;
+  const Ctor = first.constructor as new (n: number) => T;
   const out = new Ctor(total);
   let at = 0;
   for (const p of parts) {

@@ -1,6 +1,6 @@
 // ShardWriter: records (uint8 HWC image + label or mask + id) -> `<split>-<00000>.arrow` shards in the
 // format of schema.ts, each written atomically, resumable, with per-channel pixel statistics.
-// Not from the paper; this is the storage side of our data pipeline (docs/architecture.md, data-scripts/).
+// Not from the paper; this is the storage side of our data pipeline (docs/architecture.md, section 4).
 //
 // Usage (one writer per split; records must arrive in the same deterministic order on every run):
 //
@@ -10,10 +10,11 @@
 //     if (w.nextIsDone()) { w.skip(item.id); continue; }   // optional: avoid decoding finished shards
 //     await w.add({ id: item.id, image, label });          // image: Uint8Array, H*W*C bytes, HWC
 //   }
-//   const train = await w.close();   // { count, shards, sums, mean, std } — SplitMeta-compatible
+//   const train = await w.close();   // { split, count, shards, sums, mean, std, reused }: a SplitMeta and more
 //   ... same for 'test' ...
-//   await writeMeta(outDir,   // from meta_file.ts { schemaVersion: SCHEMA_VERSION, name: 'cifar10', task: 'classification',
-//     classes, imageShape: [32, 32, 3], splits: { train: splitMeta(train), test: splitMeta(test) },
+//   await writeMeta(outDir, {         // meta_file.ts
+//     schemaVersion: SCHEMA_VERSION, name: 'cifar10', task: 'classification', classes, imageShape: [32, 32, 3],
+//     splits: { train: splitMeta(train), test: splitMeta(test) },
 //     mean: train.mean, std: train.std, sources: [{ name, sha256 }], difficulty: false });
 //
 // Segmentation: `task: 'segmentation'`, optional `maskShape` (default [H, W]), records carry
@@ -26,6 +27,8 @@
 // - Resume: open() finds complete shards (valid footer, expected schema, shardSize rows); their records
 //   are skipped, and their pixel statistics are read back from the shard's schema metadata. The short
 //   last shard is always rewritten (at most shardSize records), since a run cannot know it was the last.
+// - close() gives each shard's SHA-256 (meta.json's `sha256`): of the bytes written, or, for a reused shard,
+//   read back once from the file. Readers (BatchLoader, `batch-shaping verify`) check it.
 // - close() removes shards of this split with indices past the new end (left by an earlier, larger run).
 // - writeMeta validates and writes meta.json atomically; call it after every split is closed, so a
 //   directory with a meta.json is always complete.
@@ -206,7 +209,7 @@ export class ShardWriter {
     this.layout = {
       task: options.task,
       imageShape: options.imageShape,
-      maskShape: options.task === 'segmentation' ? ms : undefined,
+      ...(options.task === 'segmentation' && { maskShape: ms }),
       difficulty: options.difficulty ?? false,
     };
     this.done = done;
@@ -337,7 +340,7 @@ export class ShardWriter {
     }
     const stats = this.totalSums.count > 0 ? channelMeanStd(this.totalSums) : { mean: [], std: [] };
     const reused = this.doneShards().filter(
-      (k) => k < numShards && shards[k].count === this.options.shardSize,
+      (k) => k < numShards && shards[k]!.count === this.options.shardSize,
     );
     return { split, count: this.position, shards, sums: this.totalSums, ...stats, reused };
   }
@@ -399,7 +402,7 @@ export class ShardWriter {
       if (n !== undefined) {
         const m = r.mask;
         for (let i = 0; i < m.length; i++) {
-          if (m[i] >= n && m[i] !== IGNORE_INDEX) {
+          if (m[i]! >= n && m[i] !== IGNORE_INDEX) {
             throw new Error(
               `${where}: mask: expected values in [0, ${n}) or ${IGNORE_INDEX}, got ${m[i]} at pixel ${i}`,
             );
@@ -432,11 +435,12 @@ export class ShardWriter {
     const n = this.ids.length;
     const k = Math.floor((this.position - 1) / this.options.shardSize);
     const file = shardFileName(this.options.split, k);
-    const metadata = new Map([
+    // flush runs only after a row was added, so ids[0] exists.
+    const metadata = new Map<string, string>([
       [META_KEYS.numRows, String(n)],
       [META_KEYS.channelSum, JSON.stringify(this.shardSums.sum)],
       [META_KEYS.channelSumSq, JSON.stringify(this.shardSums.sumSq)],
-      [META_KEYS.firstId, this.ids[0]],
+      [META_KEYS.firstId, this.ids[0]!],
     ]);
     const bytes = encodeShard(this.layout, metadata, {
       images: this.images.subarray(0, n * this.pixelBytes),
@@ -482,14 +486,15 @@ export function encodeShard(
 ): Uint8Array {
   const schema = shardSchema(layout, metadata);
   const rows = cols.ids.length;
-  const children: Data[] = [byteListData(schema.fields[0].type, rows, cols.images)];
+  // shardSchema always makes the image field first and the label or mask field second.
+  const children: Data[] = [byteListData(schema.fields[0]!.type, rows, cols.images)];
   if (layout.task === 'classification') {
     children.push(makeData({ type: new Int32(), length: rows, nullCount: 0, data: cols.labels! }));
   } else {
-    children.push(byteListData(schema.fields[1].type, rows, cols.masks!));
+    children.push(byteListData(schema.fields[1]!.type, rows, cols.masks!));
   }
-  // Explicit Utf8 type: vectorFromArray would otherwise dictionary-encode strings.
-  children.push(vectorFromArray(cols.ids, new Utf8()).data[0]);
+  // Explicit Utf8 type: vectorFromArray would otherwise dictionary-encode strings (one chunk: one array).
+  children.push(vectorFromArray(cols.ids, new Utf8()).data[0]!);
   if (layout.difficulty) {
     children.push(makeData({ type: new Float32(), length: rows, nullCount: 0, data: cols.difficulties! }));
   }

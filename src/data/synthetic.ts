@@ -130,9 +130,9 @@ export function renderSyntheticSample(
   for (let s = 0; s < count; s++) {
     const sign = Array.from({ length: C }, () => (rng.next() < 0.5 ? -1 : 1));
     const color = bg.map((b, c) => {
-      const v = b + sign[c] * p.contrast;
+      const v = b + sign[c]! * p.contrast;
       // Keep the full contrast by reflecting off the range instead of clipping it away.
-      return v < 0 || v > 255 ? b - sign[c] * p.contrast : v;
+      return v < 0 || v > 255 ? b - sign[c]! * p.contrast : v;
     });
     const angle = rng.uniform(-p.rotation, p.rotation);
     const spread = task === 'segmentation' ? 0.3 : p.jitter;
@@ -160,7 +160,7 @@ export function renderSyntheticSample(
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const shade = (x - W / 2) * gx + (y - H / 2) * gy;
-      for (let c = 0; c < C; c++) px[c] = bg[c] + shade;
+      for (let c = 0; c < C; c++) px[c] = bg[c]! + shade;
       let label = 0;
       let edge = false;
       for (const s of shapes) {
@@ -171,7 +171,7 @@ export function renderSyntheticSample(
         const v = (-s.sin * dx + s.cos * dy) / s.r;
         // Anti-aliased coverage from the distance in pixels.
         const alpha = Math.min(1, Math.max(0, 0.5 - shapeDistance(s.label, u, v) * s.r));
-        if (alpha > 0) for (let c = 0; c < C; c++) px[c] += (s.color[c] - px[c]) * alpha;
+        if (alpha > 0) for (let c = 0; c < C; c++) px[c]! += (s.color[c]! - px[c]!) * alpha;
         if (alpha >= 0.75) {
           label = s.label + 1;
           edge = false;
@@ -187,15 +187,15 @@ export function renderSyntheticSample(
         );
         const dist = Math.hypot(x + 0.5 - l.x0 - t * vx, y + 0.5 - l.y0 - t * vy);
         const alpha = Math.min(1, Math.max(0, 1 - dist));
-        if (alpha > 0) for (let c = 0; c < C; c++) px[c] += (l.color[c] - px[c]) * alpha;
+        if (alpha > 0) for (let c = 0; c < C; c++) px[c]! += (l.color[c]! - px[c]!) * alpha;
       }
       const o = (y * W + x) * C;
       for (let c = 0; c < C; c++)
-        image[o + c] = Math.min(255, Math.max(0, Math.round(px[c] + p.noise * rng.normal())));
+        image[o + c] = Math.min(255, Math.max(0, Math.round(px[c]! + p.noise * rng.normal())));
       if (mask) mask[y * W + x] = edge ? IGNORE_INDEX : label;
     }
   }
-  return { image, mask };
+  return mask ? { image, mask } : { image };
 }
 
 export interface SyntheticDatasetOptions {
@@ -220,7 +220,7 @@ export interface SyntheticDatasetOptions {
 }
 
 // Salt per split so train and test are different samples for the same seed.
-const SPLIT_SALT: Record<string, number> = { train: 11, test: 12 };
+const SPLIT_SALT = { train: 11, test: 12 } as const;
 
 /**
  * Writes (or resumes writing) the synthetic dataset into `outDir` (created if missing) and returns its meta.
@@ -246,7 +246,7 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
   const counts = { train: options.train ?? 5000, test: options.test ?? 1000 };
   const imageShape: [number, number, number] = [H, W, C];
   const numClasses = SYNTHETIC_CLASSES.length + (task === 'segmentation' ? 1 : 0);
-  const results: Record<string, SplitResult> = {};
+  const results: Partial<Record<keyof typeof SPLIT_SALT, SplitResult>> = {};
   await mkdir(options.outDir, { recursive: true });
   for (const split of ['train', 'test'] as const) {
     const n = counts[split];
@@ -274,12 +274,17 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
       const difficulty = Math.fround(rng.uniform(dLo, dHi));
       const { image, mask } = renderSyntheticSample(imageShape, label, difficulty, rng, task);
       await w.add(
-        task === 'segmentation' ? { id, image, mask, difficulty } : { id, image, label, difficulty },
+        task === 'segmentation'
+          ? { id, image, ...(mask && { mask }), difficulty }
+          : { id, image, label, difficulty },
       );
       options.onProgress?.(i + 1, n, split);
     }
     results[split] = await w.close();
   }
+  // The loop above wrote both splits.
+  const train = results.train!;
+  const test = results.test!;
   const meta: DatasetMeta = {
     schemaVersion: SCHEMA_VERSION,
     name: task === 'segmentation' ? 'synthetic-shapes-seg' : 'synthetic-shapes',
@@ -287,9 +292,9 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
     classes: task === 'segmentation' ? ['background', ...SYNTHETIC_CLASSES] : [...SYNTHETIC_CLASSES],
     imageShape,
     ...(task === 'segmentation' ? { maskShape: [H, W] as [number, number], ignoreIndex: IGNORE_INDEX } : {}),
-    splits: { train: splitMeta(results.train), test: splitMeta(results.test) },
-    mean: results.train.mean,
-    std: results.train.std,
+    splits: { train: splitMeta(train), test: splitMeta(test) },
+    mean: train.mean,
+    std: train.std,
     sources: [],
     difficulty: true,
     description:

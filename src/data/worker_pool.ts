@@ -5,7 +5,8 @@
 // (credit-based back-pressure). Every batch is a pure function of (seed, epoch, step), so the result is
 // identical to the in-thread loader's, whatever the worker count or timing. Idle workers are unref'd:
 // they never keep the process alive; close() ends them.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../io/module_worker.js';
 import type { Batch, LoaderInit } from './batch_loader.js';
 
 /** Main -> worker. */
@@ -26,7 +27,7 @@ export type PoolCommand =
 export type PoolReply =
   | { type: 'batch'; runId: number; batch: Batch }
   | { type: 'done'; runId: number }
-  | { type: 'error'; runId: number; message: string; stack?: string };
+  | { type: 'error'; runId: number; message: string; stack?: string | undefined };
 
 class Mailbox {
   private readonly items: PoolReply[] = [];
@@ -48,14 +49,7 @@ class Mailbox {
 }
 
 function spawnWorker(init: LoaderInit): Worker {
-  // Source runs (tsx: tests, benches) load the .ts entry; a worker does not inherit tsx's loader hooks on
-  // Node 20, so a tiny eval'd bootstrap registers tsx first. The built package runs the .js directly.
-  if (import.meta.url.endsWith('.ts')) {
-    const entry = new URL('./batch_worker.ts', import.meta.url).href;
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: init });
-  }
-  return new Worker(new URL('./batch_worker.js', import.meta.url), { workerData: init });
+  return startModuleWorker(import.meta.url, 'batch_worker', { workerData: init });
 }
 
 export class WorkerPool {
@@ -98,7 +92,7 @@ export class WorkerPool {
     const runId = ++this.runId;
     const n = Math.max(1, Math.min(this.size, steps - startStep));
     for (let k = 0; k < n; k++) {
-      this.workers[k].ref();
+      this.workers[k]!.ref();
       this.post(k, { type: 'run', runId, epoch, startStep, stride: n, offset: k, depth });
     }
     let step = startStep;
@@ -108,7 +102,7 @@ export class WorkerPool {
       finished = true;
       for (let k = 0; k < n; k++) {
         if (step < steps) this.post(k, { type: 'stop', runId });
-        this.workers[k].unref();
+        this.workers[k]!.unref();
       }
     };
     const it: AsyncIterableIterator<Batch> = {
@@ -118,7 +112,7 @@ export class WorkerPool {
           return { done: true, value: undefined };
         }
         const k = (step - startStep) % n;
-        const m = await this.boxes[k].take(runId);
+        const m = await this.boxes[k]!.take(runId);
         if (m.type !== 'batch') {
           finish();
           const why = m.type === 'error' ? m.message : `finished before step ${step}`;
@@ -146,6 +140,6 @@ export class WorkerPool {
   }
 
   private post(k: number, command: PoolCommand): void {
-    this.workers[k].postMessage(command);
+    this.workers[k]!.postMessage(command);
   }
 }

@@ -5,7 +5,7 @@
 // their SHA-256 in meta.json is checked before they are parsed.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { isDeno } from '../backend/deno_runtime.js';
+import { isDeno } from './deno_runtime.js';
 
 const PROBE = `
 const { parentPort, workerData } = require('node:worker_threads');

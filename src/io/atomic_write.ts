@@ -1,4 +1,4 @@
-// Atomic file replacement: a half-written file never takes the place of a good one (docs/architecture.md, conventions). The one
+// Atomic file replacement: a half-written file never takes the place of a good one (docs/architecture.md, section 5). The one
 // writer of every module that saves files (shards, meta.json, checkpoints, metrics, records, reports).
 // Write to a temporary file in the same directory (same filesystem, so rename is atomic), fsync it,
 // rename over the target, then fsync the directory so the rename itself survives a crash.

@@ -6,8 +6,9 @@
 //   optimizer state   under 'optimizer/<name>' (absent when not saved): '<param>/momentum_buffer',
 //                     '<param>/exp_avg', '<param>/exp_avg_sq' and 'step' (src/train/optimizer.ts)
 //   __metadata__      format='tfjs', batch_shaping.version='1', batch_shaping.config=<JSON>,
-//                     batch_shaping.extra=<JSON> (when given), batch_shaping.sha256=<hex digest of the
-//                     rest of the file, verified on load: checkpoint_digest.ts, checkpoint_decode.ts>
+//                     batch_shaping.extra=<JSON> (when given), batch_shaping.sha256=<hex SHA-256 over the
+//                     other metadata, the tensor index and the data section (recipe: checkpoint_digest.ts,
+//                     docs/architecture.md section 4.1), verified on load by checkpoint_decode.ts>
 // One file rather than a directory because only a single rename is atomic: weights and optimizer state from
 // different steps can never be paired after a crash. Python reads it with `safetensors.torch.load_file` (or
 // test/fixtures/safetensors/read_safetensors.py) and filters the 'optimizer/' prefix.

@@ -3,7 +3,7 @@
 // It covers everything a flip could silently change: every metadata value but itself, every header entry
 // (name, dtype, shape, offsets) and the whole data section. The hash function is the caller's (node:crypto in
 // Node, crypto.subtle in a browser), so this file imports nothing from Node. Python checks it the same way
-// (python/batch_shaping_torch/safetensors_io.py; the recipe is in docs/architecture.md).
+// (python/batch_shaping_torch/safetensors_io.py; the recipe is in docs/architecture.md, section 4.1).
 import type { SafetensorsEntry } from './safetensors.js';
 
 /** The __metadata__ key holding the hex SHA-256 digest. */

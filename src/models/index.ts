@@ -1,4 +1,5 @@
-// Public surface of the models module: the registry, the model types, MAC counting and the layers.
+// Public surface of the models module: the registry, the model types and classes, MAC counting, and
+// checkpoints (safetensors files: save, load, apply, and the browser path from bytes).
 export { BasicBlock, type ResidualBlock } from './blocks/basic_block.js';
 export { Bottleneck } from './blocks/bottleneck.js';
 export * from './checkpoint.js';
@@ -38,5 +39,4 @@ export {
   resolveModelConfig,
 } from './registry.js';
 export { ResNet, ResNetBackbone, type ResNetSpec } from './resnet.js';
-// Checkpoint exports (safetensors / checkpoint) are added by their owner below this line.
 export * from './safetensors.js';

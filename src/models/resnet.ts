@@ -13,7 +13,7 @@ import { BasicBlock, type ResidualBlock } from './blocks/basic_block.js';
 import type { BlockContext, BlockOptions } from './blocks/block_context.js';
 import { Bottleneck } from './blocks/bottleneck.js';
 import { ModelBase } from './model_base.js';
-import type { ApplyOptions, GateRecord, ModelConfig } from './model_types.js';
+import type { ApplyOptions, GatePosition, GateRecord, ModelConfig, Shortcut } from './model_types.js';
 
 export interface ResNetSpec {
   /** 'cifar': conv3x3(16) stem, stages 16/32/64; 'imagenet': conv7x7(64)/2 + maxpool/2, stages 64..512. */
@@ -28,6 +28,49 @@ const STAGE_PLANES = { cifar: [16, 32, 64], imagenet: [64, 128, 256, 512] } as c
 /** Channel count after the width multiplier (at least 1). */
 export function scaled(channels: number, widthMultiplier: number): number {
   return Math.max(1, Math.round(channels * widthMultiplier));
+}
+
+/** What makeStage builds: `count` blocks of one kind, the first of which may change stride and width. */
+interface StageSpec {
+  block: ResNetSpec['block'];
+  count: number;
+  inChannels: number;
+  /** Blocks' inner width (their output is planes * expansion). */
+  planes: number;
+  /** Stride of the first block (1 in a dilated stage). */
+  stride: number;
+  /** Dilation of the first block: the previous stage's, as torchvision keeps it for the block that dilates. */
+  firstDilation: number;
+  /** Dilation of the other blocks. */
+  dilation: number;
+  shortcut: Shortcut;
+  blockOpts: BlockOptions;
+  gatePosition: GatePosition;
+}
+
+/**
+ * One residual stage (torchvision's `_make_layer`): blocks `<scope>.0` .. `<scope>.<count - 1>`; the first takes
+ * the stride, the first dilation and the shortcut projection when the shape changes, the others keep shape.
+ */
+function makeStage(scope: Scope, spec: StageSpec): ResidualBlock[] {
+  const blocks: ResidualBlock[] = [];
+  let inChannels = spec.inChannels;
+  for (let b = 0; b < spec.count; b++) {
+    const geo = {
+      inChannels,
+      planes: spec.planes,
+      stride: b === 0 ? spec.stride : 1,
+      dilation: b === 0 ? spec.firstDilation : spec.dilation,
+      shortcut: spec.shortcut,
+    };
+    const block =
+      spec.block === 'basic'
+        ? new BasicBlock(scope.child(b), geo, spec.blockOpts)
+        : new Bottleneck(scope.child(b), geo, spec.blockOpts, spec.gatePosition);
+    blocks.push(block);
+    inChannels = block.outChannels;
+  }
+  return blocks;
 }
 
 /** Stem and residual stages; the classifier (ResNet) or a segmentation head (PSPNet) sits on top. */
@@ -71,7 +114,6 @@ export class ResNetBackbone {
       bnEpsilon: config.bnEpsilon,
       zeroInitResidual: config.zeroInitResidual,
     };
-    const expansion = spec.block === 'basic' ? BasicBlock.expansion : Bottleneck.expansion;
     // Only the ImageNet family uses projection shortcuts unconditionally (torchvision).
     const shortcut = spec.stem === 'cifar' ? config.shortcut : 'B';
     let dilation = 1;
@@ -82,24 +124,20 @@ export class ResNetBackbone {
         dilation *= stride;
         stride = 1;
       }
-      const stage: ResidualBlock[] = [];
-      for (let b = 0; b < count; b++) {
-        const geo = {
-          inChannels,
-          planes: scaled(planes[s]!, w),
-          stride: b === 0 ? stride : 1,
-          dilation: b === 0 ? previousDilation : dilation,
-          shortcut,
-        };
-        const blockScope = scope.child(`layer${s + 1}`).child(b);
-        const block =
-          spec.block === 'basic'
-            ? new BasicBlock(blockScope, geo, blockOpts)
-            : new Bottleneck(blockScope, geo, blockOpts, config.gatePosition);
-        stage.push(block);
-        inChannels = geo.planes * expansion;
-      }
+      const stage = makeStage(scope.child(`layer${s + 1}`), {
+        block: spec.block,
+        count,
+        inChannels,
+        planes: scaled(planes[s]!, w),
+        stride,
+        firstDilation: previousDilation,
+        dilation,
+        shortcut,
+        blockOpts,
+        gatePosition: config.gatePosition,
+      });
       this.stages.push(stage);
+      inChannels = stage.at(-1)?.outChannels ?? inChannels;
     });
     this.outChannels = inChannels;
   }

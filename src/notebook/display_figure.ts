@@ -47,7 +47,7 @@ export function plotlyLibraryShown(): boolean {
  */
 export function figureHtml(
   figure: PlotlyFigure,
-  options: { library: boolean; divId: string; height?: number },
+  options: { library: boolean; divId: string; height?: number | undefined },
 ): string {
   const height = options.height ?? (typeof figure.layout.height === 'number' ? figure.layout.height : 420);
   const lib = options.library ? `<script>${plotlyJsSource()}</script>\n` : '';

@@ -32,7 +32,7 @@ export interface GateRecorderOptions {
   /** Write the records to this Arrow file (atomically) before returning. */
   out?: string;
   /** Stop after this many samples (default: every batch). */
-  maxSamples?: number;
+  maxSamples?: number | undefined;
   /** Stored in the records' meta. */
   classes?: string[];
   dataset?: string;

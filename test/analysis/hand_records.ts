@@ -36,9 +36,12 @@ export function handRecords(withProbs = false): GateRecords {
       difficulty,
       masks: [a, b],
       // Probabilities consistent with the masks: 0.8 for on, 0.2 for off, except s0's first gate (0.95).
-      probs: withProbs
-        ? [a.map((v, c) => (id === 's0' && c === 0 ? 0.95 : v ? 0.8 : 0.2)), b.map((v) => (v ? 0.8 : 0.2))]
-        : undefined,
+      ...(withProbs && {
+        probs: [
+          a.map((v, c) => (id === 's0' && c === 0 ? 0.95 : v ? 0.8 : 0.2)),
+          b.map((v) => (v ? 0.8 : 0.2)),
+        ],
+      }),
     })),
   );
 }

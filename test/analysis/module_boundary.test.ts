@@ -1,4 +1,4 @@
-// Module rules (docs/architecture.md), checked on the sources: analysis has no tfjs at runtime (type-only imports at
+// Module rules (docs/architecture.md, section 2), checked on the sources: analysis has no tfjs at runtime (type-only imports at
 // most) and imports no module that loads tfjs; notebook reaches tslab only through tslab_bridge.ts, lazily
 // (no static import of 'tslab'), and depends on analysis only.
 import assert from 'node:assert/strict';

@@ -128,7 +128,7 @@ describe('MACs statistics', () => {
         [1, 300],
       ],
     );
-    const noDiff = { ...handRecords(), difficulties: undefined };
+    const { difficulties: _, ...noDiff } = handRecords();
     assert.equal(macsVsDifficulty(noDiff).by, 'loss');
     assert.throws(() => macsVsDifficulty(noDiff, { by: 'difficulty' }), /no difficulty column/);
     assert.throws(

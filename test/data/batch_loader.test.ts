@@ -67,13 +67,13 @@ describe('BatchLoader', () => {
       bs.map((b) => b.size),
       [5, 5, 5, 5, 3],
     );
-    const last = bs[4];
+    const last = bs[4]!;
     assert.deepEqual(last.imageShape, [3, 4, 4, 3]);
     for (let k = 0; k < last.size; k++) {
-      const i = num(last.ids[k]);
+      const i = num(last.ids[k]!);
       assert.equal(last.labels![k], i % 5);
       // Default transform normalises with meta mean 0 / std 1: pixel / 255.
-      assert.ok(Math.abs(last.images[k * 48 + 2] - ((i * 3 + 2) % 256) / 255) < 1e-6);
+      assert.ok(Math.abs(last.images[k * 48 + 2]! - ((i * 3 + 2) % 256) / 255) < 1e-6);
     }
   });
 
@@ -112,7 +112,7 @@ describe('BatchLoader', () => {
     const a = await collect(ds.loader({ ...opts, seed: 7 }).epoch(2));
     const b = await collect(ds.loader({ ...opts, seed: 7 }).epoch(2));
     assert.deepEqual(idsOf(a), idsOf(b));
-    for (const [i, x] of a.entries()) assert.deepEqual(x.images, b[i].images);
+    for (const [i, x] of a.entries()) assert.deepEqual(x.images, b[i]!.images);
     const c = await collect(ds.loader({ ...opts, seed: 8 }).epoch(2));
     const d = await collect(ds.loader({ ...opts, seed: 7 }).epoch(3));
     assert.notDeepEqual(idsOf(a), idsOf(c));
@@ -130,9 +130,9 @@ describe('BatchLoader', () => {
     });
     const full = await collect(loader.epoch(4));
     const resumed = await collect(loader.epoch(4, { startStep: 5 }));
-    assert.equal(resumed[0].step, 5);
+    assert.equal(resumed[0]!.step, 5);
     assert.deepEqual(idsOf(resumed), idsOf(full.slice(5)));
-    for (const [i, x] of resumed.entries()) assert.deepEqual(x.images, full[5 + i].images);
+    for (const [i, x] of resumed.entries()) assert.deepEqual(x.images, full[5 + i]!.images);
     // A fresh loader object (new process after a crash) gives the same too.
     const again = await collect(ds.loader(loader.options).epoch(4, { startStep: 7 }));
     assert.deepEqual(idsOf(again), idsOf(full.slice(7)));
@@ -166,9 +166,9 @@ describe('BatchLoader', () => {
       inThread.map((b) => b.step),
     );
     threaded.forEach((x, i) => {
-      assert.deepEqual(x.ids, inThread[i].ids);
-      assert.deepEqual(x.images, inThread[i].images);
-      assert.deepEqual(x.labels, inThread[i].labels);
+      assert.deepEqual(x.ids, inThread[i]!.ids);
+      assert.deepEqual(x.images, inThread[i]!.images);
+      assert.deepEqual(x.labels, inThread[i]!.labels);
     });
   });
 

@@ -11,11 +11,11 @@ import {
 function reference(images: Uint8Array[], c: number): { mean: number[]; std: number[] } {
   const mean = new Array(c).fill(0);
   let n = 0;
-  for (const im of images) for (let i = 0; i < im.length; i++) mean[i % c] += im[i] / 255;
+  for (const im of images) for (let i = 0; i < im.length; i++) mean[i % c] += im[i]! / 255;
   for (const im of images) n += im.length / c;
   for (let k = 0; k < c; k++) mean[k] /= n;
   const v = new Array(c).fill(0);
-  for (const im of images) for (let i = 0; i < im.length; i++) v[i % c] += (im[i] / 255 - mean[i % c]) ** 2;
+  for (const im of images) for (let i = 0; i < im.length; i++) v[i % c] += (im[i]! / 255 - mean[i % c]) ** 2;
   return { mean, std: v.map((x) => Math.sqrt(x / n)) };
 }
 
@@ -35,13 +35,20 @@ describe('channel stats', () => {
       const got = channelMeanStd(mergeChannelSums(a, b));
       const want = reference(images, c);
       for (let k = 0; k < c; k++) {
-        assert.ok(Math.abs(got.mean[k] - want.mean[k]) < 1e-12);
-        assert.ok(Math.abs(got.std[k] - want.std[k]) < 1e-12);
+        assert.ok(Math.abs(got.mean[k]! - want.mean[k]!) < 1e-12);
+        assert.ok(Math.abs(got.std[k]! - want.std[k]!) < 1e-12);
       }
     });
   }
 
   it('refuses an empty accumulator', () => {
     assert.throws(() => channelMeanStd(emptyChannelSums(3)), /count/);
+  });
+
+  it('refuses to merge sums of different channel counts', () => {
+    assert.throws(
+      () => mergeChannelSums(emptyChannelSums(3), emptyChannelSums(1)),
+      /mergeChannelSums: a and b must count the same channels; got 3 and 1/,
+    );
   });
 });

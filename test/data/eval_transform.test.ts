@@ -17,8 +17,12 @@ describe('evalTransform', () => {
         const sy = 2 * y;
         const sx = 2 * (x + 1);
         const mean =
-          (src[sy * W + sx] + src[sy * W + sx + 1] + src[(sy + 1) * W + sx] + src[(sy + 1) * W + sx + 1]) / 4;
-        assert.ok(Math.abs(out[y * 4 + x] * 255 - mean) < 1e-3, `(${y},${x})`);
+          (src[sy * W + sx]! +
+            src[sy * W + sx + 1]! +
+            src[(sy + 1) * W + sx]! +
+            src[(sy + 1) * W + sx + 1]!) /
+          4;
+        assert.ok(Math.abs(out[y * 4 + x]! * 255 - mean) < 1e-3, `(${y},${x})`);
       }
     }
   });
@@ -30,8 +34,8 @@ describe('evalTransform', () => {
     const out = new Float32Array(6);
     const outMask = new Uint8Array(2);
     t.apply({ image: src, shape: [1, 2, 3], mask }, { image: out, mask: outMask }, new SeededRandom(0));
-    const want = [...src].map((v, i) => (v / 255 - [0.1, 0.2, 0.3][i % 3]) / [0.2, 0.4, 0.5][i % 3]);
-    for (const [i, v] of out.entries()) assert.ok(Math.abs(v - want[i]) < 1e-5);
+    const want = [...src].map((v, i) => (v / 255 - [0.1, 0.2, 0.3][i % 3]!) / [0.2, 0.4, 0.5][i % 3]!);
+    for (const [i, v] of out.entries()) assert.ok(Math.abs(v - want[i]!) < 1e-5);
     assert.deepEqual([...outMask], [1, 255]);
   });
 
@@ -45,6 +49,15 @@ describe('evalTransform', () => {
           new SeededRandom(0),
         ),
       /std/,
+    );
+    assert.throws(
+      () =>
+        evalTransform({ normalization: { mean: [0.5], std: [0.5] } }).apply(
+          { image: new Uint8Array(3), shape: [1, 1, 3] },
+          { image: new Float32Array(3) },
+          new SeededRandom(0),
+        ),
+      /normalization: expected 3 means and stds \(one per channel\), got 1 and 1/,
     );
   });
 });

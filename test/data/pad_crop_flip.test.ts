@@ -16,7 +16,7 @@ function crop(dy: number, dx: number, flip: boolean): number[] {
       const sx = flip ? dx + W - 1 - x : dx + x;
       const sy = dy + y;
       for (let c = 0; c < C; c++)
-        out.push(sy >= 0 && sy < H && sx >= 0 && sx < W ? src[(sy * W + sx) * C + c] : 0);
+        out.push(sy >= 0 && sy < H && sx >= 0 && sx < W ? src[(sy * W + sx) * C + c]! : 0);
     }
   }
   return out;
@@ -57,8 +57,8 @@ describe('padCropFlip', () => {
     const out = new Float32Array(H * W * C);
     t.apply({ image: src, shape: [H, W, C] }, { image: out }, new SeededRandom(0));
     for (let i = 0; i < out.length; i++) {
-      const want = i % 2 === 0 ? (src[i] / 255 - 0.5) / 0.5 : (src[i] / 255 - 0.25) / 0.125;
-      assert.ok(Math.abs(out[i] - want) < 1e-5);
+      const want = i % 2 === 0 ? (src[i]! / 255 - 0.5) / 0.5 : (src[i]! / 255 - 0.25) / 0.125;
+      assert.ok(Math.abs(out[i]! - want) < 1e-5);
     }
   });
 

@@ -55,6 +55,25 @@ describe('resampleImage', () => {
   });
 });
 
+describe('resample buffer sizes', () => {
+  it('names the buffer that is too small for the shapes given', () => {
+    const args = { srcH: 2, srcW: 2, channels: 1, region: { y0: 0, x0: 0, h: 2, w: 2 }, outH: 2, outW: 2 };
+    assert.throws(
+      () => resampleImage({ ...args, src: new Uint8Array(3), out: new Float32Array(4), flip: false, ...ID }),
+      /resampleImage: 'src' must hold at least 4 elements; got 3/,
+    );
+    assert.throws(
+      () => resampleImage({ ...args, src: new Uint8Array(4), out: new Float32Array(3), flip: false, ...ID }),
+      /resampleImage: 'out' must hold at least 4 elements; got 3/,
+    );
+    const mask = { srcH: 2, srcW: 2, region: args.region, outH: 2, outW: 2, flip: false, fill: 255 };
+    assert.throws(
+      () => resampleMask({ ...mask, src: new Uint8Array(4), out: new Uint8Array(1) }),
+      /resampleMask: 'out' must hold at least 4 elements; got 1/,
+    );
+  });
+});
+
 describe('resampleMask', () => {
   it('nearest upsampling replicates labels, outside is the fill, flip mirrors', () => {
     const out = new Uint8Array(2 * 6);

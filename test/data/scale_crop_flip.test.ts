@@ -31,12 +31,12 @@ describe('scaleCropFlip', () => {
       let interior = 0;
       for (let y = 1; y < oh - 1; y++) {
         for (let x = 1; x < ow - 1; x++) {
-          const m = outMask[y * ow + x];
+          const m = outMask[y * ow + x]!;
           let uniform = true;
           for (let dy = -1; dy <= 1; dy++)
             for (let dx = -1; dx <= 1; dx++) if (outMask[(y + dy) * ow + x + dx] !== m) uniform = false;
           if (!uniform) continue;
-          const v = out[(y * ow + x) * 3] * 255;
+          const v = out[(y * ow + x) * 3]! * 255;
           if (m === 255) {
             assert.ok(
               Math.abs(v) < 1e-3,
@@ -77,7 +77,7 @@ describe('scaleCropFlip', () => {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         assert.equal(outMask[y * W + x], mask[y * W + (W - 1 - x)]);
-        assert.equal(Math.round(out[(y * W + x) * 3] * 255), image[(y * W + (W - 1 - x)) * 3]);
+        assert.equal(Math.round(out[(y * W + x) * 3]! * 255), image[(y * W + (W - 1 - x)) * 3]);
       }
     }
   });

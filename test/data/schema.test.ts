@@ -45,8 +45,8 @@ describe('shard schema', () => {
     checkShardSchema(t.schema, layout, 'mem');
     assert.equal(t.numRows, 3);
     assert.equal(t.schema.metadata.get('k'), 'v');
-    const img = t.getChild('image')!.data[0];
-    const child = img.children[0];
+    const img = t.getChild('image')!.data[0]!;
+    const child = img.children[0]!;
     const values = child.values.subarray(child.offset, child.offset + child.length);
     assert.deepEqual([...values], [...images]);
     assert.equal(values.buffer, bytes.buffer, 'image bytes are a view of the IPC buffer');
@@ -54,7 +54,7 @@ describe('shard schema', () => {
     assert.deepEqual([...t.getChild('id')!], ['x', 'é/ü', '']);
     assert.equal(t.getChild('id')!.type.typeId, Type.Utf8, 'id is plain Utf8, not a dictionary');
     assert.deepEqual([...t.getChild('difficulty')!.toArray()], [0, 0.5, 1]);
-    assert.equal(t.schema.fields[0].metadata.get('shape'), '[2,3,3]');
+    assert.equal(t.schema.fields[0]!.metadata.get('shape'), '[2,3,3]');
   });
 
   it('round-trips a segmentation shard with its mask column', () => {
@@ -67,7 +67,7 @@ describe('shard schema', () => {
       t.schema.fields.map((f) => f.name),
       ['image', 'mask', 'id'],
     );
-    const m = t.getChild('mask')!.data[0].children[0];
+    const m = t.getChild('mask')!.data[0]!.children[0]!;
     assert.deepEqual([...m.values.subarray(m.offset, m.offset + m.length)], [...masks]);
   });
 
@@ -104,12 +104,12 @@ describe('validateMeta', () => {
     ['imageShape', (m) => (m.imageShape = [2, 2]), /"imageShape"/],
     [
       'split count',
-      (m) => ((m.splits as DatasetMeta['splits']).train.count = 4),
+      (m) => ((m.splits as DatasetMeta['splits']).train!.count = 4),
       /"splits\.train\.count": expected the sum.*\(3\), got 4/,
     ],
     [
       'shard file',
-      (m) => ((m.splits as DatasetMeta['splits']).train.shards[0].file = 'x.arrow'),
+      (m) => ((m.splits as DatasetMeta['splits']).train!.shards[0]!.file = 'x.arrow'),
       /"splits\.train\.shards\[0\]\.file"/,
     ],
     ['mean length', (m) => (m.mean = [0.5]), /"mean": expected 3 numbers/],

@@ -40,7 +40,7 @@ describe('ShardDataset', () => {
       .next();
     const a = raw.value!.images;
     const b = norm.value!.images;
-    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(b[i] - (a[i] - mean[i % 3]) / std[i % 3]) < 1e-4);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(b[i] - (a[i] - mean[i % 3]!) / std[i % 3]!) < 1e-4);
   });
 
   it('refuses a directory without meta.json', async () => {

@@ -90,9 +90,9 @@ describe('ShardWriter', () => {
     // Mean over the whole split, computed directly on the records.
     const sums = [0, 0, 0];
     for (let k = 0; k < 10; k++) {
-      for (const [p, v] of record(k).image.entries()) sums[p % 3] += v;
+      for (const [p, v] of record(k).image.entries()) sums[p % 3]! += v;
     }
-    for (let c = 0; c < 3; c++) assert.ok(Math.abs(res.mean[c] - sums[c] / 60 / 255) < 1e-12);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(res.mean[c]! - sums[c]! / 60 / 255) < 1e-12);
   });
 
   it('an injected failure while writing a shard leaves no shard and no temporary file', async () => {

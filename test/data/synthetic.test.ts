@@ -15,7 +15,7 @@ const S = 24;
 
 async function readSplit(dir: string, split: string): Promise<ShardData[]> {
   const meta = await readMeta(dir);
-  return Promise.all(meta.splits[split].shards.map((s) => readShard(join(dir, s.file), layoutOf(meta))));
+  return Promise.all(meta.splits[split]!.shards.map((s) => readShard(join(dir, s.file), layoutOf(meta))));
 }
 
 // Shape silhouette features that ignore colour: |grey - mean grey| / std per image.
@@ -26,12 +26,12 @@ function features(d: ShardData): Float64Array[] {
     let mean = 0;
     for (let i = 0; i < px; i++) {
       const o = (r * px + i) * 3;
-      f[i] = (d.images[o] + d.images[o + 1] + d.images[o + 2]) / 3;
-      mean += f[i] / px;
+      f[i] = (d.images[o]! + d.images[o + 1]! + d.images[o + 2]!) / 3;
+      mean += f[i]! / px;
     }
     let v = 0;
-    for (let i = 0; i < px; i++) v += (f[i] - mean) ** 2 / px;
-    for (let i = 0; i < px; i++) f[i] = Math.abs(f[i] - mean) / Math.sqrt(v + 1e-9);
+    for (let i = 0; i < px; i++) v += (f[i]! - mean) ** 2 / px;
+    for (let i = 0; i < px; i++) f[i] = Math.abs(f[i]! - mean) / Math.sqrt(v + 1e-9);
     return f;
   });
 }
@@ -48,7 +48,7 @@ describe('synthetic shapes', () => {
     assert.deepEqual(meta.classes, [...SYNTHETIC_CLASSES]);
     assert.equal(meta.difficulty, true);
     assert.deepEqual(meta.imageShape, [S, S, 3]);
-    assert.equal(meta.splits.train.count, 2000);
+    assert.equal(meta.splits.train?.count, 2000);
     const shards = await readSplit(dir, 'train');
     const counts = new Array(10).fill(0);
     for (const s of shards) {
@@ -60,16 +60,16 @@ describe('synthetic shapes', () => {
 
   it('difficulty makes samples harder: nearest-class-mean accuracy is higher on easy than on hard samples', async () => {
     const train = (await readSplit(dir, 'train')).flatMap((d) =>
-      features(d).map((f, r) => ({ f, l: d.labels![r] })),
+      features(d).map((f, r) => ({ f, l: d.labels![r]! })),
     );
     const means = Array.from({ length: 10 }, () => new Float64Array(S * S));
     const n = new Array(10).fill(0);
     for (const { f, l } of train) {
       n[l]++;
-      for (let i = 0; i < f.length; i++) means[l][i] += f[i];
+      for (let i = 0; i < f.length; i++) means[l]![i]! += f[i]!;
     }
     means.forEach((m, l) => {
-      for (let i = 0; i < m.length; i++) m[i] /= n[l];
+      for (let i = 0; i < m.length; i++) m[i]! /= n[l];
     });
     const acc = { easy: [0, 0], hard: [0, 0] };
     for (const d of await readSplit(dir, 'test')) {
@@ -78,19 +78,19 @@ describe('synthetic shapes', () => {
         let bestDist = Number.POSITIVE_INFINITY;
         for (let l = 0; l < 10; l++) {
           let dist = 0;
-          for (let i = 0; i < f.length; i++) dist += (f[i] - means[l][i]) ** 2;
+          for (let i = 0; i < f.length; i++) dist += (f[i]! - means[l]![i]!) ** 2;
           if (dist < bestDist) [best, bestDist] = [l, dist];
         }
-        const diff = d.difficulties![r];
+        const diff = d.difficulties![r]!;
         const bucket = diff < 1 / 3 ? acc.easy : diff > 2 / 3 ? acc.hard : null;
         if (bucket) {
-          bucket[0] += best === d.labels![r] ? 1 : 0;
-          bucket[1]++;
+          bucket[0]! += best === d.labels![r] ? 1 : 0;
+          bucket[1]!++;
         }
       });
     }
-    const easy = acc.easy[0] / acc.easy[1];
-    const hard = acc.hard[0] / acc.hard[1];
+    const easy = acc.easy[0]! / acc.easy[1]!;
+    const hard = acc.hard[0]! / acc.hard[1]!;
     assert.ok(easy > hard + 0.15, `easy ${easy.toFixed(3)} vs hard ${hard.toFixed(3)}`);
     assert.ok(easy > 0.3, `easy accuracy ${easy} well above chance (0.1)`);
   });
@@ -142,6 +142,7 @@ describe('synthetic shapes', () => {
     assert.deepEqual(meta.classes[0], 'background');
     assert.deepEqual(meta.maskShape, [32, 48]);
     const [d] = await readSplit(seg, 'train');
+    assert.ok(d, 'no train shard');
     const values = new Set(d.masks!);
     assert.ok(values.has(0) && values.has(255));
     assert.ok([...values].every((v) => v === 255 || v <= 10));

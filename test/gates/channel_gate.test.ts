@@ -40,7 +40,7 @@ for (const backend of TEST_BACKENDS) {
     it(`starts mostly open with the default bias ${DEFAULT_GATE_BIAS_INIT}`, async () => {
       const store = new ParamStore(2);
       const gate = new ChannelGate(store.scope('g'), 8, 32);
-      const [meanProb, meanOpen] = await values(
+      const [meanProb = Number.NaN, meanOpen = Number.NaN] = await values(
         tf.tidy(() => {
           const x = tf.randomNormal([16, 4, 4, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
           const out = gate.apply(x, { training: true, noise: new NoiseSource(1) });

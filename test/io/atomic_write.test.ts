@@ -54,7 +54,7 @@ describe('atomicWriteFile', async () => {
     await writeFile(join(dir, '.hidden.tmp'), 'z');
     const removed = await removeStaleTempFiles(dir, (target) => target.startsWith('train-'));
     assert.equal(removed.length, 1);
-    assert.ok(isTempFileFor(removed[0], 'train-00000.arrow'));
+    assert.ok(isTempFileFor(removed[0]!, 'train-00000.arrow'));
     const left = await readdir(dir);
     assert.ok(left.some((f) => isTempFileFor(f, 'val-00000.arrow')));
     assert.ok(left.includes('.hidden.tmp'));

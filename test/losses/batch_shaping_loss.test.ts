@@ -32,7 +32,12 @@ async function lossAndGrads(
   const { value, grads } = tf.tidy(() => {
     const xs = c.inputs.map((v, i) => tf.tensor2d(v, c.shapes[i]!));
     const f = (...t: tf.Tensor[]) =>
-      batchShapingLoss(t as tf.Tensor2D[], { prior, pooled: c.pooled, validate: false, reduction });
+      batchShapingLoss(t as tf.Tensor2D[], {
+        ...(prior && { prior }),
+        pooled: c.pooled,
+        validate: false,
+        reduction,
+      });
     return tf.valueAndGrads(f)(xs);
   });
   return { loss: (await read(value))[0]!, grads: await Promise.all(grads.map(read)) };

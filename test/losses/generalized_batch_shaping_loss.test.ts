@@ -40,7 +40,7 @@ async function runCase(c: GbasGoldenCase) {
     const priorsOf = (u: tf.Tensor[], v: tf.Tensor[]): LearnedGatePriors[] =>
       u.map((t, i) => ({
         onLogits: t as tf.Tensor1D,
-        temperatureLogits: learnTau ? (v[i] as tf.Tensor1D) : undefined,
+        ...(learnTau && { temperatureLogits: v[i] as tf.Tensor1D }),
       }));
     const nl = probs.length;
     const nu = us.length;

@@ -53,9 +53,8 @@ for (const backend of TEST_BACKENDS) {
       const labels = tf.tensor1d([0, 1, 2, 3], 'int32');
       const before = tf.memory().numTensors;
       const r = gatedLossGradients(model, { images, labels }, { weights: { gamma: 0.5, lambda: 0.25 } });
-      const [total, ce, bas, l0, gateOn] = await Promise.all(
-        [r.total, r.ce, r.bas, r.l0, r.gateOn].map(async (t) => (await t.data())[0]!),
-      );
+      const [total = Number.NaN, ce = Number.NaN, bas = Number.NaN, l0 = Number.NaN, gateOn = Number.NaN] =
+        await Promise.all([r.total, r.ce, r.bas, r.l0, r.gateOn].map(async (t) => (await t.data())[0]!));
       assert.ok(Math.abs(total - (ce + 0.5 * bas + 0.25 * l0)) < 1e-5);
       assert.ok(gateOn > 0 && gateOn <= 1);
       assert.deepEqual(Object.keys(r.grads).sort(), Object.keys(model.namedWeights()).sort());

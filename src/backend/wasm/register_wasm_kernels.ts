@@ -61,7 +61,8 @@ export function registerWasmKernels(): void {
     const stock = stockKernels.get(name);
     const config = factory(stock);
     // The stock kernel's setup (its cwrap of the C++ function) must still run if the backend initialises later.
-    const registered: tf.KernelConfig = { ...config, setupFunc: config.setupFunc ?? stock?.setupFunc };
+    const setupFunc = config.setupFunc ?? stock?.setupFunc;
+    const registered: tf.KernelConfig = { ...config, ...(setupFunc && { setupFunc }) };
     if (current !== undefined) tf.unregisterKernel(name, 'wasm');
     ours.add(registered.kernelFunc);
     tf.registerKernel(registered);

@@ -5,7 +5,7 @@
 // Under Deno the child is `deno eval` asking Deno's own navigator.gpu (wgpu) instead of Dawn.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { denoExecPath, isDeno } from '../deno_runtime.js';
+import { denoExecPath, isDeno } from '../../io/deno_runtime.js';
 import type { AdapterDescription } from './adapter_description.js';
 
 export interface AdapterProbe {

@@ -6,7 +6,7 @@
 // Process-wide: BATCH_SHAPING_WEBGPU_STOCK_KERNELS=all or a comma list of kernel names, read by
 // applyStockKernelsFromEnv() (call it after registering ours).
 import * as tf from '@tensorflow/tfjs-core';
-import { stockWebGpuKernel } from './register_webgpu_kernels.js';
+import { stockWebGpuKernel } from './stock_kernel_registry.js';
 import { WEBGPU_TRAINING_KERNELS } from './training_kernels.js';
 
 export type WebGpuKernelChoice = 'ours' | 'stock';

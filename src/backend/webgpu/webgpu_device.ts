@@ -8,7 +8,7 @@
 // (wgpu), and Dawn is not loaded.
 // The backend is created once per process; later activations reuse it.
 import * as tf from '@tensorflow/tfjs-core';
-import { denoVersion, isDeno } from '../deno_runtime.js';
+import { denoVersion, isDeno } from '../../io/deno_runtime.js';
 import { type AdapterDescription, adapterLabel, describeAdapter } from './adapter_description.js';
 import { DeviceErrorWatch, type ErrorReportingDevice, type WatchedBackend } from './device_errors.js';
 import { guardSyncReadback, type SyncReadingBackend } from './no_sync_readback.js';
@@ -102,7 +102,8 @@ export async function setUpWebGpu(importModule: Import): Promise<WebGpuSetup> {
   const requiredLimits: Record<string, number> = {};
   const limits = adapter.limits as unknown as Record<string, number>;
   for (const name of REQUESTED_LIMITS) {
-    if (typeof limits[name] === 'number') requiredLimits[name] = limits[name];
+    const limit = limits[name];
+    if (typeof limit === 'number') requiredLimits[name] = limit;
   }
   const device = await adapter.requestDevice({ requiredLimits });
   const watch = new DeviceErrorWatch(device as unknown as ErrorReportingDevice);

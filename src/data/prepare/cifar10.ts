@@ -59,7 +59,7 @@ interface CifarFiles {
 function locate(source: string): { kind: 'tar' | 'folder'; path: string } {
   if (!existsSync(source)) throw new PrepareError(source, 'CIFAR-10 source not found');
   if (!statSync(source).isDirectory()) return { kind: 'tar', path: source };
-  if (existsSync(join(source, TEST_BATCH)) || existsSync(join(source, TRAIN_BATCHES[0]))) {
+  if (existsSync(join(source, TEST_BATCH)) || existsSync(join(source, TRAIN_BATCHES[0]!))) {
     return { kind: 'folder', path: source };
   }
   if (existsSync(join(source, CIFAR10_FOLDER))) return { kind: 'folder', path: join(source, CIFAR10_FOLDER) };
@@ -162,7 +162,9 @@ async function prepareCifar10Into(options: PrepareOptions): Promise<PrepareResul
       }),
     );
   }
-  const [train, test] = results;
+  // One result per split of the loop above, in its order.
+  const train = results[0]!;
+  const test = results[1]!;
   await writeMeta(options.out, {
     schemaVersion: SCHEMA_VERSION,
     name: 'cifar10',

@@ -22,7 +22,7 @@ export function chwToHwc(chw: Uint8Array, height: number, width: number, channel
   const hwc = new Uint8Array(plane * channels);
   for (let c = 0; c < channels; c++) {
     const src = c * plane;
-    for (let p = 0; p < plane; p++) hwc[p * channels + c] = chw[src + p];
+    for (let p = 0; p < plane; p++) hwc[p * channels + c] = chw[src + p]!;
   }
   return hwc;
 }
@@ -43,7 +43,7 @@ export function parseCifarBatch(buf: Uint8Array, file: string, numClasses = 10):
   const records: CifarRecord[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const offset = i * CIFAR_RECORD_BYTES;
-    const label = buf[offset];
+    const label = buf[offset]!;
     if (label >= numClasses) {
       throw new PrepareError(file, `record ${i} has label ${label}, expected 0..${numClasses - 1}`);
     }

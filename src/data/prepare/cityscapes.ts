@@ -143,7 +143,8 @@ async function prepareCityscapesInto(options: CityscapesPrepareOptions): Promise
         }),
       );
     }
-    const train = results[0];
+    const train = results.find((r) => r.split === 'train');
+    if (train === undefined) throw new PrepareError(options.out, 'no train split was written');
     await writeMeta(options.out, {
       schemaVersion: SCHEMA_VERSION,
       name: 'cityscapes',

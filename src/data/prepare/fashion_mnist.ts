@@ -118,14 +118,14 @@ async function prepareFashionMnistInto(options: PrepareOptions): Promise<Prepare
 
   for (const s of loaded) {
     const { images, labels } = s;
-    const n = images.dims[0];
+    const n = images.dims[0]!; // dims checked to be [N, 28, 28] above
     const pixels = 28 * 28;
     const records = Array.from({ length: n }, (_, i) => ({
       id: `${s.split}-${String(i).padStart(5, '0')}`,
       // [28, 28, 1]: IDX rows are already row-major HWC with one channel
       decode: async () => ({
         image: images.data.subarray(i * pixels, (i + 1) * pixels),
-        label: labels.data[i],
+        label: labels.data[i]!,
       }),
     }));
     results.push(
@@ -145,7 +145,9 @@ async function prepareFashionMnistInto(options: PrepareOptions): Promise<Prepare
       sources.push({ name: p.slice(source.length + 1), sha256: await sha256OfFile(p) });
     }
   }
-  const [train, test] = results;
+  // One result per split of the loop above, in its order.
+  const train = results[0]!;
+  const test = results[1]!;
   await writeMeta(options.out, {
     schemaVersion: SCHEMA_VERSION,
     name: 'fashion-mnist',

@@ -31,10 +31,10 @@ export function parseIdx(raw: Uint8Array, file: string): IdxArray {
   if (buf[2] !== 0x08) {
     throw new PrepareError(
       file,
-      `unsupported IDX element type 0x${buf[2].toString(16)} (expected 0x08 = uint8)`,
+      `unsupported IDX element type 0x${buf[2]!.toString(16)} (expected 0x08 = uint8)`,
     );
   }
-  const rank = buf[3];
+  const rank = buf[3]!;
   const headerBytes = 4 + 4 * rank;
   if (rank === 0 || buf.length < headerBytes) {
     throw new PrepareError(file, `IDX header truncated or rank ${rank} invalid`);

@@ -65,6 +65,8 @@ export async function decodeSegmentationPair(
   width: number,
   lut: Uint8Array,
 ): Promise<SegmentationPair> {
+  if (lut.length !== 256)
+    throw new Error(`lut: expected 256 entries (one per uint8 value), got ${lut.length}`);
   let image: Pixels;
   try {
     const src = sharp(imageBytes, DECODE);
@@ -98,7 +100,7 @@ export async function decodeSegmentationPair(
   }
   const n = info.width * info.height;
   const mapped = Buffer.allocUnsafe(n);
-  for (let p = 0; p < n; p++) mapped[p] = lut[raw.data[p]];
+  for (let p = 0; p < n; p++) mapped[p] = lut[raw.data[p]!]!;
   const resized =
     info.width === width && info.height === height
       ? mapped

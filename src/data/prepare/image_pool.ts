@@ -1,33 +1,21 @@
 // A small pool of worker threads (node:worker_threads) decoding and resizing images with sharp.
 // JPEG decode + resize dominates ImageNet preparation (~1.3 M images); workers keep the main thread free
 // for reading archives and encoding Arrow shards. `workers: 0` runs jobs inline (same code, image_job.ts).
-//
-// Under tsx (tests, `node --import tsx data-scripts/...`) the worker entry is a .ts file that Node 20's
-// worker loader cannot read, so the worker is started through a tiny bootstrap that registers tsx first.
+// Workers start through startModuleWorker (src/io/module_worker.ts), from the build as from the sources.
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../io/module_worker.js';
 import { type ImageJob, type ImageJobResult, runImageJob, transferListOf } from './image_job.js';
 
 export interface ImagePoolOptions {
   /** Worker threads; 0 = decode inline on the main thread. Default min(4, cores). */
-  workers?: number;
+  workers?: number | undefined;
 }
 
 interface Pending {
   resolve: (r: ImageJobResult) => void;
   reject: (e: Error) => void;
-}
-
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./image_worker.ts', here).href;
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./image_worker.js', here));
 }
 
 export class ImagePool {
@@ -47,7 +35,7 @@ export class ImagePool {
     }
     this.size = n;
     for (let i = 0; i < n; i++) {
-      const w = startWorker();
+      const w = startModuleWorker(import.meta.url, 'image_worker');
       w.on('message', (msg: { id: number; result?: ImageJobResult; error?: string }) =>
         this.onMessage(w, msg),
       );

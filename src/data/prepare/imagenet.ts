@@ -126,7 +126,7 @@ async function planFolders(source: string, devkitPath: string | undefined): Prom
     throw new PrepareError(trainDir, 'no class folders (expected train/<wnid>/*.JPEG)');
   const strayTrain = train.files.filter(isImage);
   if (strayTrain.length > 0)
-    throw new PrepareError(join(trainDir, strayTrain[0]), 'image outside a class folder');
+    throw new PrepareError(join(trainDir, strayTrain[0]!), 'image outside a class folder');
   const classes = train.dirs;
   const index = new Map(classes.map((c, i) => [c, i]));
   let devkit: ImagenetDevkit | undefined;
@@ -177,13 +177,14 @@ async function planFolders(source: string, devkitPath: string | undefined): Prom
       }
       for (const f of flat) {
         const k = valIndexOf(f);
-        if (k === null || k > devkit.valLabels.length) {
+        if (k === null || k < 1 || k > devkit.valLabels.length) {
           throw new PrepareError(
             join(valDir, f),
             'not an ILSVRC2012_val_XXXXXXXX image listed in the devkit ground truth',
           );
         }
-        const label = index.get(devkit.wnids[devkit.valLabels[k - 1]]);
+        // valLabelsFromGroundTruth made every label an index into wnids.
+        const label = index.get(devkit.wnids[devkit.valLabels[k - 1]!]!);
         if (label === undefined)
           throw new PrepareError(join(valDir, f), 'its devkit class has no train folder');
         valFiles.push({ file: join(valDir, f), id: f, label });
@@ -254,13 +255,13 @@ async function planArchives(source: string, devkitPath: string | undefined): Pro
           if (!isImage(entry.path)) continue;
           const file = `${valTar}:${entry.path}`;
           const k = valIndexOf(entry.path);
-          if (k === null || k > devkit.valLabels.length) {
+          if (k === null || k < 1 || k > devkit.valLabels.length) {
             throw new PrepareError(
               file,
               'not an ILSVRC2012_val_XXXXXXXX image listed in the devkit ground truth',
             );
           }
-          const label = devkit.valLabels[k - 1];
+          const label = devkit.valLabels[k - 1]!;
           yield {
             id: basename(entry.path),
             decode: async () => ({ image: await decode(entry.data, file), label }),
@@ -335,7 +336,8 @@ async function prepareImagenetInto(options: ImagenetPrepareOptions): Promise<Pre
   } finally {
     await pool.close();
   }
-  const train = results[0];
+  const train = results.find((r) => r.split === 'train');
+  if (train === undefined) throw new PrepareError(options.out, 'no train split was written');
   // WordNet words are not unique ("crane" is a bird and a machine), so they cannot be meta.json's
   // classes; they go to a side file, wnid -> words.
   await atomicWriteFile(

@@ -182,7 +182,9 @@ function parseMatrix(bytes: Uint8Array, littleEndian: boolean): { name: string; 
   const c = new Cursor(bytes, littleEndian);
   const flagsEl = c.next();
   const flags = numbersOf(flagsEl, littleEndian);
-  const mxClass = flags[0] & 0xff;
+  const flagWord = flags[0];
+  if (flagWord === undefined) throw new MatFormatError('a matrix has an empty array-flags element');
+  const mxClass = flagWord & 0xff;
   const dims = Array.from(numbersOf(c.next(), littleEndian));
   const name = new TextDecoder('utf-8').decode(c.next().data);
   const count = dims.reduce((a, b) => a * b, 1);
@@ -191,6 +193,11 @@ function parseMatrix(bytes: Uint8Array, littleEndian: boolean): { name: string; 
     if (mxClass === MX_OBJECT)
       throw new MatFormatError(`variable "${name}" is a MATLAB object (unsupported)`);
     const nameLen = numbersOf(c.next(), littleEndian)[0];
+    if (nameLen === undefined || !Number.isInteger(nameLen) || nameLen < 1) {
+      throw new MatFormatError(
+        `struct "${name}": field name length must be a positive integer; got ${nameLen}`,
+      );
+    }
     const namesBytes = c.next().data;
     const fields: string[] = [];
     for (let o = 0; o + nameLen <= namesBytes.length; o += nameLen) {
@@ -243,7 +250,7 @@ export function readMat5(bytes: Uint8Array): Record<string, MatValue> {
     throw new MatFormatError(`file of ${bytes.byteLength} bytes has no 128-byte header`);
   const text = new TextDecoder('latin1').decode(bytes.subarray(0, 116));
   if (text.startsWith('MATLAB 7.3')) throw new MatFormatError('MAT v7.3 (HDF5) files are not supported');
-  const endian = String.fromCharCode(bytes[126], bytes[127]);
+  const endian = String.fromCharCode(bytes[126]!, bytes[127]!);
   if (endian !== 'IM' && endian !== 'MI') {
     throw new MatFormatError(`bad endian indicator "${endian}" (not a MAT v5 file)`);
   }
@@ -280,5 +287,5 @@ export function matString(v: MatValue | undefined, what: string): string {
 export function matScalar(v: MatValue | undefined, what: string): number {
   if (v?.kind !== 'numeric' || v.data.length !== 1)
     throw new MatFormatError(`${what}: expected a numeric scalar`);
-  return v.data[0];
+  return v.data[0]!;
 }

@@ -25,7 +25,7 @@ export interface PendingRecord {
 export interface WriteSplitOptions extends ShardWriterOptions {
   records: AsyncIterable<PendingRecord> | Iterable<PendingRecord>;
   /** Number of records, when known up front (for the progress bar). */
-  total?: number;
+  total?: number | undefined;
   /** Decodes in flight at once (pool size x 2 keeps workers busy); 1 for in-memory sources. */
   concurrency?: number;
   progress: ProgressFactory;

@@ -88,8 +88,8 @@ export class BasicBlock implements ResidualBlock {
 
   describe(input: ShapeHWC, costs: LayerCost[]): ShapeHWC {
     const g = this.gate?.name;
-    const h = this.conv1.describe(input, costs, { outGate: g });
-    const out = this.conv2.describe(h, costs, { inGate: g });
+    const h = this.conv1.describe(input, costs, g === undefined ? {} : { outGate: g });
+    const out = this.conv2.describe(h, costs, g === undefined ? {} : { inGate: g });
     this.shortcut.describe(input, costs);
     if (this.gate !== undefined) costs.push(...this.gate.costs());
     return out;

@@ -63,9 +63,12 @@ export class Bottleneck implements ResidualBlock {
     const g = this.gate?.name;
     const at1 = this.gatePosition === 'conv1' ? g : undefined;
     const at2 = this.gatePosition === 'conv2' ? g : undefined;
-    const h1 = this.conv1.describe(input, costs, { outGate: at1 });
-    const h2 = this.conv2.describe(h1, costs, { inGate: at1, outGate: at2 });
-    const out = this.conv3.describe(h2, costs, { inGate: at2 });
+    const h1 = this.conv1.describe(input, costs, at1 === undefined ? {} : { outGate: at1 });
+    const h2 = this.conv2.describe(h1, costs, {
+      ...(at1 !== undefined && { inGate: at1 }),
+      ...(at2 !== undefined && { outGate: at2 }),
+    });
+    const out = this.conv3.describe(h2, costs, at2 === undefined ? {} : { inGate: at2 });
     this.shortcut.describe(input, costs);
     if (this.gate !== undefined) costs.push(...this.gate.costs());
     return out;

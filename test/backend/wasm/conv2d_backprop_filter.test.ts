@@ -9,9 +9,9 @@ import { expectCpuWasmMatch, expectNoWasmLeak, maxRelErr, randomHost } from './w
 function referenceDilatedFilterGrad(
   x: Float32Array,
   dy: Float32Array,
-  [n, h, w, ci]: number[],
-  [oh, ow, co]: number[],
-  [fh, fw]: number[],
+  [n, h, w, ci]: [number, number, number, number],
+  [oh, ow, co]: [number, number, number],
+  [fh, fw]: [number, number],
   dil: number,
   padTop: number,
   padLeft: number,

@@ -4,8 +4,8 @@
 // Usage: node --import tsx wasm_threads_child.ts <threads> [no-shared-memory]
 //        deno run -A --sloppy-imports wasm_threads_child.ts <threads> [no-shared-memory]
 import * as tf from '@tensorflow/tfjs-core';
-import { isDeno } from '../../../src/backend/deno_runtime.js';
 import { initBackend } from '../../../src/backend/index.js';
+import { isDeno } from '../../../src/io/deno_runtime.js';
 import { maxRelErr, randomHost } from './wasm_test_utils.js';
 
 const threads = Number(process.argv[2]);

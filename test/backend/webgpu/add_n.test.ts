@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { addNGroupSize } from '../../../src/backend/webgpu/add_n.js';
-import { isOurWebGpuKernel } from '../../../src/backend/webgpu/register_webgpu_kernels.js';
+import { isOurWebGpuKernel } from '../../../src/backend/webgpu/stock_kernel_registry.js';
 import { webGpuSetup } from '../../../src/backend/webgpu/webgpu_device.js';
 import { useBackend, WEBGPU_READY } from '../../helpers/backends.js';
 

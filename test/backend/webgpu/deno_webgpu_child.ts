@@ -3,9 +3,9 @@
 // the storage-buffer limit) and a gated ResNet-20's 3 SGD steps against wasm. Prints one JSON line.
 // Usage: deno run -A --sloppy-imports deno_webgpu_child.ts
 import * as tf from '@tensorflow/tfjs-core';
-import { isDeno } from '../../../src/backend/deno_runtime.js';
 import { initBackend } from '../../../src/backend/index.js';
 import { webGpuSetup } from '../../../src/backend/webgpu/webgpu_device.js';
+import { isDeno } from '../../../src/io/deno_runtime.js';
 import { filterGrad, inputGrad } from '../../helpers/conv_grad_cases.js';
 import { threeSteps } from '../../helpers/gated_resnet_steps.js';
 import { type HostTensor, maxRelErr, randomHost, runOnActiveBackend } from '../../helpers/kernel_compare.js';

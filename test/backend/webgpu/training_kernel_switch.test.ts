@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { BATCH_NORM_GRAD } from '../../../src/backend/webgpu/batch_norm_grad.js';
-import { stockWebGpuKernel } from '../../../src/backend/webgpu/register_webgpu_kernels.js';
+import { stockWebGpuKernel } from '../../../src/backend/webgpu/stock_kernel_registry.js';
 import {
   applyStockKernelsFromEnv,
   STOCK_KERNELS_ENV,

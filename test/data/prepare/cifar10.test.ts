@@ -29,14 +29,14 @@ function checkOutput(out: string): void {
     const i = k % PER_BATCH;
     assert.equal(train.ids[k], `data_batch_${b}:${i}`);
     assert.equal(train.labels[k], cifarLabel(b, i));
-    const img = train.images[k]; // [32, 32, 3] HWC
+    const img = train.images[k]!; // [32, 32, 3] HWC
     for (const [y, x, c] of [
       [0, 0, 0],
       [0, 0, 2],
       [0, 1, 0],
       [5, 9, 1],
       [31, 30, 2],
-    ]) {
+    ] as const) {
       assert.equal(
         img[(y * 32 + x) * 3 + c],
         cifarPixel(b, i, c, y, x),
@@ -49,12 +49,12 @@ function checkOutput(out: string): void {
     test.labels,
     Array.from({ length: N_TEST }, (_, i) => cifarLabel(6, i)),
   );
-  assert.equal(test.images[3][(7 * 32 + 4) * 3 + 1], cifarPixel(6, 3, 1, 7, 4));
+  assert.equal(test.images[3]![(7 * 32 + 4) * 3 + 1], cifarPixel(6, 3, 1, 7, 4));
   const meta = readMetaJson(out);
   assert.deepEqual(meta.classes, FIXTURE_CLASSES);
   assert.deepEqual(meta.imageShape, [32, 32, 3]);
-  assert.equal(meta.splits.train.count, 5 * PER_BATCH);
-  assert.equal(meta.splits.test.count, N_TEST);
+  assert.equal(meta.splits.train?.count, 5 * PER_BATCH);
+  assert.equal(meta.splits.test?.count, N_TEST);
 }
 
 describe('prepareCifar10', () => {
@@ -65,7 +65,7 @@ describe('prepareCifar10', () => {
     assert.deepEqual(res.counts, { train: 15, test: 4 });
     checkOutput(out);
     assert.deepEqual(
-      readMetaJson(out).splits.train.shards.map((s) => s.count),
+      readMetaJson(out).splits.train!.shards.map((s) => s.count),
       [4, 4, 4, 3],
     );
   });

@@ -42,8 +42,8 @@ function checkSplit(out: string, split: string): void {
     frames.map((f) => f.stem),
   );
   frames.forEach((fr, k) => {
-    const mask = rows.masks[k]; // [H, W]
-    const image = rows.images[k]; // [H, W, 3]
+    const mask = rows.masks[k]!; // [H, W]
+    const image = rows.images[k]!; // [H, W, 3]
     assert.equal(mask.length, H * W);
     assert.equal(image.length, H * W * 3);
     for (let y = 0; y < H; y++) {
@@ -61,11 +61,11 @@ function checkSplit(out: string, split: string): void {
       [2, 6],
       [5, 9],
       [6, 14],
-    ]) {
+    ] as const) {
       const rgb = blockColour(fr.f, y >> 2, x >> 2);
       for (let c = 0; c < 3; c++) {
-        const v = image[(y * W + x) * 3 + c];
-        assert.ok(Math.abs(v - rgb[c]) <= 12, `${fr.stem} image (${y}, ${x}, ${c}): ${v} vs ${rgb[c]}`);
+        const v = image[(y * W + x) * 3 + c]!;
+        assert.ok(Math.abs(v - rgb[c]!) <= 12, `${fr.stem} image (${y}, ${x}, ${c}): ${v} vs ${rgb[c]}`);
       }
     }
   });
@@ -104,7 +104,7 @@ describe('prepareCityscapes', () => {
     checkSplit(out, 'val');
   });
 
-  const firstTrain = framePaths(fixtureFrames()[1]);
+  const firstTrain = framePaths(fixtureFrames()[1]!);
   const badCases: [string, (src: string) => Promise<string>, RegExp][] = [
     [
       'missing gtFine folder',
@@ -159,7 +159,7 @@ describe('prepareCityscapes', () => {
         const zip = readFileSync(p);
         const png = (await framePngs(1)).image;
         const at = zip.indexOf(png) + Math.floor(png.length / 2);
-        zip[at] ^= 0xff;
+        zip[at]! ^= 0xff;
         writeFileSync(p, zip);
         return `${p}:${firstTrain.image}`;
       },

@@ -24,14 +24,14 @@ function checkSplit(out: string, split: string, count: number): void {
   for (let i = 0; i < count; i++) {
     assert.equal(rows.ids[i], `${split}-${String(i).padStart(5, '0')}`);
     assert.equal(rows.labels[i], fashionLabel(i));
-    const img = rows.images[i]; // [28, 28, 1]
+    const img = rows.images[i]!; // [28, 28, 1]
     assert.equal(img.length, 784);
     for (const [y, x] of [
       [0, 0],
       [0, 27],
       [27, 0],
       [13, 5],
-    ]) {
+    ] as const) {
       assert.equal(img[y * 28 + x], fashionPixel(split, i, y, x), `${split}[${i}] pixel (${y}, ${x})`);
     }
   }
@@ -54,14 +54,14 @@ describe('prepareFashionMnist', () => {
     assert.deepEqual(meta.classes, FASHION_MNIST_CLASSES);
     assert.deepEqual(meta.imageShape, [28, 28, 1]);
     assert.deepEqual(
-      meta.splits.train.shards.map((s) => s.count),
+      meta.splits.train?.shards.map((s) => s.count),
       [3, 3, 1],
     );
     // mean over every train pixel, recomputed from the fixture formula
     let sum = 0;
     for (let i = 0; i < 7; i++)
       for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) sum += fashionPixel('train', i, y, x);
-    assert.ok(Math.abs((meta.mean as number[])[0] - sum / (7 * 784) / 255) < 1e-9);
+    assert.ok(Math.abs((meta.mean as number[])[0]! - sum / (7 * 784) / 255) < 1e-9);
     const sha = createHash('sha256')
       .update(readFileSync(join(src, 'train-images-idx3-ubyte.gz')))
       .digest('hex');

@@ -21,7 +21,7 @@ describe('decodeSquare', () => {
     assert.equal((await sharp(jpg).metadata()).channels, 1);
     const px = await decodeSquare(jpg, 10);
     assert.deepEqual([px.width, px.height, px.channels, px.data.length], [10, 10, 3, 300]);
-    for (let i = 0; i < 300; i++) assert.ok(Math.abs(px.data[i] - 120) <= 2);
+    for (let i = 0; i < 300; i++) assert.ok(Math.abs(px.data[i]! - 120) <= 2);
   });
 
   it('CMYK JPEG -> sRGB', async () => {
@@ -29,7 +29,7 @@ describe('decodeSquare', () => {
     assert.equal((await sharp(jpg).metadata()).space, 'cmyk');
     const px = await decodeSquare(jpg, 8);
     assert.equal(px.channels, 3);
-    const [r, g, b] = px.data.subarray(3 * 27, 3 * 28);
+    const [r = 0, g = 255, b = 255] = px.data.subarray(3 * 27, 3 * 28); // a missing pixel fails
     assert.ok(r > 150 && g < 90 && b < 90, `${r} ${g} ${b}`);
   });
 
@@ -39,7 +39,7 @@ describe('decodeSquare', () => {
     assert.deepEqual([px.width, px.height, px.channels], [7, 7, 3]);
     // colour kept up to the premultiplied-alpha resampling round-off
     Array.from(px.data.subarray(0, 3)).forEach((v, c) => {
-      assert.ok(Math.abs(v - [10, 20, 30][c]) <= 1, `channel ${c}: ${v}`);
+      assert.ok(Math.abs(v - [10, 20, 30][c]!) <= 1, `channel ${c}: ${v}`);
     });
   });
 });

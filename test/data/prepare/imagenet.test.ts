@@ -30,8 +30,8 @@ function assertCentre(image: Uint8Array, rgb: Rgb, what: string): void {
   for (let y = 4; y < 12; y += 3) {
     for (let x = 4; x < 12; x += 3) {
       for (let c = 0; c < 3; c++) {
-        const v = image[(y * SIZE + x) * 3 + c]; // HWC
-        assert.ok(Math.abs(v - rgb[c]) <= 10, `${what} (y=${y}, x=${x}, c=${c}): ${v} vs ${rgb[c]}`);
+        const v = image[(y * SIZE + x) * 3 + c]!; // HWC
+        assert.ok(Math.abs(v - rgb[c]!) <= 10, `${what} (y=${y}, x=${x}, c=${c}): ${v} vs ${rgb[c]}`);
       }
     }
   }
@@ -56,11 +56,11 @@ describe('prepareImagenet', () => {
       const i = k % 3;
       assert.equal(train.ids[k], `${FIX.wnids[c]}/${FIX.wnids[c]}_${i}.JPEG`);
       assert.equal(train.labels[k], c);
-      assertCentre(train.images[k], centreColour(c, i), `train ${train.ids[k]}`);
+      assertCentre(train.images[k]!, centreColour(c, i), `train ${train.ids[k]}`);
     }
     const val = readSplit(out, 'val');
     assert.deepEqual(val.labels, [0, 0, 1, 1, 2, 2]);
-    assertCentre(val.images[3], centreColour(1, 2), 'val[3]');
+    assertCentre(val.images[3]!, centreColour(1, 2), 'val[3]');
     const meta = readMetaJson(out);
     assert.deepEqual(meta.classes, FIX.wnids);
     assert.deepEqual(meta.imageShape, [SIZE, SIZE, 3]);
@@ -86,12 +86,12 @@ describe('prepareImagenet', () => {
     // archive order: classes reversed in the outer tar
     assert.deepEqual(train.labels, [2, 2, 2, 1, 1, 1, 0, 0, 0]);
     assert.equal(train.ids[0], 'n03000684/n03000684_0.JPEG');
-    assertCentre(train.images[4], centreColour(1, 1), 'train[4]');
+    assertCentre(train.images[4]!, centreColour(1, 1), 'train[4]');
     const val = readSplit(out, 'val');
     assert.deepEqual(val.labels, valClasses);
     assert.equal(val.ids[1], 'ILSVRC2012_val_00000002.JPEG');
     valClasses.forEach((c, k) => {
-      assertCentre(val.images[k], centreColour(c, k % 4), `val[${k}]`);
+      assertCentre(val.images[k]!, centreColour(c, k % 4), `val[${k}]`);
     });
     const meta = readMetaJson(out);
     assert.deepEqual(meta.classes, FIX.wnids);
@@ -133,7 +133,7 @@ describe('prepareImagenet', () => {
   it('after a failure, keeps the complete shards written before it and resumes from them', async () => {
     const { src, out } = fresh();
     await writeImagenetFolders(src, FIX);
-    const bad = join(src, 'train', FIX.wnids[2], `${FIX.wnids[2]}_1.JPEG`); // record 7 -> shard 3 (size 2)
+    const bad = join(src, 'train', FIX.wnids[2]!, `${FIX.wnids[2]}_1.JPEG`); // record 7 -> shard 3 (size 2)
     const good = readFileSync(bad);
     writeFileSync(bad, good.subarray(0, 100));
     const opts = { source: src, out, size: SIZE, shardSize: 2, workers: 0, progress: 'quiet' as const };
@@ -143,14 +143,14 @@ describe('prepareImagenet', () => {
     const res = await prepareImagenet(opts);
     assert.deepEqual(res.reused.train, [0, 1, 2]);
     assert.equal(readSplit(out, 'train').ids.length, 9);
-    assertCentre(readSplit(out, 'train').images[7], centreColour(2, 1), 'train[7] after resume');
+    assertCentre(readSplit(out, 'train').images[7]!, centreColour(2, 1), 'train[7] after resume');
   });
 
   const badCases: [string, (src: string) => Promise<string>, RegExp, boolean][] = [
     [
       'truncated JPEG',
       async (src) => {
-        const p = join(src, 'train', FIX.wnids[1], `${FIX.wnids[1]}_1.JPEG`);
+        const p = join(src, 'train', FIX.wnids[1]!, `${FIX.wnids[1]}_1.JPEG`);
         truncateSync(p, Math.floor(readFileSync(p).length / 2));
         return p;
       },
@@ -160,7 +160,7 @@ describe('prepareImagenet', () => {
     [
       'garbage image file',
       async (src) => {
-        const p = join(src, 'train', FIX.wnids[0], `${FIX.wnids[0]}_2.JPEG`);
+        const p = join(src, 'train', FIX.wnids[0]!, `${FIX.wnids[0]}_2.JPEG`);
         writeFileSync(p, 'not a jpeg at all');
         return p;
       },
@@ -171,7 +171,7 @@ describe('prepareImagenet', () => {
       'unknown val class folder',
       async (src) => {
         const p = join(src, 'val', 'n09999999');
-        renameSync(join(src, 'val', FIX.wnids[2]), p);
+        renameSync(join(src, 'val', FIX.wnids[2]!), p);
         return p;
       },
       /unknown class folder/,
@@ -193,6 +193,17 @@ describe('prepareImagenet', () => {
         return join(src, 'val');
       },
       /need the devkit/,
+      false,
+    ],
+    [
+      'a flat val image numbered 0 (the devkit counts from 1)',
+      async (src) => {
+        await writeDevkit(src, FIX.wnids, [0, 1, 2], [1]);
+        const p = join(src, 'val', 'ILSVRC2012_val_00000000.JPEG');
+        writeFileSync(p, await bandedJpeg(0, 0));
+        return p;
+      },
+      /not an ILSVRC2012_val_XXXXXXXX image listed in the devkit ground truth/,
       false,
     ],
     [

@@ -40,20 +40,22 @@ describe('readMat5', () => {
       );
       assert.equal(r.status, 0, r.stderr);
       const synsets = readMat5(readFileSync(out)).synsets;
+      assert.ok(synsets, 'no variable synsets');
       assert.equal(synsets.kind, 'struct');
       if (synsets.kind !== 'struct') return;
       assert.deepEqual(synsets.dims, [4, 1]);
       assert.deepEqual(synsets.fields.slice(0, 3), ['ILSVRC2012_ID', 'WNID', 'words']);
       SPEC.forEach((s, i) => {
         const e = synsets.elements[i];
+        assert.ok(e, `no element ${i}`);
         assert.equal(matScalar(e.ILSVRC2012_ID, 'id'), s.id);
         assert.equal(matString(e.WNID, 'wnid'), s.wnid);
         assert.equal(matString(e.words, 'words'), s.words);
         assert.equal(matScalar(e.num_children, 'n'), s.num_children);
       });
-      const children = synsets.elements[3].children;
-      assert.ok(children.kind === 'numeric');
-      assert.deepEqual(Array.from(children.kind === 'numeric' ? children.data : []), [1, 2, 3]);
+      const children = synsets.elements[3]?.children;
+      assert.ok(children?.kind === 'numeric');
+      assert.deepEqual(Array.from(children.data), [1, 2, 3]);
       const table = classTableFromMetaMat(readFileSync(out), out);
       assert.deepEqual(table.wnids, ['n01000000', 'n02000000', 'n04000000']);
       assert.deepEqual(table.names, ['alpha — ünïcode', 'beta', 'zeta, last in sorted order']);
@@ -81,6 +83,18 @@ describe('readMat5', () => {
     assert.throws(
       () => classTableFromMetaMat(Buffer.alloc(200, 1), 'y.mat'),
       /y.mat: cannot parse meta.mat .*endian/,
+    );
+  });
+
+  it('rejects a struct whose field-name length is 0 (it used to loop forever)', () => {
+    const bytes = Buffer.from(metaMatFor(['n01', 'n02'], [0, 1]));
+    // The field-name length element: miINT32 (5), 4 bytes, value 32.
+    const at = bytes.indexOf(Buffer.from([5, 0, 0, 0, 4, 0, 0, 0, 32, 0, 0, 0]));
+    assert.ok(at > 0, 'fixture has no field-name length element');
+    bytes.writeInt32LE(0, at + 8);
+    assert.throws(
+      () => readMat5(bytes),
+      /struct "synsets": field name length must be a positive integer; got 0/,
     );
   });
 });

@@ -3,7 +3,7 @@
 // whose image column is the 32x32x3 HWC image and label the class index.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -24,7 +24,7 @@ function checkCifar(out: string): void {
   assert.equal(train.images.length, 10);
   // record 1 of data_batch_2 is train row 3; HWC: (y, x, c) at (y * 32 + x) * 3 + c
   assert.equal(train.labels[3], cifarLabel(2, 1));
-  assert.equal(train.images[3][(10 * 32 + 20) * 3 + 2], cifarPixel(2, 1, 2, 10, 20));
+  assert.equal(train.images[3]![(10 * 32 + 20) * 3 + 2], cifarPixel(2, 1, 2, 10, 20));
 }
 
 describe('prepare command', () => {
@@ -62,6 +62,24 @@ describe('prepare command', () => {
       process.execPath,
       ['--import', 'tsx', 'data-scripts/cifar10/prepare.ts', '--source', folder, '--out', out, '--quiet'],
       { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    checkCifar(out);
+  });
+
+  // As from an installed package: without tsconfig.json's `paths` (which map the name to src/ here), the
+  // script's `import ... from 'batch-shaping'` resolves through package.json "exports" to the build.
+  const built = existsSync('dist/index.js');
+  it('data-scripts import the package by name, resolved through its exports to dist/', {
+    skip: built ? false : 'dist/ is missing: run npm run build first (npm test builds before the unit tests)',
+  }, () => {
+    const tsconfig = join(root, 'tsconfig.no-paths.json');
+    writeFileSync(tsconfig, JSON.stringify({ compilerOptions: { module: 'NodeNext', target: 'ES2022' } }));
+    const out = join(root, 'out-installed');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'data-scripts/cifar10/prepare.ts', '--source', folder, '--out', out, '--quiet'],
+      { encoding: 'utf8', env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig } },
     );
     assert.equal(r.status, 0, r.stderr);
     checkCifar(out);

@@ -20,7 +20,7 @@ function bytesOfColumn(table: Table, name: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const data of col.data) {
     const size = (data.type as { listSize: number }).listSize;
-    const values = data.children[0].values as Uint8Array;
+    const values = data.children[0]!.values as Uint8Array;
     for (let r = 0; r < data.length; r++)
       out.push(values.slice((data.offset + r) * size, (data.offset + r + 1) * size));
   }

@@ -16,7 +16,8 @@ writeFileSync(join(root, 'src', 'sub', 'big.bin'), big);
 
 async function collect(source: string | Uint8Array, label?: string): Promise<[string, Buffer][]> {
   const out: [string, Buffer][] = [];
-  for await (const e of readTarEntries(source, { label })) out.push([e.path, e.data]);
+  for await (const e of readTarEntries(source, label === undefined ? {} : { label }))
+    out.push([e.path, e.data]);
   return out;
 }
 
@@ -31,8 +32,8 @@ describe('readTarEntries', () => {
           entries.map(([p]) => p),
           ['a.txt', 'sub/big.bin'],
         );
-        assert.equal(entries[0][1].toString(), 'hello');
-        assert.deepEqual(entries[1][1], big);
+        assert.equal(entries[0]![1].toString(), 'hello');
+        assert.deepEqual(entries[1]![1], big);
       }
     }
   });
