@@ -120,7 +120,8 @@ module.exports = {
     ...layer('ops', []),
     ...layer('layers', []),
     ...layer('gates', ['layers']),
-    ...layer('losses', ['ops'], { also: [SYNC_READBACK] }),
+    // losses: io for the schema helpers (schema_issues.ts) the loss schedule's checks are written with.
+    ...layer('losses', ['ops', 'io'], { also: [SYNC_READBACK] }),
     ...layer('models', ['layers', 'gates', 'io'], { also: [SYNC_READBACK] }),
     ...layer('data', ['io']),
     ...layer('analysis', ['io'], { also: [DATA_FOR_ANALYSIS] }),
@@ -129,7 +130,8 @@ module.exports = {
       typesOnly: ['gates', 'layers', 'backend'],
     }),
     ...layer('inference', ['models', 'layers', 'analysis'], { typesOnly: ['gates'], also: [SYNC_READBACK] }),
-    ...layer('notebook', ['analysis']),
+    // notebook: the progress interface (io/progress.ts) as a type only.
+    ...layer('notebook', ['analysis'], { typesOnly: ['io'] }),
     ...layer('backend', ['io']),
   ],
   options: {

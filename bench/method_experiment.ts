@@ -22,6 +22,7 @@ import { layerGateUsage } from '../src/analysis/gate_frequency.js';
 import { type GateRecords, layerOffsets } from '../src/analysis/gate_records.js';
 import { cdfVsPrior, linearGrid, recordedGateProbs } from '../src/analysis/probability_cdf.js';
 import { initBackend } from '../src/backend/init_backend.js';
+import { stopOnSignals } from '../src/cli/stop_signals.js';
 import { BatchLoader } from '../src/data/batch_loader.js';
 import { readMeta } from '../src/data/meta_file.js';
 import { atomicWriteFile } from '../src/io/atomic_write.js';
@@ -200,12 +201,13 @@ async function runOne(spec: RunSpec, sweep: boolean): Promise<RunResult> {
   }
   const resume = existsSync(paths.config);
   console.log(`${spec.id}: ${resume ? 'resuming' : 'training'} (${spec.label})`);
+  const stop = stopOnSignals();
   const out = await train(resume ? undefined : cfg, {
     runDir: dir,
     resume,
     quiet: true,
-    handleSignals: true,
-  });
+    signal: stop.signal,
+  }).finally(() => stop.remove());
   if (out.status !== 'completed') throw new Error(`${spec.id}: ${out.message}`);
   const { model } = await loadTrainedModel(paths.lastCheckpoint);
   const loader = await testLoader(cfg); // unshuffled: every pass below sees the test split in file order

@@ -21,6 +21,9 @@ export { type ReportInput, writeReport } from './analysis/html_report.js';
 export { type NamedFigure, recordsFigures, recordsSummaryRows } from './analysis/records_figures.js';
 export type { BackendChoice, BackendName } from './backend/backend_names.js';
 export { type BackendReport, type InitBackendOptions, initBackend } from './backend/init_backend.js';
+// Progress of training, evaluation, preparation and gate recording: one interface, a terminal and a notebook form.
+export type { Progress, ProgressFactory } from './io/progress.js';
+export { terminalProgress } from './io/terminal_progress.js';
 export { type BatchShapingLossOptions, batchShapingLoss } from './losses/batch_shaping_loss.js';
 export type { GateLossReduction } from './losses/gate_loss_reduction.js';
 export {
@@ -89,8 +92,9 @@ export { showHtml, showImages, showTable } from './notebook/display_html.js';
 export {
   type NotebookProgress,
   notebookProgress,
+  notebookProgressFactory,
   type ProgressOptions,
-} from './notebook/progress_display.js';
+} from './notebook/notebook_progress.js';
 export { betaPrior } from './ops/beta_prior.js';
 export { normalPrior } from './ops/normal_prior.js';
 export type { Prior } from './ops/prior.js';
@@ -120,8 +124,15 @@ export {
   pretrainedPath,
 } from './train/pretrained.js';
 export { type RunPaths, runPaths } from './train/run_paths.js';
-export type { RunReport } from './train/run_report.js';
-export { type RunState, runState } from './train/run_state.js';
+export type { RunReport, RunStatus } from './train/run_report.js';
+export { buildModel } from './train/run_setup.js';
+export {
+  RunFolderError,
+  type RunFolderStatus,
+  type RunState,
+  readRunConfig,
+  readRunState,
+} from './train/run_state.js';
 export { type SchedulePoint, scheduleCurve } from './train/schedule_curve.js';
 export {
   applyOverrides,
@@ -134,14 +145,12 @@ export {
   type OptimConfig,
   setConfigValue,
   type TrainConfig,
+  trainConfigSchema,
   validateTrainConfig,
 } from './train/train_config.js';
 export { type TrainOrResumeOptions, trainOrResume } from './train/train_or_resume.js';
 export { type StepLosses, type TrainStepOptions, taskLoss, trainStep } from './train/train_step.js';
 export {
-  buildModel,
-  type RunStatus,
-  readRunConfig,
   type TrainHooks,
   type TrainOptions,
   type TrainOutcome,

@@ -20,7 +20,7 @@ import { BACKEND_NAMES, type BackendChoice } from '../backend/backend_names.js';
 import { initBackend } from '../backend/init_backend.js';
 import { BatchLoader } from '../data/batch_loader.js';
 import { readMeta } from '../data/meta_file.js';
-import { createProgress } from '../data/prepare/progress.js';
+import { createProgress } from '../io/progress_mode.js';
 import { betaPrior } from '../ops/beta_prior.js';
 import { recordGates } from '../train/gate_recorder.js';
 import { checkModelClasses, loadTrainedModel } from '../train/load_trained_model.js';
@@ -100,9 +100,7 @@ async function recordCheckpoint(
     const cap =
       o.samples !== undefined && o.samples > 0 ? o.samples : (cfg?.data.maxEvalSamples ?? undefined);
     const total = Math.min(loader.numSamples, cap ?? Number.POSITIVE_INFINITY);
-    const progress = createProgress(o.quiet ? 'quiet' : 'auto');
-    progress.start(`recording gates (${split})`, total);
-    let last = 0;
+    const progress = createProgress(o.quiet ? 'quiet' : 'auto')(`recording gates (${split})`, total);
     await mkdir(dirname(out), { recursive: true });
     const records = await recordGates(
       model,
@@ -115,13 +113,10 @@ async function recordCheckpoint(
         split,
         source: path,
         extra: { datasetDir: dataDir },
-        onProgress: (done) => {
-          progress.increment(done - last);
-          last = done;
-        },
+        onProgress: (done) => progress.update(done, total),
       },
     );
-    progress.stop();
+    progress.finish();
     return { records, dataDir };
   } finally {
     model.dispose();

@@ -5,10 +5,11 @@ import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendChoice } from '../backend/backend_names.js';
 import { initBackend } from '../backend/init_backend.js';
 import { readMeta } from '../data/meta_file.js';
+import { terminalProgress } from '../io/terminal_progress.js';
 import type { EvalResult } from '../train/evaluate.js';
 import { checkModelClasses, loadTrainedModel } from '../train/load_trained_model.js';
+import { describeEval, runEvaluation } from '../train/run_evaluation.js';
 import { runPaths } from '../train/run_paths.js';
-import { describeEval, runEvaluation } from '../train/trainer.js';
 import { nonNegativeInt } from './int_flags.js';
 
 export interface EvalCliOptions {
@@ -53,7 +54,12 @@ export async function runEvalCommand(
   try {
     const meta = await readMeta(cfg.data.dir);
     checkModelClasses(model, path, meta, cfg.data.dir);
-    const result = await runEvaluation(model, cfg, meta, !o.quiet && process.stderr.isTTY === true);
+    const result = await runEvaluation(
+      model,
+      cfg,
+      meta,
+      !o.quiet && process.stderr.isTTY === true ? terminalProgress : undefined,
+    );
     if (o.json) print(JSON.stringify(result, null, 2));
     else if (!o.quiet) print(`${path}: ${describeEval(result)}`);
     return result;

@@ -8,6 +8,8 @@ import { BACKEND_NAMES, type BackendChoice } from '../backend/backend_names.js';
 import { initBackend } from '../backend/init_backend.js';
 import { backendReportLine } from '../backend/report_line.js';
 import { getPreset, listPresets } from '../train/presets.js';
+import { runPaths } from '../train/run_paths.js';
+import { RunFolderError, readRunConfig } from '../train/run_state.js';
 import {
   applyOverrides,
   ConfigError,
@@ -15,9 +17,10 @@ import {
   type TrainConfig,
   validateTrainConfig,
 } from '../train/train_config.js';
-import { readRunConfig, train } from '../train/trainer.js';
+import { DIVERGENCE_FIELDS, type TrainOutcome, train } from '../train/trainer.js';
 import { denseCurveNote } from './dense_curve_note.js';
 import { nonNegativeInt, positiveInt } from './int_flags.js';
+import { stopOnSignals } from './stop_signals.js';
 
 export interface TrainCliOptions {
   preset?: string;
@@ -153,15 +156,24 @@ export async function runTrainCommand(
     return 0;
   }
   const backend = await initBackend(o.backend !== undefined ? (o.backend as BackendChoice) : cfg.backend);
-  const outcome = await train(o.resume !== undefined ? undefined : cfg, {
-    runDir,
-    resume: o.resume !== undefined,
-    quiet: o.quiet === true,
-    print,
-    backendNote: backendReportLine(backend),
-  });
+  const stop = stopOnSignals();
+  let outcome: TrainOutcome;
+  try {
+    outcome = await train(o.resume !== undefined ? undefined : cfg, {
+      runDir,
+      resume: o.resume !== undefined,
+      quiet: o.quiet === true,
+      print,
+      signal: stop.signal,
+      backendNote: backendReportLine(backend),
+    });
+  } catch (err) {
+    throw err instanceof RunFolderError ? new Error(cliRunFolderMessage(err), { cause: err }) : err;
+  } finally {
+    stop.remove();
+  }
   if (outcome.status !== 'completed') {
-    console.error(outcome.message);
+    console.error(cliOutcomeMessage(outcome));
     return outcome.status === 'interrupted' ? 130 : 1;
   }
   if (!o.quiet) {
@@ -170,6 +182,30 @@ export async function runTrainCommand(
     print(`run directory: ${outcome.runDir}`);
   }
   return 0;
+}
+
+/** train()'s refusal of a run folder, worded with the CLI's flags. */
+export function cliRunFolderMessage(err: RunFolderError): string {
+  const dir = err.runDir;
+  switch (err.reason) {
+    case 'holds-a-run':
+      return `train: ${dir} already holds a run; continue it with --resume ${dir} or choose another --out`;
+    case 'no-checkpoint':
+      return `train --resume: ${dir} has no checkpoint yet (${runPaths(dir).lastCheckpoint}); start it again without --resume`;
+    case 'not-a-run':
+      return err.message;
+  }
+}
+
+/** A stopped or diverged run's message, with the advice worded as CLI flags. */
+export function cliOutcomeMessage(outcome: TrainOutcome): string {
+  if (outcome.reason === undefined) return outcome.message;
+  if (outcome.status === 'interrupted') return `${outcome.reason}; continue with --resume ${outcome.runDir}`;
+  if (outcome.status === 'diverged') {
+    const [lr, warmup] = DIVERGENCE_FIELDS;
+    return `${outcome.reason} Try a lower learning rate (--set ${lr}=...) or a longer warm-up (--set ${warmup}=...).`;
+  }
+  return outcome.message;
 }
 
 export function registerTrainCommand(program: Command): void {

@@ -2,6 +2,8 @@
 // (prepareDataset and one function per dataset), fake raw datasets in the official layouts (smoke runs, tests),
 // the synthetic shapes set, the shard format (meta.json, ShardWriter, readers), the batch loader and the
 // augmentations, and verification. No tfjs runtime except batchToTensors.
+
+export type { ProgressMode } from '../io/progress_mode.js';
 export { type Batch, BatchLoader, type LoaderOptions } from './batch_loader.js';
 export { type BatchTensors, batchToTensors } from './batch_tensors.js';
 export { type EvalTransformOptions, evalTransform } from './eval_transform.js';
@@ -26,6 +28,7 @@ export {
   writeFakeImagenet,
 } from './fake_raw/fake_imagenet.js';
 export { readMeta, writeMeta } from './meta_file.js';
+export { MetaValidationError, validateMeta } from './meta_schema.js';
 export { type PadCropFlipOptions, padCropFlip } from './pad_crop_flip.js';
 export { CIFAR10_CLASSES, prepareCifar10 } from './prepare/cifar10.js';
 export { type CityscapesPrepareOptions, prepareCityscapes } from './prepare/cityscapes.js';
@@ -40,7 +43,6 @@ export {
 } from './prepare/prepare_dataset.js';
 export { PrepareError } from './prepare/prepare_error.js';
 export type { PrepareOptions, PrepareResult } from './prepare/prepare_options.js';
-export type { ProgressMode, ProgressReporter } from './prepare/progress.js';
 export { type RandomResizedCropOptions, randomResizedCrop } from './random_resized_crop.js';
 export type { Normalization, SampleInput, SampleOutput, SampleTransform } from './sample_transform.js';
 export { type ScaleCropFlipOptions, scaleCropFlip } from './scale_crop_flip.js';
@@ -49,12 +51,10 @@ export {
   IGNORE_INDEX,
   type ImageShape,
   type MaskShape,
-  MetaValidationError,
   SCHEMA_VERSION,
   type ShardMeta,
   type SourceChecksum,
   type SplitMeta,
-  validateMeta,
 } from './schema.js';
 export { SeededRandom } from './seeded_random.js';
 export { ShardDataset } from './shard_dataset.js';

@@ -1,9 +1,9 @@
 // meta.json on disk: atomic, validated write (last step of preparing a dataset) and validated read.
-// The format and its validation live in schema.ts; this file only adds the filesystem side.
+// The format and its validation live in meta_schema.ts; this file only adds the filesystem side.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AtomicWriteHooks, atomicWriteFile } from '../io/atomic_write.js';
-import { type DatasetMeta, validateMeta } from './schema.js';
+import { type DatasetMeta, validateMeta } from './meta_schema.js';
 import { splitMeta } from './shard_writer.js';
 
 /**

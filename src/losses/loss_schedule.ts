@@ -11,6 +11,9 @@
 // pick a cost for the user. `progress` is the fraction of training done, in [0, 1]
 // (e.g. (epoch + step / stepsPerEpoch) / epochs).
 
+import type { z } from 'zod';
+import { fieldProblems, numberWhere, oneOf, problemSentence, strictObject } from '../io/schema_issues.js';
+
 export type AnnealShape = 'linear' | 'cosine' | 'constant';
 
 export interface LossSchedule {
@@ -43,53 +46,46 @@ export const DEFAULT_LOSS_SCHEDULE: Readonly<LossSchedule> = Object.freeze({
   lambdaRampEnd: 0.6,
 });
 
-const SHAPES: readonly AnnealShape[] = ['linear', 'cosine', 'constant'];
+const SHAPES = ['linear', 'cosine', 'constant'] as const satisfies readonly AnnealShape[];
 
-/** A complete, checked schedule: the defaults overridden by `overrides`. */
-export function lossSchedule(overrides: Partial<LossSchedule> = {}): LossSchedule {
-  const s: LossSchedule = { ...DEFAULT_LOSS_SCHEDULE, ...overrides };
-  const fn = 'lossSchedule';
-  const fraction = (k: keyof LossSchedule) => {
-    const v = s[k];
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-      throw new Error(`${fn}: field '${k}' must be a fraction of training in [0, 1]; got ${String(v)}`);
-    }
-  };
+const fraction = numberWhere('a fraction of training in [0, 1]', (v) => v >= 0 && v <= 1);
+const weight = numberWhere('a finite number >= 0', (v) => v >= 0);
+
+/** The fields of a LossSchedule and what each must be (TrainConfig's `loss` section extends them). */
+export const lossScheduleShape = {
+  gamma: weight,
+  gammaWarmup: fraction,
+  gammaAnneal: oneOf(SHAPES, `one of ${SHAPES.join(', ')}`),
+  gammaAnnealStart: fraction,
+  gammaAnnealEnd: fraction,
+  lambda: weight,
+  lambdaRampStart: fraction,
+  lambdaRampEnd: fraction,
+};
+
+/** The order of the schedule's points: warm-up <= anneal start <= anneal end, ramp start <= ramp end. */
+export function checkLossScheduleOrder(s: LossSchedule, ctx: z.RefinementCtx): void {
   const ordered = (lo: keyof LossSchedule, hi: keyof LossSchedule) => {
     if ((s[hi] as number) < (s[lo] as number)) {
-      throw new Error(`${fn}: field '${hi}' must be >= ${lo} (${s[lo]}); got ${s[hi]}`);
+      ctx.addIssue({ code: 'custom', path: [hi], message: `>= ${lo} (${s[lo]})`, input: s[hi] });
     }
   };
-  for (const k of Object.keys(s)) {
-    if (!(k in DEFAULT_LOSS_SCHEDULE)) {
-      throw new Error(
-        `${fn}: unknown field '${k}' (known: ${Object.keys(DEFAULT_LOSS_SCHEDULE).join(', ')})`,
-      );
-    }
-  }
-  for (const k of ['gamma', 'lambda'] as const) {
-    if (typeof s[k] !== 'number' || !Number.isFinite(s[k]) || s[k] < 0) {
-      throw new Error(`${fn}: field '${k}' must be a finite number >= 0; got ${String(s[k])}`);
-    }
-  }
-  if (!SHAPES.includes(s.gammaAnneal)) {
-    throw new Error(
-      `${fn}: field 'gammaAnneal' must be one of ${SHAPES.join(', ')}; got ${String(s.gammaAnneal)}`,
-    );
-  }
-  for (const k of [
-    'gammaWarmup',
-    'gammaAnnealStart',
-    'gammaAnnealEnd',
-    'lambdaRampStart',
-    'lambdaRampEnd',
-  ] as const) {
-    fraction(k);
-  }
   ordered('gammaAnnealStart', 'gammaAnnealEnd');
   ordered('gammaWarmup', 'gammaAnnealStart');
   ordered('lambdaRampStart', 'lambdaRampEnd');
-  return s;
+}
+
+const lossScheduleSchema = strictObject(lossScheduleShape).superRefine(checkLossScheduleOrder);
+
+/** A complete, checked schedule: the defaults overridden by `overrides`. */
+export function lossSchedule(overrides: Partial<LossSchedule> = {}): LossSchedule {
+  const s = { ...DEFAULT_LOSS_SCHEDULE, ...overrides };
+  const parsed = lossScheduleSchema.safeParse(s);
+  if (!parsed.success) {
+    const [first] = fieldProblems(parsed.error, s);
+    throw new Error(`lossSchedule: ${first ? problemSentence(first) : parsed.error.message}`);
+  }
+  return parsed.data;
 }
 
 /** The loss weights at `progress` (fraction of training done, in [0, 1]). */

@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { NoiseSource } from '../gates/noise_source.js';
 import type { LayerCost, ShapeHWC } from '../layers/layer_cost.js';
 import type { ApplyCheckpointOptions, ApplyCheckpointReport } from './checkpoint_apply.js';
+import type { ModelName } from './registry.js';
 
 export type Gating = 'channel' | 'none';
 export type Task = 'classification' | 'segmentation';
@@ -16,29 +17,10 @@ export type Shortcut = 'A' | 'B';
 /** Bottleneck: which activation the gate multiplies: after conv1 (1x1, default) or after conv2 (3x3). */
 export type GatePosition = 'conv1' | 'conv2';
 
-export interface ModelOptions {
-  /** 'channel' (default): a ChannelGate per residual block; 'none': the dense baseline. */
-  gating?: Gating;
-  /** Scales every channel count (stem, stages, PSP head); gate hidden width stays 16. Default 1. */
-  widthMultiplier?: number;
-  /** Default: 10 (CIFAR), 1000 (ImageNet), 19 (Cityscapes). */
-  numClasses?: number;
-  /** Initial gate bias (see DEFAULT_GATE_BIAS_INIT, 3: gates start ~95% open). */
-  gateBiasInit?: number;
-  /** Seed of weight init (per parameter name) and of the gate/dropout noise. Default 0. */
-  seed?: number;
-  /** CIFAR models only. Default 'A'. */
-  shortcut?: Shortcut;
-  /** Bottleneck models only. Default 'conv1'. */
-  gatePosition?: GatePosition;
-  /** Zero-init the last BN gamma of each block (Goyal et al. 2017); default false, as torchvision. */
-  zeroInitResidual?: boolean;
-  /** BatchNorm momentum (PyTorch convention: weight of the new batch), default 0.1; epsilon 1e-5. */
-  bnMomentum?: number;
-  bnEpsilon?: number;
-  /** PSPNet: dropout before the classifier, default 0.1. */
-  dropout?: number;
-}
+// The options (their types, checks and defaults) are one zod schema in model_options.ts; the model names are
+// the keys of the registry's table (registry.ts).
+export type { ModelOptions } from './model_options.js';
+export type { ModelName } from './registry.js';
 
 /** The fully resolved, JSON-serialisable configuration a model was built from. */
 export interface ModelConfig {
@@ -61,17 +43,6 @@ export interface ModelConfig {
   outputStride: number;
   dropout: number;
 }
-
-export type ModelName =
-  | 'resnet20'
-  | 'resnet32'
-  | 'resnet56'
-  | 'resnet110'
-  | 'resnet18'
-  | 'resnet34'
-  | 'resnet50'
-  | 'pspnet_resnet18'
-  | 'pspnet_resnet50';
 
 /** One gated block's gates for a batch. */
 export interface GateRecord {

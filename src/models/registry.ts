@@ -1,9 +1,10 @@
 // The model registry: every network is one row over a shared builder (as torchvision's resnet.py), created
 // by name with typed options. listModels() drives the tests and benchmarks.
-import { DEFAULT_GATE_BIAS_INIT, GATE_HIDDEN } from '../gates/channel_gate.js';
+import { GATE_HIDDEN } from '../gates/channel_gate.js';
 import { GATE_TAU } from '../gates/gate_functions.js';
 import type { ShapeHWC } from '../layers/layer_cost.js';
-import type { GatedModel, ModelConfig, ModelName, ModelOptions, Task } from './model_types.js';
+import { checkModelOptions, MODEL_OPTION_DEFAULTS, type ModelOptions } from './model_options.js';
+import type { GatedModel, ModelConfig, Task } from './model_types.js';
 import { PSPNet } from './pspnet.js';
 import { ResNet, type ResNetSpec } from './resnet.js';
 
@@ -23,7 +24,7 @@ interface Row {
 }
 
 // biome-ignore format: one row per variant
-const MODEL_TABLE: Record<ModelName, Row> = {
+const MODEL_TABLE = {
   resnet20:        { family: 'cifar',    spec: { stem: 'cifar',    block: 'basic',      layers: [3, 3, 3] } },
   resnet32:        { family: 'cifar',    spec: { stem: 'cifar',    block: 'basic',      layers: [5, 5, 5] } },
   resnet56:        { family: 'cifar',    spec: { stem: 'cifar',    block: 'basic',      layers: [9, 9, 9] } },
@@ -33,28 +34,16 @@ const MODEL_TABLE: Record<ModelName, Row> = {
   resnet50:        { family: 'imagenet', spec: { stem: 'imagenet', block: 'bottleneck', layers: [3, 4, 6, 3] } },
   pspnet_resnet18: { family: 'pspnet',   spec: { stem: 'imagenet', block: 'basic',      layers: [2, 2, 2, 2] } },
   pspnet_resnet50: { family: 'pspnet',   spec: { stem: 'imagenet', block: 'bottleneck', layers: [3, 4, 6, 3] } },
-};
+} satisfies Record<string, Row>;
+
+/** The name of a registered model: a key of the table. */
+export type ModelName = keyof typeof MODEL_TABLE;
 
 const FAMILY = {
   cifar: { task: 'classification', input: [32, 32, 3], classes: 10, outputStride: 4 },
   imagenet: { task: 'classification', input: [224, 224, 3], classes: 1000, outputStride: 32 },
   pspnet: { task: 'segmentation', input: [512, 1024, 3], classes: 19, outputStride: 8 },
 } as const;
-
-/** Every key of ModelOptions (createModel rejects others; configs check theirs against it). */
-export const MODEL_OPTION_KEYS = [
-  'gating',
-  'widthMultiplier',
-  'numClasses',
-  'gateBiasInit',
-  'seed',
-  'shortcut',
-  'gatePosition',
-  'zeroInitResidual',
-  'bnMomentum',
-  'bnEpsilon',
-  'dropout',
-] as const satisfies readonly (keyof ModelOptions)[];
 
 /** Names of every registered model, in table order. */
 export function listModels(): ModelName[] {
@@ -81,55 +70,29 @@ export function modelInfo(name: ModelName): ModelInfo {
 /** Resolves options against the defaults and checks them; the result is the model's JSON config. */
 export function resolveModelConfig(name: ModelName, options: ModelOptions = {}): ModelConfig {
   assertModelName('createModel', name);
-  const fn = 'createModel';
-  const known = new Set<string>(MODEL_OPTION_KEYS);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new Error(`${fn}: unknown option '${key}' (known: ${[...known].join(', ')})`);
-  }
+  const o = checkModelOptions('createModel', options);
+  const d = MODEL_OPTION_DEFAULTS;
   const { family } = MODEL_TABLE[name];
   const f = FAMILY[family];
-  const config: ModelConfig = {
+  return {
     name,
     task: f.task,
-    gating: options.gating ?? 'channel',
-    widthMultiplier: options.widthMultiplier ?? 1,
-    numClasses: options.numClasses ?? f.classes,
-    gateBiasInit: options.gateBiasInit ?? DEFAULT_GATE_BIAS_INIT,
+    gating: o.gating ?? d.gating,
+    widthMultiplier: o.widthMultiplier ?? d.widthMultiplier,
+    numClasses: o.numClasses ?? f.classes,
+    gateBiasInit: o.gateBiasInit ?? d.gateBiasInit,
     gateHidden: GATE_HIDDEN,
     gateTau: GATE_TAU,
-    seed: options.seed ?? 0,
-    shortcut: options.shortcut ?? 'A',
-    gatePosition: options.gatePosition ?? 'conv1',
-    zeroInitResidual: options.zeroInitResidual ?? false,
-    bnMomentum: options.bnMomentum ?? 0.1,
-    bnEpsilon: options.bnEpsilon ?? 1e-5,
+    seed: o.seed ?? d.seed,
+    shortcut: o.shortcut ?? d.shortcut,
+    gatePosition: o.gatePosition ?? d.gatePosition,
+    zeroInitResidual: o.zeroInitResidual ?? d.zeroInitResidual,
+    bnMomentum: o.bnMomentum ?? d.bnMomentum,
+    bnEpsilon: o.bnEpsilon ?? d.bnEpsilon,
     inputChannels: 3,
     outputStride: f.outputStride,
-    dropout: options.dropout ?? (family === 'pspnet' ? 0.1 : 0),
+    dropout: o.dropout ?? (family === 'pspnet' ? 0.1 : 0),
   };
-  const bad = (arg: string, expect: string, got: unknown) =>
-    new Error(`${fn}: option '${arg}' must be ${expect}; got ${JSON.stringify(got)}`);
-  if (config.gating !== 'channel' && config.gating !== 'none')
-    throw bad('gating', "'channel' or 'none'", config.gating);
-  if (!(config.widthMultiplier > 0)) throw bad('widthMultiplier', 'a number > 0', config.widthMultiplier);
-  if (!Number.isInteger(config.numClasses) || config.numClasses < 1) {
-    throw bad('numClasses', 'a positive integer', config.numClasses);
-  }
-  if (!Number.isFinite(config.gateBiasInit))
-    throw bad('gateBiasInit', 'a finite number', config.gateBiasInit);
-  if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > 0xffffffff) {
-    throw bad('seed', 'an integer in [0, 2^32)', config.seed);
-  }
-  if (config.shortcut !== 'A' && config.shortcut !== 'B')
-    throw bad('shortcut', "'A' or 'B'", config.shortcut);
-  if (config.gatePosition !== 'conv1' && config.gatePosition !== 'conv2') {
-    throw bad('gatePosition', "'conv1' or 'conv2'", config.gatePosition);
-  }
-  if (!(config.bnMomentum >= 0 && config.bnMomentum <= 1))
-    throw bad('bnMomentum', 'in [0, 1]', config.bnMomentum);
-  if (!(config.bnEpsilon > 0)) throw bad('bnEpsilon', 'a number > 0', config.bnEpsilon);
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw bad('dropout', 'in [0, 1)', config.dropout);
-  return config;
 }
 
 /** Builds a registered model. Its weights are tf.Variables: call `model.dispose()` when done. */

@@ -13,7 +13,7 @@ export {
   notebookHost,
   type UpdatableDisplay,
 } from './notebook_host.js';
-export { progressHtml } from './progress_display.js';
+export { progressHtml } from './notebook_progress.js';
 export {
   type DisplayContent,
   type DisplayWriter,

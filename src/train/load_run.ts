@@ -8,16 +8,15 @@ import { loadTrainedModel } from './load_trained_model.js';
 import { type MetricsRow, readMetricsTable } from './metrics_table.js';
 import { type RunPaths, runPaths } from './run_paths.js';
 import type { RunReport } from './run_report.js';
-import { type RunState, readRunReport, runState } from './run_state.js';
+import { type RunFolderStatus, readRunState } from './run_state.js';
 import type { TrainConfig } from './train_config.js';
-import { readRunConfig } from './trainer.js';
 
 export interface LoadedRun {
   runDir: string;
   /** Where each file of the run is (per-step metrics: `paths.steps(epoch)`). */
   paths: RunPaths;
-  /** 'complete', or 'partial' / 'diverged' for a run that stopped early. */
-  state: Exclude<RunState, 'absent' | 'started'>;
+  /** 'completed', or 'resumable' / 'diverged' for a run that stopped early. */
+  state: Exclude<RunFolderStatus, 'none' | 'started'>;
   /** The resolved config the run was trained with (config.json). */
   config: TrainConfig;
   /** One row per finished epoch (metrics/epochs.arrow); empty before the first epoch ends. */
@@ -38,18 +37,17 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   if (typeof runDir !== 'string' || runDir === '') {
     throw new Error(`loadRun: argument 'runDir' must be a run directory path; got ${JSON.stringify(runDir)}`);
   }
-  const state = await runState(runDir);
-  if (state === 'absent') throw new Error(`loadRun: ${runDir} holds no run (no config.json)`);
+  const { status: state, config, report } = await readRunState(runDir);
+  if (state === 'none' || config === undefined)
+    throw new Error(`loadRun: ${runDir} holds no run (no config.json)`);
   if (state === 'started') {
     throw new Error(
       `loadRun: ${runDir} has no checkpoint yet (stopped in its first epoch); train it again with trainOrResume`,
     );
   }
   const paths = runPaths(runDir);
-  const config = await readRunConfig(runDir);
   const epochs = existsSync(paths.epochs) ? await readMetricsTable(paths.epochs) : [];
-  const report = existsSync(paths.reportJson) ? await readRunReport(paths.reportJson) : undefined;
-  const checkpoint = state === 'complete' ? paths.finalCheckpoint : paths.lastCheckpoint;
+  const checkpoint = state === 'completed' ? paths.finalCheckpoint : paths.lastCheckpoint;
   const { model } = await loadTrainedModel(checkpoint);
   return { runDir, paths, state, config, epochs, ...(report ? { report } : {}), model, checkpoint };
 }

@@ -8,6 +8,9 @@
 // BatchNorm shift when its module also has such a scale (torchvision's `downsample.1`, `bn1`, ...), else a
 // conv/dense bias.
 
+import { z } from 'zod';
+import { fieldProblems, numberWhere, strictObject } from '../io/schema_issues.js';
+
 export type ParamRole = 'gate' | 'bn' | 'bias' | 'weight';
 const PARAM_ROLES: readonly ParamRole[] = ['gate', 'bn', 'bias', 'weight'];
 
@@ -38,7 +41,7 @@ export function paramRoles(shapes: Record<string, readonly number[]>): Record<st
 }
 
 /** A bad groups table; `field` is the dotted path at fault (e.g. 'optim.groups.gate.lrScale'). */
-export class ParamGroupsError extends Error {
+class ParamGroupsError extends Error {
   constructor(
     readonly field: string,
     message: string,
@@ -48,39 +51,37 @@ export class ParamGroupsError extends Error {
   }
 }
 
+const multiplier = numberWhere('a finite number >= 0', (v) => v >= 0);
+const groupSchema = strictObject({ lrScale: multiplier, wdScale: multiplier }, '{lrScale, wdScale}');
+
+/** A groups table: every role, each with finite multipliers >= 0 (TrainConfig's `optim.groups`). */
+export const paramGroupsSchema = z.strictObject(
+  { gate: groupSchema, bn: groupSchema, bias: groupSchema, weight: groupSchema } satisfies Record<
+    ParamRole,
+    typeof groupSchema
+  >,
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `roles: ${PARAM_ROLES.join(', ')}`
+        : `an object with ${PARAM_ROLES.join(', ')}`,
+  },
+);
+
 /** Checks a groups table (every role, finite multipliers >= 0); `field` names it in errors. */
 export function checkParamGroups(field: string, groups: unknown): ParamGroups {
-  const fail: (at: string, message: string) => never = (at, message) => {
-    throw new ParamGroupsError(at, message);
-  };
-  const isObj = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObj(groups)) {
-    fail(field, `${field} must be an object with ${PARAM_ROLES.join(', ')}; got ${JSON.stringify(groups)}`);
+  const parsed = paramGroupsSchema.safeParse(groups);
+  if (parsed.success) return groups as ParamGroups;
+  const [p] = fieldProblems(parsed.error, groups);
+  if (p === undefined) throw new ParamGroupsError(field, `${field}: ${parsed.error.message}`);
+  const at = p.field === '' ? field : `${field}.${p.field}`;
+  if (p.kind === 'unknown') {
+    const where = at.slice(0, at.lastIndexOf('.'));
+    const what = where === field ? 'role' : 'field';
+    throw new ParamGroupsError(
+      at,
+      `${where}: unknown ${what} '${at.slice(where.length + 1)}' (${p.expected})`,
+    );
   }
-  for (const key of Object.keys(groups)) {
-    if (!PARAM_ROLES.includes(key as ParamRole)) {
-      fail(`${field}.${key}`, `${field}: unknown role '${key}' (roles: ${PARAM_ROLES.join(', ')})`);
-    }
-  }
-  for (const role of PARAM_ROLES) {
-    const g = groups[role];
-    if (!isObj(g))
-      fail(`${field}.${role}`, `${field}.${role} must be {lrScale, wdScale}; got ${JSON.stringify(g)}`);
-    for (const k of Object.keys(g)) {
-      if (k !== 'lrScale' && k !== 'wdScale') {
-        fail(`${field}.${role}.${k}`, `${field}.${role}: unknown field '${k}' (known: lrScale, wdScale)`);
-      }
-    }
-    for (const k of ['lrScale', 'wdScale'] as const) {
-      const v = g[k];
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-        fail(
-          `${field}.${role}.${k}`,
-          `${field}.${role}.${k} must be a finite number >= 0; got ${JSON.stringify(v)}`,
-        );
-      }
-    }
-  }
-  return groups as unknown as ParamGroups;
+  throw new ParamGroupsError(at, `${at} must be ${p.expected}; got ${JSON.stringify(p.got)}`);
 }

@@ -1,12 +1,18 @@
 // The final report of a run (report.json and report.txt in the run directory): status, model, dense and
 // gate MACs, the last evaluation (accuracy or mIoU, dynamic MACs as a fraction of the dense network, its
-// distribution, per-layer gate usage) and the epoch history.
+// distribution, per-layer gate usage) and the epoch history. Both files are written atomically.
+import * as tf from '@tensorflow/tfjs-core';
+import { atomicWriteFile } from '../io/atomic_write.js';
 import type { ModelConfig } from '../models/model_types.js';
 import type { EvalResult } from './evaluate.js';
 import type { MetricsRow } from './metrics_table.js';
+import type { RunContext } from './run_setup.js';
+
+/** How a call of train() ended. */
+export type RunStatus = 'completed' | 'interrupted' | 'diverged';
 
 export interface RunReport {
-  status: 'completed' | 'interrupted' | 'diverged';
+  status: RunStatus;
   message: string;
   preset: string;
   runDir: string;
@@ -52,4 +58,39 @@ export function formatReport(r: RunReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The report of `run` as it stands (its resume state: epochs, steps, history, last evaluation). */
+function buildRunReport(run: RunContext, status: RunStatus, message: string): RunReport {
+  const { cfg, state, model, dense } = run;
+  return {
+    status,
+    message,
+    preset: cfg.name,
+    runDir: run.paths.dir,
+    model: model.config,
+    parameters: model.parameterCount(),
+    inputShape: run.inputShape,
+    denseMacs: dense.main,
+    gateMacs: dense.gates,
+    epochsDone: state.epoch,
+    steps: state.globalStep,
+    trainSeconds: state.trainSeconds,
+    backend: tf.getBackend(),
+    dataset: cfg.data.dataset,
+    history: state.history,
+    ...(state.lastEval ? { eval: state.lastEval } : {}),
+  };
+}
+
+/** Writes report.json and report.txt of `run` (atomically) and returns the report. */
+export async function writeRunReport(
+  run: RunContext,
+  status: RunStatus,
+  message: string,
+): Promise<RunReport> {
+  const report = buildRunReport(run, status, message);
+  await atomicWriteFile(run.paths.reportJson, `${JSON.stringify(report, null, 2)}\n`);
+  await atomicWriteFile(run.paths.reportText, `${formatReport(report)}\n`);
+  return report;
 }

@@ -3,10 +3,9 @@
 // then return it as loadRun does. A run folder holding another config is refused, naming the fields that differ,
 // so an edited notebook cell never shows the results of the old config.
 import { type LoadedRun, loadRun } from './load_run.js';
-import { runPaths } from './run_paths.js';
-import { readRunReport, runState } from './run_state.js';
+import { readRunState } from './run_state.js';
 import { cloneConfig, type TrainConfig, validateTrainConfig } from './train_config.js';
-import { readRunConfig, train } from './trainer.js';
+import { train } from './trainer.js';
 
 export interface TrainOrResumeOptions {
   /** No console lines (the run's train.log is still written). */
@@ -67,9 +66,9 @@ export async function trainOrResume(
   } catch (err) {
     throw new Error(`${fn}: argument 'config': ${(err as Error).message}`, { cause: err });
   }
-  const state = await runState(runDir);
-  if (state === 'partial' || state === 'complete' || state === 'diverged') {
-    const diffs = configDifferences(requested, await readRunConfig(runDir));
+  const state = await readRunState(runDir);
+  if (state.config !== undefined && state.status !== 'started') {
+    const diffs = configDifferences(requested, state.config);
     if (diffs.length > 0) {
       const shown = diffs.slice(0, 5).join('; ') + (diffs.length > 5 ? `; and ${diffs.length - 5} more` : '');
       throw new Error(
@@ -77,15 +76,14 @@ export async function trainOrResume(
       );
     }
   }
-  if (state === 'diverged') {
-    const report = await readRunReport(runPaths(runDir).reportJson);
+  if (state.status === 'diverged') {
     throw new Error(
-      `${fn}: the run in ${runDir} diverged (${report.message}); delete the folder or change the config`,
+      `${fn}: the run in ${runDir} diverged (${state.report?.message}); delete the folder or change the config`,
     );
   }
-  if (state !== 'complete') {
-    const resume = state === 'partial';
-    const trainOptions = { runDir, resume, handleSignals: false, ...options };
+  if (state.status !== 'completed') {
+    const resume = state.status === 'resumable';
+    const trainOptions = { runDir, resume, ...options };
     const outcome = await train(resume ? undefined : requested, trainOptions);
     if (outcome.status !== 'completed') {
       throw new Error(`${fn}: the run in ${runDir} ${outcome.status}: ${outcome.message}`);

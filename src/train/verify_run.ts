@@ -9,7 +9,7 @@ import type { VerifyReport } from '../data/verify_dataset.js';
 import { verifyCheckpointFile } from '../models/checkpoint.js';
 import { readMetricsTable } from './metrics_table.js';
 import { runPaths } from './run_paths.js';
-import { readRunConfig } from './trainer.js';
+import { readRunConfig } from './run_state.js';
 
 async function filesIn(dir: string, suffix: string): Promise<string[]> {
   if (!existsSync(dir)) return [];

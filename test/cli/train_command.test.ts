@@ -9,11 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildProgram } from '../../src/cli/main.js';
-import { resolveTrainConfig, runTrainCommand, type TrainCliOptions } from '../../src/cli/train_command.js';
+import {
+  cliOutcomeMessage,
+  cliRunFolderMessage,
+  resolveTrainConfig,
+  runTrainCommand,
+  type TrainCliOptions,
+} from '../../src/cli/train_command.js';
 import { disposeCheckpoint, loadCheckpoint } from '../../src/models/checkpoint.js';
 import { ensureDataset } from '../../src/train/ensure_dataset.js';
 import { getPreset } from '../../src/train/presets.js';
 import { runPaths } from '../../src/train/run_paths.js';
+import { RunFolderError, readRunState } from '../../src/train/run_state.js';
 import { useBackend } from '../helpers/backends.js';
 
 const ENTRY = join(import.meta.dirname, '..', 'train', 'helpers', 'cli_entry.ts');
@@ -127,6 +134,29 @@ describe('batch-shaping train / eval', () => {
     );
   });
 
+  it('stops on Ctrl-C with a checkpoint, exit code 130 and a --resume hint', {
+    timeout: 120_000,
+  }, async () => {
+    const data = join(root, 'synthetic-16');
+    await ensureDataset({ ...getPreset('tiny').data, dir: data });
+    const dir = join(root, 'ctrl-c');
+    const run = cli(args(dir, data, ['--epochs', '200']));
+    const log = runPaths(dir).log;
+    // Ctrl-C once training has started (the log names the model after setup).
+    while (!(existsSync(log) && /model /.test(readFileSync(log, 'utf8'))) && run.child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    assert.equal(result.code, 130, result.output);
+    assert.match(
+      result.output,
+      /stopped by SIGINT at epoch \d+, step \d+; checkpoint .*; continue with --resume /,
+    );
+    const state = await readRunState(dir);
+    assert.equal(state.status, 'resumable');
+  });
+
   it('resumes a SIGKILLed run to the same final weights as an uninterrupted run', {
     timeout: 120_000,
   }, async () => {
@@ -174,5 +204,35 @@ describe('batch-shaping train / eval', () => {
     const report = JSON.parse(readFileSync(runPaths(fullDir).reportJson, 'utf8'));
     assert.equal(result.top1, report.eval.top1);
     assert.equal(result.macs.meanFraction, report.eval.macs.meanFraction);
+  });
+});
+
+describe('train CLI wording of library outcomes', () => {
+  it('words a stop, a divergence and a refused run folder with the CLI flags', () => {
+    const stopped = cliOutcomeMessage({
+      status: 'interrupted',
+      runDir: 'runs/a',
+      message: 'train: stopped ...; continue with train(undefined, { ... })',
+      reason: 'train: stopped by SIGINT at epoch 2, step 3; checkpoint runs/a/checkpoints/last.safetensors',
+    });
+    assert.equal(
+      stopped,
+      'train: stopped by SIGINT at epoch 2, step 3; checkpoint runs/a/checkpoints/last.safetensors; continue with --resume runs/a',
+    );
+    const diverged = cliOutcomeMessage({
+      status: 'diverged',
+      runDir: 'runs/a',
+      message: 'library words',
+      reason: 'train: the loss is not finite.',
+    });
+    assert.match(diverged, /--set optim\.lr=\.\.\..*--set lr\.warmupEpochs=\.\.\./);
+    assert.match(
+      cliRunFolderMessage(new RunFolderError('holds-a-run', 'runs/a', 'x')),
+      /already holds a run; continue it with --resume runs\/a or choose another --out/,
+    );
+    assert.match(
+      cliRunFolderMessage(new RunFolderError('no-checkpoint', 'runs/a', 'x')),
+      /train --resume: runs\/a has no checkpoint yet .*; start it again without --resume/,
+    );
   });
 });

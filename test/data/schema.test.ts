@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Type, tableFromIPC } from 'apache-arrow';
+import { MetaValidationError, validateMeta } from '../../src/data/meta_schema.js';
 import {
   checkShardSchema,
   type DatasetMeta,
-  MetaValidationError,
   parseShardFileName,
   SCHEMA_VERSION,
   shardFileName,
   shardSchema,
-  validateMeta,
 } from '../../src/data/schema.js';
 import { encodeShard } from '../../src/data/shard_writer.js';
 

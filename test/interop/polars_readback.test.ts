@@ -107,7 +107,7 @@ describe('Arrow files read back by Polars (nodejs-polars)', () => {
     c.data.batchSize = 8;
     c.epochs = 2;
     const run = join(root, 'run');
-    const out = await train(c, { runDir: run, quiet: true, handleSignals: false });
+    const out = await train(c, { runDir: run, quiet: true });
     assert.equal(out.status, 'completed', out.message);
     await runAnalyzeCommand({ run, backend: 'cpu', quiet: true, gallery: 0, samples: 16 });
     const seg = join(root, 'seg');

@@ -9,7 +9,7 @@ import { resolveTrainConfig } from '../../src/cli/train_command.js';
 import { readMeta } from '../../src/data/meta_file.js';
 import { SCHEMA_VERSION } from '../../src/data/schema.js';
 import { getPreset } from '../../src/train/presets.js';
-import { readRunConfig } from '../../src/train/trainer.js';
+import { readRunConfig } from '../../src/train/run_state.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bs-hostile-json-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -25,7 +25,7 @@ import { ShardWriter } from '../../src/data/shard_writer.js';
 import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src/models/checkpoint.js';
 import { readMetricsTable, writeMetricsTable } from '../../src/train/metrics_table.js';
 import { getPreset } from '../../src/train/presets.js';
-import { readRunConfig } from '../../src/train/trainer.js';
+import { readRunConfig } from '../../src/train/run_state.js';
 import { syntheticRecords } from '../analysis/synthetic_records.js';
 import { cifarBatchBytes } from '../fixtures/datasets/cifar_fixture.js';
 import { idxBytes } from '../fixtures/datasets/idx_fixture.js';

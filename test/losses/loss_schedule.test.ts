@@ -67,7 +67,7 @@ describe('lossSchedule / lossWeightsAt', () => {
     );
     assert.throws(
       () => lossSchedule({ gammaAnneal: 'step' as never }),
-      /field 'gammaAnneal' must be one of linear, cosine, constant; got step/,
+      /field 'gammaAnneal' must be one of linear, cosine, constant; got "step"/,
     );
     assert.throws(
       () => lossSchedule({ gammaAnnealStart: 0.5, gammaAnnealEnd: 0.4 }),

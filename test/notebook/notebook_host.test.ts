@@ -28,7 +28,7 @@ import {
   denoHost,
   notebookHost,
 } from '../../src/notebook/notebook_host.js';
-import { notebookProgress } from '../../src/notebook/progress_display.js';
+import { notebookProgress } from '../../src/notebook/notebook_progress.js';
 import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 
 interface Sent {

@@ -73,7 +73,7 @@ export async function openNotebook(page: Page, url: string): Promise<{ name: str
 /** Records every state of every progress display until readProgressLog; call before running. */
 export async function recordProgress(page: Page): Promise<void> {
   await page.evaluate(() => {
-    // notebookProgress's output (src/notebook/progress_display.ts): a <progress> bar, or without a total
+    // notebookProgress's output (src/notebook/notebook_progress.ts): a <progress> bar, or without a total
     // the counts and '· elapsed <time>'; never a script (plotly.js inlined in a figure holds the same words).
     const isProgress = (o: Element) =>
       o.querySelector('script') === null &&

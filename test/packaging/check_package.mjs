@@ -168,7 +168,7 @@ try {
   assert.equal(result.gradFinite, true);
   assert.ok(result.denseMacs > 0);
   assert.ok(result.stateNames > 0);
-  assert.equal(result.runState, 'complete');
+  assert.equal(result.runState, 'completed');
   assert.ok(result.top1 >= 0 && result.top1 <= 1, `top-1 ${result.top1}`);
   assert.equal(result.epochs, 1);
   assert.equal(result.recorded, 16);

@@ -148,7 +148,7 @@ describe('the files of a run, read in Python as README shows', { skip }, () => {
     cfg.data.maxEvalSamples = 32;
     cfg.data.batchSize = 16;
     cfg.epochs = 2;
-    const out = await train(cfg, { runDir: run(), quiet: true, handleSignals: false });
+    const out = await train(cfg, { runDir: run(), quiet: true });
     assert.equal(out.status, 'completed', out.message);
     const { model } = await loadTrainedModel(runPaths(run()).finalCheckpoint);
     const meta = await readMeta(dataDir());

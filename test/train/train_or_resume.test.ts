@@ -1,7 +1,7 @@
 // The notebook verbs on tiny synthetic runs (wasm): trainOrResume trains a missing run, resumes a stopped one
 // to exactly the weights of an uninterrupted run, loads a complete one without training, refuses a folder of
 // another config (naming the field) and a diverged run; loadRun returns config, epoch metrics, report and the
-// trained model; runState tells the cases apart.
+// trained model; readRunState tells the cases apart.
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +13,10 @@ import type { GatedModel } from '../../src/models/model_types.js';
 import { loadRun } from '../../src/train/load_run.js';
 import { getPreset } from '../../src/train/presets.js';
 import { runPaths } from '../../src/train/run_paths.js';
-import { runState } from '../../src/train/run_state.js';
+import { readRunState } from '../../src/train/run_state.js';
+
+const statusOf = async (dir: string) => (await readRunState(dir)).status;
+
 import type { TrainConfig } from '../../src/train/train_config.js';
 import { configDifferences, trainOrResume } from '../../src/train/train_or_resume.js';
 import { train } from '../../src/train/trainer.js';
@@ -50,11 +53,11 @@ describe('trainOrResume / loadRun (tiny synthetic runs, wasm)', () => {
 
   it('trains a missing run, then loads it on the next call without training again', async () => {
     const dir = join(root, 'fresh');
-    assert.equal(await runState(dir), 'absent');
+    assert.equal(await statusOf(dir), 'none');
     const before = tf.memory().numTensors;
     const run = await trainOrResume(dir, tinyConfig(), { quiet: true });
-    assert.equal(run.state, 'complete');
-    assert.equal(await runState(dir), 'complete');
+    assert.equal(run.state, 'completed');
+    assert.equal(await statusOf(dir), 'completed');
     assert.equal(run.config.model.numClasses, 10); // the resolved config, filled in from the dataset
     assert.equal(run.epochs.length, 2);
     assert.equal(run.report?.status, 'completed');
@@ -84,7 +87,6 @@ describe('trainOrResume / loadRun (tiny synthetic runs, wasm)', () => {
       train(tinyConfig(), {
         runDir: dir,
         quiet: true,
-        handleSignals: false,
         hooks: {
           afterCheckpoint: () => {
             throw new Error('kernel died');
@@ -93,15 +95,15 @@ describe('trainOrResume / loadRun (tiny synthetic runs, wasm)', () => {
       }),
       /kernel died/,
     );
-    assert.equal(await runState(dir), 'partial');
+    assert.equal(await statusOf(dir), 'resumable');
     const partial = await loadRun(dir);
-    assert.equal(partial.state, 'partial');
+    assert.equal(partial.state, 'resumable');
     assert.equal(partial.epochs.length, 1);
     assert.equal(partial.report, undefined);
     assert.equal(partial.checkpoint, runPaths(dir).lastCheckpoint);
     partial.model.dispose();
     const resumed = await trainOrResume(dir, tinyConfig(), { quiet: true });
-    assert.equal(resumed.state, 'complete');
+    assert.equal(resumed.state, 'completed');
     assert.match(readFileSync(runPaths(dir).log, 'utf8'), /resumed from .*last\.safetensors at epoch 2/);
     assert.deepEqual(await stateValues(resumed.model), await stateValues(whole.model));
     assert.deepEqual(resumed.epochs.length, 2);
@@ -126,14 +128,13 @@ describe('trainOrResume / loadRun (tiny synthetic runs, wasm)', () => {
     const out = await train(tinyConfig(), {
       runDir: dir,
       quiet: true,
-      handleSignals: false,
       hooks: {
         mapBatch: (b) =>
           ++seen === 5 ? { ...b, images: new Float32Array(b.images.length).fill(Number.NaN) } : b,
       },
     });
     assert.equal(out.status, 'diverged');
-    assert.equal(await runState(dir), 'diverged');
+    assert.equal(await statusOf(dir), 'diverged');
     await assert.rejects(
       trainOrResume(dir, tinyConfig(), { quiet: true }),
       /trainOrResume: the run in .*nan diverged \(.*loss is not finite/,

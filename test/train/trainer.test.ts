@@ -11,6 +11,7 @@ import { disposeCheckpoint, loadCheckpoint } from '../../src/models/checkpoint.j
 import { readMetricsTable } from '../../src/train/metrics_table.js';
 import { getPreset } from '../../src/train/presets.js';
 import { runPaths } from '../../src/train/run_paths.js';
+import { readRunState } from '../../src/train/run_state.js';
 import type { TrainConfig } from '../../src/train/train_config.js';
 import { train } from '../../src/train/trainer.js';
 import { useBackend } from '../helpers/backends.js';
@@ -50,7 +51,7 @@ describe('train (tiny synthetic run, wasm)', () => {
   it('writes config, Arrow metrics, log, checkpoints and a report, and leaks no tensors', async () => {
     const dir = join(root, 'run-a');
     const before = tf.memory().numTensors;
-    const out = await train(tinyConfig(), { runDir: dir, quiet: true, handleSignals: false });
+    const out = await train(tinyConfig(), { runDir: dir, quiet: true });
     assert.equal(out.status, 'completed');
     assert.equal(tf.memory().numTensors, before);
     const p = runPaths(dir);
@@ -81,31 +82,44 @@ describe('train (tiny synthetic run, wasm)', () => {
       32,
     );
     // A second start in the same directory is refused rather than overwriting the run.
-    await assert.rejects(
-      train(tinyConfig(), { runDir: dir, quiet: true, handleSignals: false }),
-      /already holds a run/,
-    );
+    await assert.rejects(train(tinyConfig(), { runDir: dir, quiet: true }), /already holds a run/);
   });
 
-  it('stops on SIGINT mid-epoch with a checkpoint, and resuming gives the uninterrupted weights exactly', async () => {
+  it('stops when its signal is aborted mid-epoch, with a checkpoint, and resuming gives the uninterrupted weights exactly', async () => {
     const full = join(root, 'run-full');
-    await train(tinyConfig(), { runDir: full, quiet: true, handleSignals: false });
+    await train(tinyConfig(), { runDir: full, quiet: true });
+    assert.equal((await readRunState(full)).status, 'completed');
     const cut = join(root, 'run-cut');
     let seen = 0;
+    const stop = new AbortController();
+    const sigints = process.listenerCount('SIGINT');
     const first = await train(tinyConfig(), {
       runDir: cut,
       quiet: true,
+      signal: stop.signal,
       hooks: {
         mapBatch: (b) => {
-          // Ctrl-C while the 5th batch (epoch 2, step 1) is being trained.
-          if (++seen === 5) process.emit('SIGINT');
+          // Stop while the 5th batch (epoch 2, step 1) is being trained.
+          if (++seen === 5) stop.abort('a test stop');
+          // The library installs no signal handler of its own.
+          assert.equal(process.listenerCount('SIGINT'), sigints);
           return b;
         },
       },
     });
     assert.equal(first.status, 'interrupted');
-    assert.match(first.message, /epoch 2, step 2/);
-    const resumed = await train(undefined, { runDir: cut, resume: true, quiet: true, handleSignals: false });
+    assert.match(first.message, /stopped by a test stop at epoch 2, step 2/);
+    assert.match(first.message, /resume: true/);
+    assert.doesNotMatch(first.message, /--resume/);
+    assert.deepEqual(first.stoppedAt, { epoch: 1, step: 2 });
+    const cutState = await readRunState(cut);
+    assert.equal(cutState.status, 'resumable');
+    assert.equal(cutState.resume?.epoch, 1);
+    assert.equal(cutState.resume?.step, 2);
+    assert.equal(cutState.resume?.epochSums.steps, 2);
+    assert.equal(cutState.config?.epochs, 2);
+    assert.equal((await readRunState(join(root, 'nothing-here'))).status, 'none');
+    const resumed = await train(undefined, { runDir: cut, resume: true, quiet: true });
     assert.equal(resumed.status, 'completed');
     const a = await weightsOf(runPaths(full).finalCheckpoint);
     const b = await weightsOf(runPaths(cut).finalCheckpoint);
@@ -129,7 +143,6 @@ describe('train (tiny synthetic run, wasm)', () => {
     const out = await train(tinyConfig(), {
       runDir: dir,
       quiet: true,
-      handleSignals: false,
       hooks: {
         mapBatch: (b) => {
           // Epoch 2, step 1: a corrupted batch (NaN pixels).
@@ -141,6 +154,8 @@ describe('train (tiny synthetic run, wasm)', () => {
     assert.equal(out.status, 'diverged');
     assert.match(out.message, /loss is not finite at epoch 2, step 1/);
     assert.match(out.message, /last good checkpoint is .*last\.safetensors/);
+    assert.match(out.message, /config field optim\.lr/);
+    assert.doesNotMatch(out.message, /--set/);
     const p = runPaths(dir);
     const ck = await loadCheckpoint<unknown, { epoch: number; step: number }>(p.lastCheckpoint);
     assert.equal(ck.extra!.epoch, 1); // the end-of-epoch-1 state, nothing written after the NaN
@@ -170,7 +185,7 @@ describe('train (segmentation smoke run, wasm)', () => {
     c.data.dir = join(dir, 'data');
     c.data.maxStepsPerEpoch = 1;
     c.data.maxEvalSamples = 8;
-    const out = await train(c, { runDir: join(dir, 'run'), quiet: true, handleSignals: false });
+    const out = await train(c, { runDir: join(dir, 'run'), quiet: true });
     assert.equal(out.status, 'completed', out.message);
     const ev = out.report!.eval!;
     assert.equal(ev.task, 'segmentation');

@@ -7,14 +7,14 @@ import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ProgressFactory } from '../../io/progress.js';
 import { md5OfFile } from './checksum.js';
 import { errorMessage, PrepareError } from './prepare_error.js';
-import type { ProgressReporter } from './progress.js';
 
 export interface DownloadOptions {
   /** Expected MD5 (hex); null skips the check (tests against a local server). */
   md5: string | null;
-  progress?: ProgressReporter;
+  progress?: ProgressFactory;
 }
 
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<void> {
@@ -31,10 +31,14 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     throw new PrepareError(url, `download failed: HTTP ${response.status} ${response.statusText}`);
   }
   const total = Number(response.headers.get('content-length') ?? 0);
-  options.progress?.start(`download ${url.split('/').pop()}`, total);
+  const shown = options.progress?.(`download ${url.split('/').pop()}`, total > 0 ? total : undefined);
+  let bytes = 0;
   try {
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    body.on('data', (chunk: Buffer) => options.progress?.increment(chunk.length));
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      shown?.update(bytes);
+    });
     await pipeline(body, createWriteStream(part));
     if (options.md5 !== null) {
       const actual = await md5OfFile(part);
@@ -48,6 +52,6 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     if (err instanceof PrepareError) throw err;
     throw new PrepareError(url, `download failed (${errorMessage(err)})`, { cause: err });
   } finally {
-    options.progress?.stop();
+    shown?.finish();
   }
 }

@@ -3,7 +3,8 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createProgress, type ProgressMode, type ProgressReporter } from './progress.js';
+import type { ProgressFactory } from '../../io/progress.js';
+import { createProgress, type ProgressMode } from '../../io/progress_mode.js';
 
 export interface PrepareOptions {
   /** Raw files: a folder or an archive, as each dataset documents. */
@@ -15,7 +16,7 @@ export interface PrepareOptions {
   /** Records per shard; default targets ~128 MiB shards (at most 10 000 records). */
   shardSize?: number;
   /** Progress display; 'quiet' for tests. */
-  progress?: ProgressMode | ProgressReporter;
+  progress?: ProgressMode | ProgressFactory;
   /** Image worker threads (0 = inline). Default min(4, cores). */
   workers?: number;
   /**
@@ -51,8 +52,8 @@ export function defaultShardSize(recordBytes: number): number {
   return Math.max(1, Math.min(10_000, Math.floor(TARGET_SHARD_BYTES / recordBytes)));
 }
 
-export function resolveProgress(p: PrepareOptions['progress']): ProgressReporter {
-  return typeof p === 'object' ? p : createProgress(p ?? 'auto');
+export function resolveProgress(p: PrepareOptions['progress']): ProgressFactory {
+  return typeof p === 'function' ? p : createProgress(p ?? 'auto');
 }
 
 /**

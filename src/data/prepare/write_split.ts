@@ -4,9 +4,9 @@
 // (image workers) while staying in order. Nothing reaches disk before a shard is full and encoded; a
 // failing record throws before its shard is written, so no partial shard ever exists.
 
+import type { ProgressFactory } from '../../io/progress.js';
 import { ShardWriter, type ShardWriterOptions, type SplitResult } from '../shard_writer.js';
 import { orderedMap } from './image_pool.js';
-import type { ProgressReporter } from './progress.js';
 
 interface DecodedRecord {
   /** [H, W, C] uint8, HWC. */
@@ -28,7 +28,7 @@ export interface WriteSplitOptions extends ShardWriterOptions {
   total?: number | undefined;
   /** Decodes in flight at once (pool size x 2 keeps workers busy); 1 for in-memory sources. */
   concurrency?: number;
-  progress: ProgressReporter;
+  progress: ProgressFactory;
 }
 
 type Item = { id: string; skip: true } | { id: string; skip: false; record: DecodedRecord };
@@ -39,7 +39,8 @@ export async function writeSplit(options: WriteSplitOptions): Promise<SplitResul
   const done = new Set(writer.doneShards());
   const shardSize = writerOptions.shardSize;
   let index = 0;
-  progress.start(`${writerOptions.split}`, total ?? 0);
+  const shown = progress(`${writerOptions.split}`, total);
+  let written = 0;
   try {
     const items = orderedMap(records, concurrency, async (r: PendingRecord): Promise<Item> => {
       const k = Math.floor(index++ / shardSize);
@@ -49,10 +50,10 @@ export async function writeSplit(options: WriteSplitOptions): Promise<SplitResul
     for await (const item of items) {
       if (item.skip) writer.skip(item.id);
       else await writer.add({ id: item.id, ...item.record });
-      progress.increment();
+      shown.update(++written, total);
     }
     return await writer.close();
   } finally {
-    progress.stop();
+    shown.finish();
   }
 }

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const run: bs.LoadedRun = await bs.trainOrResume(runDir, config, { quiet: true });
     run.model.dispose();
     const loaded = await bs.loadRun(runDir);
-    const state: bs.RunState = await bs.runState(runDir);
+    const state: bs.RunFolderStatus = (await bs.readRunState(runDir)).status;
 
     // Gate records of the trained model and their analysis.
     const loader = new BatchLoader(dataDir, meta, { split: 'test', batchSize: 8 });

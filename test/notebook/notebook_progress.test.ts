@@ -2,7 +2,11 @@
 // final state always shown.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { notebookProgress, progressHtml } from '../../src/notebook/progress_display.js';
+import {
+  notebookProgress,
+  notebookProgressFactory,
+  progressHtml,
+} from '../../src/notebook/notebook_progress.js';
 import { setTslabBridge, type TslabDisplay } from '../../src/notebook/tslab_bridge.js';
 
 afterEach(() => setTslabBridge());
@@ -30,6 +34,21 @@ describe('notebookProgress', () => {
     assert.match(sent[0]!, /1 \/ 10 \(10\.0%\)/);
     assert.match(sent[1]!, /3 \/ 10 \(30\.0%\).*batch &#60;3&#62;/);
     assert.match(sent[2]!, /3 \/ 10 .*done/);
+  });
+
+  it('serves as the ProgressFactory train() and runEvaluation take, starting where a resumed epoch starts', () => {
+    const sent: string[] = [];
+    const newDisplay = (): TslabDisplay => ({
+      html: (s) => sent.push(s),
+      text: () => {},
+      png: () => {},
+      raw: () => {},
+    });
+    setTslabBridge({ tslab: { display: newDisplay(), newDisplay } });
+    const p = notebookProgressFactory('epoch 2/3', 40, 12);
+    assert.match(sent.at(-1) ?? '', /epoch 2\/3 .*12 \/ 40 \(30\.0%\)/);
+    p.finish('stopped');
+    assert.match(sent.at(-1) ?? '', /12 \/ 40 .*stopped/);
   });
 
   it('renders counts, bar and timing', () => {

@@ -1,7 +1,9 @@
 // Progress of long notebook work (recording gates, evaluation, training epochs) as one output updated in
 // place (tslab.newDisplay(), or a display id on Deno's kernel; both send update_display_data), throttled so
-// a fast loop does not flood the frontend with messages. The counterpart of the CLI's progress bar.
+// a fast loop does not flood the frontend with messages. The notebook form of the library's one progress
+// interface (io/progress.ts); the CLI's form is io/terminal_progress.ts, so `train({ progress })` takes either.
 import { escapeHtml } from '../analysis/sample_gallery.js';
+import type { Progress, ProgressFactory } from '../io/progress.js';
 import { notebookHost, type UpdatableDisplay } from './notebook_host.js';
 
 export interface ProgressOptions {
@@ -11,12 +13,8 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-export interface NotebookProgress {
-  /** Reports `done` of `total` (total may change, e.g. when first known) and an optional status text. */
-  update(done: number, total?: number, status?: string): void;
-  /** Shows the final state (always rendered) with an optional message. */
-  finish(message?: string): void;
-}
+/** The progress interface (io/progress.ts); `finish` always renders the final state. */
+export type NotebookProgress = Progress;
 
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -51,7 +49,11 @@ export function notebookProgress(label: string, options: ProgressOptions = {}): 
   const display: UpdatableDisplay = notebookHost().newDisplay();
   const start = now();
   let last = Number.NEGATIVE_INFINITY;
-  let state = { done: 0, total: undefined as number | undefined, status: undefined as string | undefined };
+  let state: { done: number; total: number | undefined; status: string | undefined } = {
+    done: 0,
+    total: undefined,
+    status: undefined,
+  };
   const render = () =>
     display.html(progressHtml(label, state.done, state.total, (now() - start) / 1000, state.status));
   return {
@@ -69,3 +71,13 @@ export function notebookProgress(label: string, options: ProgressOptions = {}): 
     },
   };
 }
+
+/**
+ * notebookProgress as a ProgressFactory, for `train(config, { runDir, progress: notebookProgressFactory })`
+ * and runEvaluation: one output per epoch (and per evaluation), updated in place.
+ */
+export const notebookProgressFactory: ProgressFactory = (label, total, start) => {
+  const progress = notebookProgress(label);
+  progress.update(start ?? 0, total);
+  return progress;
+};
