@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { BatchLoader } from '../data/batch_loader.js';
 import type { DatasetMeta } from '../data/schema.js';
 import { atomicWriteFile } from '../io/atomic_write.js';
-import { applyCheckpoint, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../models/checkpoint.js';
+import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../models/checkpoint.js';
 import { countMacs, gateMacCosts } from '../models/macs.js';
 import type { GatedModel, ModelConfig } from '../models/model_types.js';
 import { createModel } from '../models/registry.js';
@@ -88,7 +88,7 @@ async function restoreLastCheckpoint(
       throw new Error(`train: resuming ${path}: the checkpoint was written for another model config`);
     }
     try {
-      applyCheckpoint({ ...model.namedWeights(), ...model.namedBuffers() }, loaded);
+      model.loadStateDict(loaded.tensors);
       await optimizer.loadState(loaded.optimizer ?? {});
     } catch (err) {
       throw new Error(`train: resuming ${path}: ${(err as Error).message}`, { cause: err });
@@ -134,7 +134,7 @@ export async function setupRun(
   }
 
   const model = buildModel(cfg);
-  const tensors = () => ({ ...model.namedWeights(), ...model.namedBuffers() });
+  const tensors = () => model.stateDict();
   const { lr: _peakLr, ...optimizerConfig } = cfg.optim;
   const optimizer = new Optimizer(model.namedWeights(), optimizerConfig);
   const dispose = () => {
