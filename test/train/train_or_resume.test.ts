@@ -11,7 +11,6 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GatedModel } from '../../src/models/model_types.js';
 import { loadRun } from '../../src/train/load_run.js';
-import { getPreset } from '../../src/train/presets.js';
 import { runPaths } from '../../src/train/run_paths.js';
 import { readRunState } from '../../src/train/run_state.js';
 
@@ -21,20 +20,11 @@ import type { TrainConfig } from '../../src/train/train_config.js';
 import { configDifferences, trainOrResume } from '../../src/train/train_or_resume.js';
 import { train } from '../../src/train/trainer.js';
 import { useBackend } from '../helpers/backends.js';
+import { tinyConfig as tinyPresetConfig } from './helpers/tiny_config.js';
 
 let root: string;
 
-function tinyConfig(): TrainConfig {
-  const c = getPreset('tiny');
-  c.data.dir = join(root, 'synthetic-16');
-  c.data.syntheticTrain = 96;
-  c.data.syntheticTest = 32;
-  c.data.maxStepsPerEpoch = 3;
-  c.data.maxEvalSamples = 32;
-  c.data.batchSize = 8;
-  c.epochs = 2;
-  return c;
-}
+const tinyConfig = (): TrainConfig => tinyPresetConfig(root);
 
 async function stateValues(model: GatedModel): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};

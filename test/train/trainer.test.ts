@@ -15,20 +15,11 @@ import { readRunState } from '../../src/train/run_state.js';
 import type { TrainConfig } from '../../src/train/train_config.js';
 import { train } from '../../src/train/trainer.js';
 import { useBackend } from '../helpers/backends.js';
+import { tinyConfig as tinyPresetConfig } from './helpers/tiny_config.js';
 
 let root: string;
 
-function tinyConfig(): TrainConfig {
-  const c = getPreset('tiny');
-  c.data.dir = join(root, 'synthetic-16');
-  c.data.syntheticTrain = 96;
-  c.data.syntheticTest = 32;
-  c.data.maxStepsPerEpoch = 3;
-  c.data.maxEvalSamples = 32;
-  c.data.batchSize = 8;
-  c.epochs = 2;
-  return c;
-}
+const tinyConfig = (): TrainConfig => tinyPresetConfig(root);
 
 async function weightsOf(path: string): Promise<Record<string, number[]>> {
   const ck = await loadCheckpoint(path);
