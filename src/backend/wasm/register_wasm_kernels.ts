@@ -10,9 +10,12 @@
 //   BatchMatMul           stock is ~1 GFLOP/s with transposes or batch > 1; 1.6-35x there, same elsewhere
 //   Identity              stock copies; ours shares the buffer (no copy; ~1000 calls per ResNet-20 step)
 //   Sum, Mean             over leading axes (BN statistics, global pooling) via XNNPACK AvgPool, ~5x
+//   Add, Sub, Multiply    per-channel broadcasts ([N,H,W,C] op [C] or [N,1,1,C]): our Tile + XNNPACK's same-shape
+//                         path instead of its threaded broadcast, 1.5-5x on 2 threads; bit-identical results
 // A gated ResNet-20 training step runs 2.2-2.8x faster with these than with the stock kernels (1 thread).
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
+import { makeBroadcastBinaryConfig } from './broadcast_binary.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { identityConfig } from './identity.js';
@@ -32,6 +35,9 @@ const FACTORIES: KernelFactory[] = [
   () => identityConfig,
   makeReduceConfig(tf.Sum),
   makeReduceConfig(tf.Mean),
+  makeBroadcastBinaryConfig(tf.Add),
+  makeBroadcastBinaryConfig(tf.Sub),
+  makeBroadcastBinaryConfig(tf.Multiply),
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */
