@@ -9,8 +9,10 @@
 // same single IEEE operation, so results are bit-identical to the stock broadcast.
 // Used where measured faster (bench/wasm_kernels.ts): always with threads, and on one thread for C <= 32 (at
 // C = 64 the extra memory pass of the tile costs more than the broadcast saves). Everything else (scalars,
-// two-sided broadcasts, small tensors, other dtypes) goes to the stock kernel.
-import type * as tf from '@tensorflow/tfjs-core';
+// two-sided broadcasts, other dtypes) goes to the stock kernel, except small float32 outputs (<= 4096
+// elements), which small_binary.ts computes in JavaScript without entering wasm.
+import * as tf from '@tensorflow/tfjs-core';
+import { isSmallBinary, smallBinaryOnHeap } from './small_binary.js';
 import {
   disposeInfo,
   reshapeInfo,
@@ -68,10 +70,18 @@ function threadsOf(backend: WasmKernelArgs['backend']): number {
   return typeof tfjs.getThreadsCount === 'function' ? tfjs.getThreadsCount() : 1;
 }
 
-export function broadcastBinaryWasm(args: WasmKernelArgs, stock: tf.KernelFunc): TensorInfo {
+export function broadcastBinaryWasm(
+  kernel: BroadcastBinaryKernel,
+  args: WasmKernelArgs,
+  stock: tf.KernelFunc,
+): TensorInfo {
   const { backend } = args;
   const a = args.inputs.a!;
   const b = args.inputs.b!;
+  const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  if (isSmallBinary(a, b, tf.util.sizeFromShape(outShape))) {
+    return smallBinaryOnHeap(kernel, backend, a, b, outShape);
+  }
   const runStock = (inputs: Record<string, TensorInfo>) =>
     stock({
       inputs,
@@ -99,7 +109,7 @@ export function makeBroadcastBinaryConfig(
     backendName: 'wasm',
     kernelFunc: ((args: WasmKernelArgs) => {
       if (stock === undefined) throw new Error(`${kernel} (wasm): the stock kernel is missing`);
-      return broadcastBinaryWasm(args, stock.kernelFunc);
+      return broadcastBinaryWasm(kernel, args, stock.kernelFunc);
     }) as unknown as tf.KernelFunc,
   });
 }

@@ -22,7 +22,7 @@ describe('wasm Add/Sub/Multiply with per-channel broadcasts', () => {
     await useBackend('wasm');
   });
 
-  // [a, b]: tiled (channel vectors, per-sample gates, either side) and stock (scalar, two-sided, small, same shape).
+  // [a, b]: tiled (channel vectors, per-sample gates, either side), stock (scalar, two-sided, same shape), small.
   const cases: [number[], number[]][] = [
     [[8, 9, 9, 16], [16]], // batch-norm scale / shift
     [[16], [8, 9, 9, 16]], // the small operand first (order matters for Sub)
@@ -52,7 +52,7 @@ describe('wasm Add/Sub/Multiply with per-channel broadcasts', () => {
       [8, 1, 9, 16],
       [1, 9, 1, 16],
     ], // two-sided: stock
-    [[2, 3, 3, 16], [16]], // small: stock
+    [[2, 3, 3, 16], [16]], // small: JavaScript (small_binary.ts)
     [
       [8, 9, 9, 16],
       [8, 9, 9, 16],
