@@ -86,10 +86,11 @@ export function ourWasmKernelNames(): string[] {
 /**
  * Puts the stock tfjs-backend-wasm kernels back where ours replaced one (kernels tfjs lacks stay ours), so
  * that benchmarks can compare both in one process; registerWasmKernels() switches ours on again.
+ * `names` limits this to those kernels (e.g. to measure a step without the newest ones).
  */
-export function restoreStockWasmKernels(): void {
+export function restoreStockWasmKernels(names?: readonly string[]): void {
   for (const [name, stock] of stockKernels) {
-    if (!isOurWasmKernel(name)) continue;
+    if (!isOurWasmKernel(name) || (names !== undefined && !names.includes(name))) continue;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(stock);
   }
