@@ -7,7 +7,11 @@
 // and after, per model.
 // The machine may be shared: the three configurations (wasm before, wasm after, PyTorch) alternate round by
 // round (the order of the two wasm ones flips each round), each number is the median over rounds, and the
-// load average is recorded with every model. Output: bench/results/backends.json.
+// load average is recorded with every model. Every time is taken twice: wall clock (images/s) and the process's
+// CPU time (images per CPU-second). The ratios use CPU time: on the shared 2-core machine (load average 9-11)
+// PyTorch's wall-clock rate of one and the same run swung 10-256 images/s while wasm's swung less, because a short
+// PyTorch run is hit harder by the others' bursts; per CPU-second both are what they would be on an idle core
+// (with one thread; with more, spinning pool threads count too). Output: bench/results/backends.json.
 // Run: npm run bench:backends [-- --quick] [-- --threads N]   (--quick: ResNet-20 batch 32 only, one round;
 // --threads: wasm and PyTorch threads, default the machine's cores. On a machine other jobs load beyond its cores,
 // use --threads 1: PyTorch's OpenMP threads collapse there, measured 87.6 images/s on 1 thread and 7.6 on 2 at a
@@ -114,22 +118,40 @@ function ensureTorch(): string | undefined {
 }
 
 /** One PyTorch measurement of the same network (its own warm-up steps are not timed). */
-function torchImagesPerSecond(python: string, c: Case, threads: number): { ips: number; version: string } {
+function torchImagesPerSecond(python: string, c: Case, threads: number): Rate & { version: string } {
   const script = join(import.meta.dirname, 'reference', 'resnet_torch.py');
   const arch = c.model === 'resnet18' ? ['--arch', 'resnet18'] : ['--depth', c.model.slice('resnet'.length)];
   const args = [script, ...arch, '--size', String(c.size), '--batch', String(c.batch)];
   args.push('--steps', String(c.steps), '--threads', String(threads));
   if (c.gated) args.push('--gated');
-  const out = spawnSync(python, args, { encoding: 'utf8' });
+  // torch.set_num_threads does not bind the BLAS/OpenMP pools of Debian's build: without these, 1-thread PyTorch
+  // measured 37-100 images/s (ResNet-20 b32) on the loaded machine against 247-256 with them.
+  const pools = String(threads);
+  const env = { ...process.env, OMP_NUM_THREADS: pools, OPENBLAS_NUM_THREADS: pools, MKL_NUM_THREADS: pools };
+  const out = spawnSync(python, args, { encoding: 'utf8', env });
   if (out.status !== 0) throw new Error(`PyTorch reference failed (${args.join(' ')}): ${out.stderr}`);
-  const r = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { imagesPerSecond: number; version: string };
-  return { ips: r.imagesPerSecond, version: r.version };
+  const r = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as {
+    imagesPerSecond: number;
+    imagesPerCpuSecond: number;
+    version: string;
+  };
+  if (process.env.DEBUG_TORCH) console.log(args.join(' '), env.OMP_NUM_THREADS, JSON.stringify(r));
+  return { wall: r.imagesPerSecond, cpu: r.imagesPerCpuSecond, version: r.version };
 }
 
-async function timeSteps(step: () => Promise<void>, steps: number, batch: number): Promise<number> {
+/** Images per wall-clock second and per CPU-second of this process. */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+async function timeSteps(step: () => Promise<void>, steps: number, batch: number): Promise<Rate> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) await step();
-  return (batch * steps) / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  const images = batch * steps;
+  return { wall: images / ((performance.now() - t0) / 1000), cpu: images / ((cpu.user + cpu.system) / 1e6) };
 }
 
 const useBefore = () => restoreStockWasmKernels(NEWEST_KERNELS);
@@ -139,7 +161,7 @@ async function measureCase(c: Case, python: string | undefined, threads: number)
   const label = `${c.model} ${c.gated ? 'gated' : 'dense'} ${c.size}x${c.size} batch ${c.batch}`;
   const loadStart = load();
   const fixture = trainStepFixture({ model: c.model, gated: c.gated, batch: c.batch, size: c.size });
-  const rounds = { before: [] as number[], after: [] as number[], pytorch: [] as number[] };
+  const rounds = { before: [] as Rate[], after: [] as Rate[], pytorch: [] as Rate[] };
   let torchVersion = 'n/a';
   try {
     // Warm-up: the first step of each kernel set builds XNNPACK operators and grows the heap.
@@ -155,7 +177,7 @@ async function measureCase(c: Case, python: string | undefined, threads: number)
       }
       if (python !== undefined) {
         const t = torchImagesPerSecond(python, c, threads);
-        rounds.pytorch.push(t.ips);
+        rounds.pytorch.push({ wall: t.wall, cpu: t.cpu });
         torchVersion = t.version;
       }
     }
@@ -163,27 +185,37 @@ async function measureCase(c: Case, python: string | undefined, threads: number)
     const profileBefore = await profileStep(() => fixture.step());
     useAfter();
     const profileAfter = await profileStep(() => fixture.step());
-    const before = median(rounds.before);
-    const after = median(rounds.after);
-    const pytorch = rounds.pytorch.length > 0 ? median(rounds.pytorch) : null;
+    const med = (rs: Rate[], key: keyof Rate) => +median(rs.map((r) => r[key])).toFixed(2);
+    const before = med(rounds.before, 'cpu');
+    const after = med(rounds.after, 'cpu');
+    const pytorch = rounds.pytorch.length > 0 ? med(rounds.pytorch, 'cpu') : null;
     const result = {
       ...c,
       label,
-      wasmImagesPerSecond: +after.toFixed(2),
-      wasmBeforeImagesPerSecond: +before.toFixed(2),
-      pytorchImagesPerSecond: pytorch === null ? null : +pytorch.toFixed(2),
+      wasmImagesPerCpuSecond: after,
+      wasmBeforeImagesPerCpuSecond: before,
+      pytorchImagesPerCpuSecond: pytorch,
+      wasmImagesPerSecond: med(rounds.after, 'wall'),
+      wasmBeforeImagesPerSecond: med(rounds.before, 'wall'),
+      pytorchImagesPerSecond: rounds.pytorch.length > 0 ? med(rounds.pytorch, 'wall') : null,
       pytorchVersion: torchVersion,
       wasmOverPytorch: pytorch === null ? null : +(after / pytorch).toFixed(4),
       wasmBeforeOverPytorch: pytorch === null ? null : +(before / pytorch).toFixed(4),
       speedupOverBefore: +(after / before).toFixed(3),
-      rounds: Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, v.map((x) => +x.toFixed(2))])),
+      rounds: Object.fromEntries(
+        Object.entries(rounds).map(([k, v]) => [
+          k,
+          v.map((x) => ({ wall: +x.wall.toFixed(2), cpu: +x.cpu.toFixed(2) })),
+        ]),
+      ),
       loadAverage: { start: loadStart, end: load() },
       profileBefore,
       profileAfter,
     };
     console.log(
-      `${label.padEnd(36)} wasm ${after.toFixed(1)} (before ${before.toFixed(1)}, x${result.speedupOverBefore})` +
-        ` | pytorch ${pytorch?.toFixed(1) ?? 'n/a'} | ratio ${result.wasmOverPytorch ?? 'n/a'}` +
+      `${label.padEnd(36)} per CPU-s: wasm ${after} (before ${before}, x${result.speedupOverBefore})` +
+        ` | pytorch ${pytorch ?? 'n/a'} | ratio ${result.wasmOverPytorch ?? 'n/a'}` +
+        ` | wall: wasm ${result.wasmImagesPerSecond} pytorch ${result.pytorchImagesPerSecond ?? 'n/a'}` +
         ` | load ${result.loadAverage.end[0]}`,
     );
     return result;
@@ -194,11 +226,13 @@ async function measureCase(c: Case, python: string | undefined, threads: number)
 }
 
 async function main(): Promise<void> {
-  const probes = await probeBackends();
   const report = await initBackend(
     'wasm',
     requestedThreads === undefined ? {} : { wasmThreads: requestedThreads },
   );
+  // After starting wasm: the probe would otherwise start it on its default thread count (fixed once started).
+  const probes = await probeBackends();
+  await tf.setBackend('wasm');
   const threads = (tf.backend() as unknown as BackendWasm).wasm.tfjs.getThreadsCount();
   const python = ensureTorch();
   if (python === undefined) console.log('no PyTorch: wasm numbers only');
@@ -212,7 +246,7 @@ async function main(): Promise<void> {
   const gatingOverhead = (
     model: string,
     batch: number,
-    key: 'wasmImagesPerSecond' | 'pytorchImagesPerSecond',
+    key: 'wasmImagesPerCpuSecond' | 'pytorchImagesPerCpuSecond',
   ) => {
     const dense = find(model, false, batch)?.[key];
     const gated = find(model, true, batch)?.[key];
@@ -226,8 +260,8 @@ async function main(): Promise<void> {
     ].map(([m, b]) => [
       `${m} batch ${b}`,
       {
-        wasm: gatingOverhead(m as string, b as number, 'wasmImagesPerSecond'),
-        pytorch: gatingOverhead(m as string, b as number, 'pytorchImagesPerSecond'),
+        wasm: gatingOverhead(m as string, b as number, 'wasmImagesPerCpuSecond'),
+        pytorch: gatingOverhead(m as string, b as number, 'pytorchImagesPerCpuSecond'),
       },
     ]),
   );
@@ -245,7 +279,7 @@ async function main(): Promise<void> {
   const path = writeResult('backends', {
     benchmark:
       'training step (forward, backward, SGD momentum; gated adds BaS + L0 in tfjs, a hard-threshold gate in the' +
-      ' PyTorch twin): wasm vs PyTorch CPU in one run, alternating rounds, medians',
+      ' PyTorch twin): wasm vs PyTorch CPU in one run, alternating rounds, medians; ratios per CPU-second',
     machine: machineInfo(),
     backends: probes,
     wasm: { threads, detail: report.reason, before: `stock tfjs kernels for ${NEWEST_KERNELS.join(', ')}` },
