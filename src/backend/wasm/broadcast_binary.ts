@@ -9,7 +9,7 @@
 // same single IEEE operation, so results are bit-identical to the stock broadcast.
 // Used where measured faster (bench/wasm_kernels.ts): always with threads, and on one thread for C <= 32 (at
 // C = 64 the extra memory pass of the tile costs more than the broadcast saves). Everything else (scalars,
-// two-sided broadcasts, other dtypes) goes to the stock kernel, except small float32 outputs (<= 4096
+// two-sided broadcasts, other dtypes) goes to the stock kernel, except small float32 outputs (<= 1024
 // elements), which small_binary.ts computes in JavaScript without entering wasm.
 import * as tf from '@tensorflow/tfjs-core';
 import { isSmallBinary, smallBinaryOnHeap } from './small_binary.js';

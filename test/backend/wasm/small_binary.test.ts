@@ -75,12 +75,12 @@ describe('wasm Add/Sub/Multiply of small tensors (JavaScript on the heap)', () =
     }
   });
 
-  it('takes only float32 outputs of 1..4096 elements', () => {
+  it('takes only float32 outputs of 1..1024 elements', () => {
     const f = (shape: number[], dtype: tf.DataType = 'float32') => ({ dataId: {}, shape, dtype });
     assert.equal(isSmallBinary(f([16]), f([16]), 16), true);
     assert.equal(isSmallBinary(f([16], 'int32'), f([16], 'int32'), 16), false);
     assert.equal(isSmallBinary(f([0]), f([0]), 0), false);
-    assert.equal(isSmallBinary(f([4097]), f([]), 4097), false);
+    assert.equal(isSmallBinary(f([1025]), f([]), 1025), false);
   });
 
   it('leaves int32 to the stock kernels', async () => {
