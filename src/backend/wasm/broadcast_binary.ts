@@ -7,8 +7,10 @@
 // our copy-doubling Tile (memcpy, tile.ts), then the stock kernel runs its same-shape path (contiguous SIMD,
 // split into large blocks per thread): 0.34 ms for that shape on 2 threads. The arithmetic per element is the
 // same single IEEE operation, so results are bit-identical to the stock broadcast.
-// Used where measured faster (bench/wasm_kernels.ts): always with threads, and on one thread for C <= 32 (at
-// C = 64 the extra memory pass of the tile costs more than the broadcast saves). Everything else (scalars,
+// Used always with threads, and on one thread for C <= 32 (at C = 64 the extra memory pass of the tile costs
+// more than the broadcast saves). The gain depends on the machine's load: the figures above are from the shared
+// machine at a load average of 5-8 (tile + same-shape 1.5-5x faster on 2 threads); bench/wasm_kernels.ts
+// --kernels-only --threads 2 gave 0.7-1.2x at a load of 2.6 and 3-6x at 3.9 (see README.md). Everything else (scalars,
 // two-sided broadcasts, other dtypes) goes to the stock kernel, except small float32 outputs (<= 1024
 // elements), which small_binary.ts computes in JavaScript without entering wasm.
 import * as tf from '@tensorflow/tfjs-core';

@@ -11,9 +11,10 @@
 //   Identity              stock copies; ours shares the buffer (no copy; ~1000 calls per ResNet-20 step)
 //   Sum, Mean             over leading axes (BN statistics, global pooling) via XNNPACK AvgPool, ~5x
 //   Add, Sub, Multiply    per-channel broadcasts ([N,H,W,C] op [C] or [N,1,1,C]): our Tile + XNNPACK's same-shape
-//                         path instead of its threaded broadcast, 1.5-5x on 2 threads; bit-identical results;
+//                         path instead of its threaded broadcast, 1.5-5x on 2 threads under load, 0.7-1.2x
+//                         quiet; bit-identical results;
 //                         small float32 ones (<= 1024 elements) in JavaScript on the heap (no wasm call, no pool)
-//   Square                x * x on XNNPACK's same-shape Multiply, 5-9x (bit-identical)
+//   Square                x * x on XNNPACK's same-shape Multiply, 5-9x under load, 0.5x quiet (bit-identical)
 // A gated ResNet-20 training step runs 2.2-2.8x faster with these than with the stock kernels (1 thread).
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
