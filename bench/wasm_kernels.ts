@@ -7,6 +7,7 @@
 // Ours and stock run alternately, one call each, and each is the median of its calls: the machine is
 // shared, so only ratios measured this way mean anything.
 // Output: bench/results/wasm_kernels.json. Run: node --import tsx bench/wasm_kernels.ts [--quick]
+// --kernels-only --threads N: the kernel table alone on N threads, to bench/results/wasm_kernels-threadsN.json.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,14 @@ import { machineInfo, writeResult } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');
 const childThreads = process.argv.find((a) => a.startsWith('--step-child='))?.split('=')[1];
+const kernelsOnly = process.argv.includes('--kernels-only');
+const threadsAt = process.argv.indexOf('--threads');
+const kernelThreads = threadsAt >= 0 ? Number(process.argv[threadsAt + 1]) : 1;
+if (!(Number.isInteger(kernelThreads) && kernelThreads >= 1)) {
+  throw new Error(
+    `bench/wasm_kernels.ts: option '--threads' must be an integer >= 1; got ${process.argv[threadsAt + 1]}`,
+  );
+}
 
 type Info = tf.TensorInfo;
 interface Case {
@@ -150,6 +159,42 @@ function cases(): Case[] {
       kernel: 'Mean',
       inputs: { x: { shape: act } },
       attrs: { axis: [1, 2], keepDims: false },
+    },
+    {
+      name: 'Multiply [32,32,32,16] x [16] (BN scale)',
+      kernel: 'Multiply',
+      inputs: { a: { shape: act }, b: { shape: [16] } },
+      attrs: {},
+    },
+    {
+      name: 'Sub [32,16,16,32] - [32] (BN centring)',
+      kernel: 'Sub',
+      inputs: { a: { shape: [n, 16, 16, 32] }, b: { shape: [32] } },
+      attrs: {},
+    },
+    {
+      name: 'Multiply [32,8,8,64] x [32,1,1,64] (channel gate)',
+      kernel: 'Multiply',
+      inputs: { a: { shape: [n, 8, 8, 64] }, b: { shape: [n, 1, 1, 64] } },
+      attrs: {},
+    },
+    {
+      name: 'Multiply [64] x [] (optimizer, small)',
+      kernel: 'Multiply',
+      inputs: { a: { shape: [64] }, b: { shape: [] } },
+      attrs: {},
+    },
+    {
+      name: 'Add [3,3,16,16] + [3,3,16,16] (optimizer, small)',
+      kernel: 'Add',
+      inputs: { a: { shape: [3, 3, 16, 16] }, b: { shape: [3, 3, 16, 16] } },
+      attrs: {},
+    },
+    {
+      name: 'Square [32,32,32,16] (BN variance)',
+      kernel: 'Square',
+      inputs: { x: { shape: act } },
+      attrs: {},
     },
   ];
 }
@@ -332,9 +377,22 @@ async function stepChild(threads: number): Promise<void> {
 
 async function main(): Promise<void> {
   await initBackend('cpu');
-  const report = await initBackend('wasm', { wasmThreads: 1 });
+  const report = await initBackend('wasm', { wasmThreads: kernelThreads });
   console.log(`kernels (${report.reason}):`);
   const kernels = benchKernels(quick ? 5 : 15);
+  if (kernelsOnly) {
+    const path = writeResult(`wasm_kernels-threads${kernelThreads}`, {
+      benchmark:
+        'our wasm kernels vs stock tfjs-backend-wasm 4.22 (same process, alternating calls, medians)',
+      machine: machineInfo(),
+      wasm: report.reason,
+      loadAverage1m: loadavg()[0],
+      quick,
+      kernels,
+    });
+    console.log(`wrote ${path}`);
+    return;
+  }
   const steps = [];
   for (const threads of [1, 2]) {
     const child = spawnSync(

@@ -140,19 +140,23 @@ def main():
         step().item()
     if cuda:
         torch.cuda.synchronize()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(a.steps):
         loss = step()
     loss.item()
     if cuda:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
+    # CPU seconds of this process (all its threads): on a machine shared with other jobs, images per CPU-second is
+    # what one thread's throughput is on an idle core; wall time depends on the others' load.
+    cpu_seconds = time.process_time() - c0
     print(json.dumps({
         "framework": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
         "model": f"resnet{a.depth}" if a.arch == "cifar" else "resnet18", "gated": a.gated,
         "shortcut": a.shortcut if a.arch == "cifar" else "B", "size": size, "device": a.device,
         "precision": a.precision if cuda else "fp32", "batch": a.batch, "steps": a.steps,
         "imagesPerSecond": a.batch * a.steps / seconds,
+        "imagesPerCpuSecond": a.batch * a.steps / cpu_seconds,
     }))
 
 
