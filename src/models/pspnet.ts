@@ -3,8 +3,10 @@
 // Head: pyramid pooling over bins 1, 2, 3, 6 (adaptive avg pool -> 1x1 conv C -> C/4 -> BN -> ReLU ->
 // bilinear back to the feature size), concat with the features, 3x3 conv -> 512 -> BN -> ReLU -> dropout
 // -> 1x1 conv (bias) to classes -> bilinear upsampling to the input size.
-// Differs from the original: torchvision's single 7x7 stem (not the deep 3x3 stem), no auxiliary head,
-// bilinear with align_corners = false (torchvision's convention). Only the backbone blocks are gated.
+// Differs from the original: torchvision's single 7x7 stem (not the deep 3x3 stem), no auxiliary head, and
+// tfjs's legacy bilinear resize (alignCorners and halfPixelCenters false: source = dst * in/out, no half-pixel
+// offset; torch's F.interpolate(align_corners=False) samples at (dst + 0.5) * in/out - 0.5, so the PyTorch twin
+// reproduces the tfjs rule instead). Only the backbone blocks are gated.
 import * as tf from '@tensorflow/tfjs-core';
 import { adaptiveAvgPoolBins } from '../layers/adaptive_avg_pool.js';
 import { BatchNorm } from '../layers/batch_norm.js';
