@@ -10,13 +10,16 @@
 // --kernels-only --threads N: the kernel table alone on N threads, to bench/results/wasm_kernels-threadsN.json.
 // --filter-grad [--threads N]: Conv2DBackpropFilter's two paths (swapped-roles conv, im2col + GEMM) and the
 // registered kernel's choice, alternating call by call on ResNet-20 (batch 32 and 128) and ResNet-18 224
-// (batch 8) layer shapes, to bench/results/wasm_filter_grad.json.
+// (batch 8) layer shapes; then whole training steps (ResNet-20 b32 gated and dense, ResNet-18 224 b8 dense)
+// with the swapped-only kernel and the per-shape choice, alternating step by step, images per CPU-second and
+// per second; to bench/results/wasm_filter_grad.json.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init_backend.js';
 import {
+  conv2dBackpropFilterConfig,
   conv2dBackpropFilterWithPath,
   type FilterGradPath,
 } from '../src/backend/wasm/conv2d_backprop_filter.js';
@@ -30,6 +33,7 @@ import type { BackendWasm } from '../src/backend/wasm/wasm_kernel_utils.js';
 import { createModel } from '../src/models/registry.js';
 import { trainStep } from '../src/train/train_step.js';
 import { machineInfo, writeResult } from './lib/results.js';
+import { trainStepFixture } from './lib/train_step_timer.js';
 
 const quick = process.argv.includes('--quick');
 const childThreads = process.argv.find((a) => a.startsWith('--step-child='))?.split('=')[1];
@@ -452,6 +456,74 @@ function benchFilterGrad(reps: number) {
   return rows;
 }
 
+/** Registers Conv2DBackpropFilter with its path forced ('swapped': the kernel before the GEMM path) or, with
+ * no argument, the per-shape choice again. */
+function useFilterGradPath(path?: FilterGradPath): void {
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+  tf.registerKernel(
+    path === undefined
+      ? conv2dBackpropFilterConfig
+      : { ...conv2dBackpropFilterConfig, kernelFunc: conv2dBackpropFilterWithPath(path) },
+  );
+}
+
+/** Whole training steps with the swapped-only kernel and the registered choice, alternating step by step. */
+async function benchFilterGradSteps(steps: number) {
+  const models = [
+    { model: 'resnet20' as const, gated: true, batch: 32, size: 32, steps },
+    { model: 'resnet20' as const, gated: false, batch: 32, size: 32, steps },
+    {
+      model: 'resnet18' as const,
+      gated: false,
+      batch: 8,
+      size: 224,
+      steps: Math.max(2, Math.ceil(steps / 3)),
+    },
+  ];
+  const rows = [];
+  for (const m of models) {
+    const fixture = trainStepFixture(m);
+    const time = async () => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await fixture.step();
+      const cpu = process.cpuUsage(c0);
+      return { wall: performance.now() - t0, cpu: (cpu.user + cpu.system) / 1000 };
+    };
+    const runs: Record<'swapped' | 'chosen', { wall: number; cpu: number }[]> = { swapped: [], chosen: [] };
+    useFilterGradPath('swapped');
+    await fixture.step();
+    useFilterGradPath();
+    await fixture.step();
+    for (let i = 0; i < m.steps; i++) {
+      for (const which of i % 2 === 0 ? (['swapped', 'chosen'] as const) : (['chosen', 'swapped'] as const)) {
+        useFilterGradPath(which === 'swapped' ? 'swapped' : undefined);
+        runs[which].push(await time());
+      }
+    }
+    useFilterGradPath();
+    fixture.dispose();
+    const rate = (xs: { wall: number; cpu: number }[], key: 'wall' | 'cpu') =>
+      +((m.batch / median(xs.map((x) => x[key]))) * 1000).toFixed(2);
+    const row = {
+      model: `${m.model} ${m.gated ? 'gated' : 'dense'} ${m.size}x${m.size} b${m.batch}`,
+      stepsEach: m.steps,
+      swappedImagesPerCpuSecond: rate(runs.swapped, 'cpu'),
+      chosenImagesPerCpuSecond: rate(runs.chosen, 'cpu'),
+      swappedImagesPerSecond: rate(runs.swapped, 'wall'),
+      chosenImagesPerSecond: rate(runs.chosen, 'wall'),
+      speedupCpu: +(median(runs.swapped.map((r) => r.cpu)) / median(runs.chosen.map((r) => r.cpu))).toFixed(
+        3,
+      ),
+    };
+    rows.push(row);
+    console.log(
+      `${row.model.padEnd(28)} images per CPU-s: swapped only ${row.swappedImagesPerCpuSecond}, per-shape choice ${row.chosenImagesPerCpuSecond} (x${row.speedupCpu})`,
+    );
+  }
+  return rows;
+}
+
 async function stepChild(threads: number): Promise<void> {
   const report = await initBackend('wasm', { wasmThreads: threads });
   const convMs = forwardConvMs();
@@ -469,6 +541,7 @@ async function main(): Promise<void> {
     console.log(`Conv2DBackpropFilter paths (${report.reason}):`);
     const load0 = loadavg()[0];
     const rows = benchFilterGrad(quick ? 5 : 9);
+    const trainingSteps = await benchFilterGradSteps(quick ? 2 : 6);
     const path = writeResult('wasm_filter_grad', {
       benchmark:
         'wasm Conv2DBackpropFilter: swapped-roles XNNPACK conv vs im2col + one GEMM vs the registered choice (same process, alternating calls, medians)',
@@ -477,6 +550,7 @@ async function main(): Promise<void> {
       loadAverage1m: { start: load0, end: loadavg()[0] },
       quick,
       layers: rows,
+      trainingSteps,
     });
     console.log(`wrote ${path}`);
     return;
