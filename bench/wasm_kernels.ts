@@ -12,7 +12,7 @@
 // registered kernel's choice, alternating call by call on ResNet-20 (batch 32 and 128) and ResNet-18 224
 // (batch 8) layer shapes; then whole training steps (ResNet-20 b32 gated and dense, ResNet-18 224 b8 dense)
 // with the swapped-only kernel and the per-shape choice, alternating step by step, images per CPU-second and
-// per second; to bench/results/wasm_filter_grad.json.
+// per second; to bench/results/wasm_filter_grad.json (wasm_filter_grad-threadsN.json for N > 1).
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -542,16 +542,19 @@ async function main(): Promise<void> {
     const load0 = loadavg()[0];
     const rows = benchFilterGrad(quick ? 5 : 9);
     const trainingSteps = await benchFilterGradSteps(quick ? 2 : 6);
-    const path = writeResult('wasm_filter_grad', {
-      benchmark:
-        'wasm Conv2DBackpropFilter: swapped-roles XNNPACK conv vs im2col + one GEMM vs the registered choice (same process, alternating calls, medians)',
-      machine: machineInfo(),
-      wasm: report.reason,
-      loadAverage1m: { start: load0, end: loadavg()[0] },
-      quick,
-      layers: rows,
-      trainingSteps,
-    });
+    const path = writeResult(
+      kernelThreads === 1 ? 'wasm_filter_grad' : `wasm_filter_grad-threads${kernelThreads}`,
+      {
+        benchmark:
+          'wasm Conv2DBackpropFilter: swapped-roles XNNPACK conv vs im2col + one GEMM vs the registered choice (same process, alternating calls, medians)',
+        machine: machineInfo(),
+        wasm: report.reason,
+        loadAverage1m: { start: load0, end: loadavg()[0] },
+        quick,
+        layers: rows,
+        trainingSteps,
+      },
+    );
     console.log(`wrote ${path}`);
     return;
   }
