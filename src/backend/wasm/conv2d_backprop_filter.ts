@@ -6,6 +6,8 @@
 //   stride' = the forward dilation, dilation' = the forward stride, same top/left padding
 //   output [Ci, FH, FW, Co] -> [FH, FW, Ci, Co]
 // A probe found slice-and-matmul formulations 2-17x slower (strided slices and gathers are slow on wasm).
+// Where it measured faster (strided layers, 3-channel stems, 128+ output channels; see preferGemm), the patches
+// of x and one GEMM instead (filter_grad_gemm.ts).
 // Exception, 1x1 kernels without padding (ResNet projection shortcuts): there the swapped conv has a huge
 // dilated kernel and, with stride 2, computes a 2x2 output to keep 1x1 of it; instead dW = xs^T dy, one
 // matrix product, with xs = x subsampled by the stride through a 1x1 identity-filter conv (XNNPACK).
@@ -27,15 +29,23 @@ import {
 /** The two evaluations of a kxk (or padded 1x1) filter gradient: swapped-roles conv, or im2col + one GEMM. */
 export type FilterGradPath = 'swapped' | 'gemm';
 
+/** Largest patch matrix the GEMM path puts on the wasm heap (64M floats, 256 MiB; the 32-bit heap also holds
+ * every activation); bigger layers swap roles (not measured: a bound, not a speed rule). */
+const MAX_PATCH_FLOATS = 64 * 1024 * 1024;
+
 /**
- * Where im2col + GEMM beat the swapped conv in bench/wasm_kernels.ts --filter-grad (1 thread, medians of
- * alternating calls; results/wasm_filter_grad.json): strided layers (1.2-2x: the swapped conv then runs
- * dilated), 3-channel stems (1.2x: the swapped conv's batch is 3) and 128+ output channels (1.2-1.4x: the
- * patch copy is amortised over a wide product). Stride-1 layers with 16-64 output channels (ResNet-20's
- * bulk) stay with the swapped conv (GEMM 0.7-1.0x there). Dilated convs were not measured: swapped.
+ * Where im2col + GEMM beat the swapped conv in bench/wasm_kernels.ts --filter-grad (medians of alternating
+ * calls over three 1-thread runs and one 2-thread run; results/wasm_filter_grad*.json): strided layers (1.0-2x:
+ * the swapped conv then runs dilated), 3-channel stems (1.2-2.3x: the swapped conv's batch is 3) and 128+ output
+ * channels (1.1-1.6x: the patch copy is amortised over a wide product). Stride-1 layers with 16-64 output
+ * channels (ResNet-20's bulk) stay with the swapped conv (GEMM 0.6-1.1x there). Dilated convs: not measured,
+ * swapped.
  */
 function preferGemm(x: TensorInfo, dy: TensorInfo, g: FilterGradGeometry): boolean {
   if (g.dilationH !== 1 || g.dilationW !== 1) return false;
+  const [batch, outH, outW] = dy.shape as [number, number, number, number];
+  const patchFloats = g.filterHeight * g.filterWidth * x.shape[3]! * batch * outH * outW;
+  if (patchFloats > MAX_PATCH_FLOATS) return false;
   return g.strideH > 1 || g.strideW > 1 || x.shape[3]! <= 4 || dy.shape[3]! >= 128;
 }
 
