@@ -8,11 +8,21 @@
 // shared, so only ratios measured this way mean anything.
 // Output: bench/results/wasm_kernels.json. Run: node --import tsx bench/wasm_kernels.ts [--quick]
 // --kernels-only --threads N: the kernel table alone on N threads, to bench/results/wasm_kernels-threadsN.json.
+// --filter-grad [--threads N]: Conv2DBackpropFilter's two paths (swapped-roles conv, im2col + GEMM) and the
+// registered kernel's choice, alternating call by call on ResNet-20 (batch 32 and 128) and ResNet-18 224
+// (batch 8) layer shapes; then whole training steps (ResNet-20 b32 gated and dense, ResNet-18 224 b8 dense)
+// with the swapped-only kernel and the per-shape choice, alternating step by step, images per CPU-second and
+// per second; to bench/results/wasm_filter_grad.json (wasm_filter_grad-threadsN.json for N > 1).
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init_backend.js';
+import {
+  conv2dBackpropFilterConfig,
+  conv2dBackpropFilterWithPath,
+  type FilterGradPath,
+} from '../src/backend/wasm/conv2d_backprop_filter.js';
 import {
   isOurWasmKernel,
   registerWasmKernels,
@@ -23,10 +33,12 @@ import type { BackendWasm } from '../src/backend/wasm/wasm_kernel_utils.js';
 import { createModel } from '../src/models/registry.js';
 import { trainStep } from '../src/train/train_step.js';
 import { machineInfo, writeResult } from './lib/results.js';
+import { trainStepFixture } from './lib/train_step_timer.js';
 
 const quick = process.argv.includes('--quick');
 const childThreads = process.argv.find((a) => a.startsWith('--step-child='))?.split('=')[1];
 const kernelsOnly = process.argv.includes('--kernels-only');
+const filterGradOnly = process.argv.includes('--filter-grad');
 const threadsAt = process.argv.indexOf('--threads');
 const kernelThreads = threadsAt >= 0 ? Number(process.argv[threadsAt + 1]) : 1;
 if (!(Number.isInteger(kernelThreads) && kernelThreads >= 1)) {
@@ -365,6 +377,153 @@ function forwardConvMs(): number {
   return +median(times).toFixed(2);
 }
 
+/** Filter-gradient layer shapes: [batch, size, ci, co, kernel, stride] of the forward conv ('same' padding). */
+const FILTER_GRAD_SHAPES: { model: string; layers: [number, number, number, number, number, number][] }[] = [
+  {
+    model: 'ResNet-20 (CIFAR) b32',
+    layers: [
+      [32, 32, 3, 16, 3, 1],
+      [32, 32, 16, 16, 3, 1],
+      [32, 32, 16, 32, 3, 2],
+      [32, 16, 32, 32, 3, 1],
+      [32, 16, 32, 64, 3, 2],
+      [32, 8, 64, 64, 3, 1],
+    ],
+  },
+  {
+    model: 'ResNet-20 (CIFAR) b128',
+    layers: [
+      [128, 32, 16, 16, 3, 1],
+      [128, 16, 32, 32, 3, 1],
+      [128, 8, 64, 64, 3, 1],
+    ],
+  },
+  {
+    model: 'ResNet-18 224 b8',
+    layers: [
+      [8, 224, 3, 64, 7, 2],
+      [8, 56, 64, 64, 3, 1],
+      [8, 56, 64, 128, 3, 2],
+      [8, 28, 128, 128, 3, 1],
+      [8, 28, 128, 256, 3, 2],
+      [8, 14, 256, 256, 3, 1],
+      [8, 14, 256, 512, 3, 2],
+      [8, 7, 512, 512, 3, 1],
+    ],
+  },
+];
+
+/** Both Conv2DBackpropFilter paths and the registered choice, alternating call by call; medians. */
+function benchFilterGrad(reps: number) {
+  const wasm = tf.findBackend('wasm') as unknown as tf.KernelBackend;
+  const registered = tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc;
+  const paths: FilterGradPath[] = ['swapped', 'gemm'];
+  const funcs = paths.map((p) => conv2dBackpropFilterWithPath(p));
+  const rows = [];
+  for (const { model, layers } of FILTER_GRAD_SHAPES) {
+    for (const [n, h, ci, co, k, s] of layers) {
+      const oh = Math.ceil(h / s);
+      const inputs = makeInputs(wasm, { x: { shape: [n, h, h, ci] }, dy: { shape: [n, oh, oh, co] } });
+      const attrs = { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, ci, co] };
+      const macs = n * oh * oh * k * k * ci * co;
+      // Fewer calls for the big layers (a ResNet-18 stage-1 gradient is ~1 GMAC).
+      const r = macs > 4e8 ? Math.max(3, Math.min(reps, 5)) : reps;
+      const times: number[][] = [[], [], []];
+      for (const f of [...funcs, registered]) timeCall(wasm, f, inputs, attrs); // warm-up
+      for (let i = 0; i < r; i++) {
+        for (const [j, f] of [...funcs, registered].entries())
+          times[j]!.push(timeCall(wasm, f, inputs, attrs));
+      }
+      for (const i of Object.values(inputs)) wasm.disposeData(i.dataId);
+      const [swapped, gemm, chosen] = times.map(median) as [number, number, number];
+      const row = {
+        model,
+        layer: `${k}x${k} ${ci}->${co} s${s} on [${n},${h},${h},${ci}]`,
+        macs,
+        calls: r,
+        swappedMs: +swapped.toFixed(2),
+        gemmMs: +gemm.toFixed(2),
+        gemmSpeedup: +(swapped / gemm).toFixed(2),
+        registeredMs: +chosen.toFixed(2),
+        gemmGflops: +((2 * macs) / gemm / 1e6).toFixed(2),
+      };
+      rows.push(row);
+      console.log(
+        `${model.padEnd(24)} ${row.layer.padEnd(40)} swapped ${swapped.toFixed(2).padStart(8)} ms  gemm ${gemm.toFixed(2).padStart(8)} ms  x${row.gemmSpeedup}  registered ${chosen.toFixed(2)} ms`,
+      );
+    }
+  }
+  return rows;
+}
+
+/** Registers Conv2DBackpropFilter with its path forced ('swapped': the kernel before the GEMM path) or, with
+ * no argument, the per-shape choice again. */
+function useFilterGradPath(path?: FilterGradPath): void {
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+  tf.registerKernel(
+    path === undefined
+      ? conv2dBackpropFilterConfig
+      : { ...conv2dBackpropFilterConfig, kernelFunc: conv2dBackpropFilterWithPath(path) },
+  );
+}
+
+/** Whole training steps with the swapped-only kernel and the registered choice, alternating step by step. */
+async function benchFilterGradSteps(steps: number) {
+  const models = [
+    { model: 'resnet20' as const, gated: true, batch: 32, size: 32, steps },
+    { model: 'resnet20' as const, gated: false, batch: 32, size: 32, steps },
+    {
+      model: 'resnet18' as const,
+      gated: false,
+      batch: 8,
+      size: 224,
+      steps: Math.max(2, Math.ceil(steps / 3)),
+    },
+  ];
+  const rows = [];
+  for (const m of models) {
+    const fixture = trainStepFixture(m);
+    const time = async () => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await fixture.step();
+      const cpu = process.cpuUsage(c0);
+      return { wall: performance.now() - t0, cpu: (cpu.user + cpu.system) / 1000 };
+    };
+    const runs: Record<'swapped' | 'chosen', { wall: number; cpu: number }[]> = { swapped: [], chosen: [] };
+    useFilterGradPath('swapped');
+    await fixture.step();
+    useFilterGradPath();
+    await fixture.step();
+    for (let i = 0; i < m.steps; i++) {
+      for (const which of i % 2 === 0 ? (['swapped', 'chosen'] as const) : (['chosen', 'swapped'] as const)) {
+        useFilterGradPath(which === 'swapped' ? 'swapped' : undefined);
+        runs[which].push(await time());
+      }
+    }
+    useFilterGradPath();
+    fixture.dispose();
+    const rate = (xs: { wall: number; cpu: number }[], key: 'wall' | 'cpu') =>
+      +((m.batch / median(xs.map((x) => x[key]))) * 1000).toFixed(2);
+    const row = {
+      model: `${m.model} ${m.gated ? 'gated' : 'dense'} ${m.size}x${m.size} b${m.batch}`,
+      stepsEach: m.steps,
+      swappedImagesPerCpuSecond: rate(runs.swapped, 'cpu'),
+      chosenImagesPerCpuSecond: rate(runs.chosen, 'cpu'),
+      swappedImagesPerSecond: rate(runs.swapped, 'wall'),
+      chosenImagesPerSecond: rate(runs.chosen, 'wall'),
+      speedupCpu: +(median(runs.swapped.map((r) => r.cpu)) / median(runs.chosen.map((r) => r.cpu))).toFixed(
+        3,
+      ),
+    };
+    rows.push(row);
+    console.log(
+      `${row.model.padEnd(28)} images per CPU-s: swapped only ${row.swappedImagesPerCpuSecond}, per-shape choice ${row.chosenImagesPerCpuSecond} (x${row.speedupCpu})`,
+    );
+  }
+  return rows;
+}
+
 async function stepChild(threads: number): Promise<void> {
   const report = await initBackend('wasm', { wasmThreads: threads });
   const convMs = forwardConvMs();
@@ -378,6 +537,27 @@ async function stepChild(threads: number): Promise<void> {
 async function main(): Promise<void> {
   await initBackend('cpu');
   const report = await initBackend('wasm', { wasmThreads: kernelThreads });
+  if (filterGradOnly) {
+    console.log(`Conv2DBackpropFilter paths (${report.reason}):`);
+    const load0 = loadavg()[0];
+    const rows = benchFilterGrad(quick ? 5 : 9);
+    const trainingSteps = await benchFilterGradSteps(quick ? 2 : 6);
+    const path = writeResult(
+      kernelThreads === 1 ? 'wasm_filter_grad' : `wasm_filter_grad-threads${kernelThreads}`,
+      {
+        benchmark:
+          'wasm Conv2DBackpropFilter: swapped-roles XNNPACK conv vs im2col + one GEMM vs the registered choice (same process, alternating calls, medians)',
+        machine: machineInfo(),
+        wasm: report.reason,
+        loadAverage1m: { start: load0, end: loadavg()[0] },
+        quick,
+        layers: rows,
+        trainingSteps,
+      },
+    );
+    console.log(`wrote ${path}`);
+    return;
+  }
   console.log(`kernels (${report.reason}):`);
   const kernels = benchKernels(quick ? 5 : 15);
   if (kernelsOnly) {

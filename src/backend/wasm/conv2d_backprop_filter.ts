@@ -6,11 +6,14 @@
 //   stride' = the forward dilation, dilation' = the forward stride, same top/left padding
 //   output [Ci, FH, FW, Co] -> [FH, FW, Ci, Co]
 // A probe found slice-and-matmul formulations 2-17x slower (strided slices and gathers are slow on wasm).
+// Where it measured faster (strided layers, 3-channel stems, 128+ output channels; see preferGemm), the patches
+// of x and one GEMM instead (filter_grad_gemm.ts).
 // Exception, 1x1 kernels without padding (ResNet projection shortcuts): there the swapped conv has a huge
 // dilated kernel and, with stride 2, computes a 2x2 output to keep 1x1 of it; instead dW = xs^T dy, one
 // matrix product, with xs = x subsampled by the stride through a 1x1 identity-filter conv (XNNPACK).
 import * as tf from '@tensorflow/tfjs-core';
 import { type FilterGradAttrs, filterGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
+import { type FilterGradGeometry, gemmFilterGrad } from './filter_grad_gemm.js';
 import {
   assertNHWC,
   type BackendWasm,
@@ -23,7 +26,30 @@ import {
   type WasmKernelArgs,
 } from './wasm_kernel_utils.js';
 
-function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
+/** The two evaluations of a kxk (or padded 1x1) filter gradient: swapped-roles conv, or im2col + one GEMM. */
+export type FilterGradPath = 'swapped' | 'gemm';
+
+/** Largest patch matrix the GEMM path puts on the wasm heap (64M floats, 256 MiB; the 32-bit heap also holds
+ * every activation); bigger layers swap roles (not measured: a bound, not a speed rule). */
+const MAX_PATCH_FLOATS = 64 * 1024 * 1024;
+
+/**
+ * Where im2col + GEMM beat the swapped conv in bench/wasm_kernels.ts --filter-grad (medians of alternating
+ * calls over three 1-thread runs and one 2-thread run; results/wasm_filter_grad*.json): strided layers (1.0-2x:
+ * the swapped conv then runs dilated), 3-channel stems (1.2-2.3x: the swapped conv's batch is 3) and 128+ output
+ * channels (1.1-1.6x: the patch copy is amortised over a wide product). Stride-1 layers with 16-64 output
+ * channels (ResNet-20's bulk) stay with the swapped conv (GEMM 0.6-1.1x there). Dilated convs: not measured,
+ * swapped.
+ */
+function preferGemm(x: TensorInfo, dy: TensorInfo, g: FilterGradGeometry): boolean {
+  if (g.dilationH !== 1 || g.dilationW !== 1) return false;
+  const [batch, outH, outW] = dy.shape as [number, number, number, number];
+  const patchFloats = g.filterHeight * g.filterWidth * x.shape[3]! * batch * outH * outW;
+  if (patchFloats > MAX_PATCH_FLOATS) return false;
+  return g.strideH > 1 || g.strideW > 1 || x.shape[3]! <= 4 || dy.shape[3]! >= 128;
+}
+
+function conv2dBackpropFilterWasm(args: WasmKernelArgs, forcedPath?: FilterGradPath): TensorInfo {
   const { backend } = args;
   const x = args.inputs.x!;
   const dy = args.inputs.dy!;
@@ -42,15 +68,42 @@ function conv2dBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
   const { filterHeight: fh, filterWidth: fw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  // Bottom/right padding just large enough that the swapped conv yields at least FH x FW outputs; the
-  // forward padding is never exceeded (extra rows it had were never read by the forward conv).
-  const bottom = Math.max(0, (fh - 1) * dilH + (outH - 1) * strideH + 1 - inH - top);
-  const right = Math.max(0, (fw - 1) * dilW + (outW - 1) * strideW + 1 - inW - left);
 
   if (fh === 1 && fw === 1 && top === 0 && left === 0) {
     return pointwiseFilterGrad(backend, x, dy, strideH, strideW, info.inChannels, info.outChannels);
   }
+  const geometry: FilterGradGeometry = {
+    filterHeight: fh,
+    filterWidth: fw,
+    strideH,
+    strideW,
+    dilationH: dilH,
+    dilationW: dilW,
+    padTop: top,
+    padLeft: left,
+  };
+  const path = forcedPath ?? (preferGemm(x, dy, geometry) ? 'gemm' : 'swapped');
+  if (path === 'gemm') return gemmFilterGrad(backend, x, dy, geometry);
+  return swappedConvFilterGrad(backend, x, dy, geometry, inH, inW);
+}
 
+/** The swapped-roles XNNPACK conv (see the header). */
+function swappedConvFilterGrad(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: FilterGradGeometry,
+  inH: number,
+  inW: number,
+): TensorInfo {
+  const [, outH, outW] = dy.shape as [number, number, number, number];
+  const { filterHeight: fh, filterWidth: fw, strideH, strideW, dilationH: dilH, dilationW: dilW } = g;
+  const top = g.padTop;
+  const left = g.padLeft;
+  // Bottom/right padding just large enough that the swapped conv yields at least FH x FW outputs; the
+  // forward padding is never exceeded (extra rows it had were never read by the forward conv).
+  const bottom = Math.max(0, (fh - 1) * dilH + (outH - 1) * strideH + 1 - inH - top);
+  const right = Math.max(0, (fw - 1) * dilW + (outW - 1) * strideW + 1 - inW - left);
   const xT = transposeInfo(backend, x, [3, 1, 2, 0]); // [Ci, H, W, N]
   const dyT = transposeInfo(backend, dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
   let grad = runWasmKernel(
@@ -127,8 +180,13 @@ function pointwiseFilterGrad(
   return dw;
 }
 
+/** The kernel with its path forced (benchmarks and tests compare both; the registered kernel chooses). */
+export function conv2dBackpropFilterWithPath(path: FilterGradPath): tf.KernelFunc {
+  return ((args: WasmKernelArgs) => conv2dBackpropFilterWasm(args, path)) as unknown as tf.KernelFunc;
+}
+
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
   backendName: 'wasm',
-  kernelFunc: conv2dBackpropFilterWasm as unknown as tf.KernelFunc,
+  kernelFunc: ((args: WasmKernelArgs) => conv2dBackpropFilterWasm(args)) as unknown as tf.KernelFunc,
 };

@@ -1,9 +1,46 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  conv2dBackpropFilterConfig,
+  conv2dBackpropFilterWithPath,
+  type FilterGradPath,
+} from '../../../src/backend/wasm/conv2d_backprop_filter.js';
 import { useBackend } from '../../helpers/backends.js';
 import { filterGrad, outSize, type Pad } from '../../helpers/conv_grad_cases.js';
 import { expectCpuWasmMatch, expectNoWasmLeak, maxRelErr, randomHost } from './wasm_test_utils.js';
+
+/** Runs `fn` with the wasm kernel's path forced (both are compared; the registered kernel picks per shape). */
+async function withPath(path: FilterGradPath, fn: () => Promise<void>): Promise<void> {
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+  tf.registerKernel({ ...conv2dBackpropFilterConfig, kernelFunc: conv2dBackpropFilterWithPath(path) });
+  try {
+    await fn();
+  } finally {
+    tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+    tf.registerKernel(conv2dBackpropFilterConfig);
+  }
+}
+
+/** dW through the wasm kernel of tfjs-level tensors (dilation is an attribute only our kernel accepts). */
+function wasmFilterGrad(
+  x: { values: Float32Array | Int32Array | Uint8Array; shape: number[] },
+  dy: { values: Float32Array | Int32Array | Uint8Array; shape: number[] },
+  attrs: Record<string, unknown>,
+): Float32Array {
+  return tf.tidy(
+    () =>
+      (
+        tf
+          .engine()
+          .runKernel(
+            tf.Conv2DBackpropFilter,
+            { x: tf.tensor(x.values, x.shape), dy: tf.tensor(dy.values, dy.shape) },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor
+      ).dataSync() as Float32Array,
+  );
+}
 
 /** Brute-force dW for a dilated conv (the cpu backend's kernel has no dilation): the definition, summed. */
 function referenceDilatedFilterGrad(
@@ -15,6 +52,7 @@ function referenceDilatedFilterGrad(
   dil: number,
   padTop: number,
   padLeft: number,
+  stride = 1,
 ): Float64Array {
   const out = new Float64Array(fh * fw * ci * co);
   for (let b = 0; b < n; b++)
@@ -22,8 +60,8 @@ function referenceDilatedFilterGrad(
       for (let xx = 0; xx < ow; xx++)
         for (let ky = 0; ky < fh; ky++)
           for (let kx = 0; kx < fw; kx++) {
-            const iy = y + ky * dil - padTop;
-            const ix = xx + kx * dil - padLeft;
+            const iy = y * stride + ky * dil - padTop;
+            const ix = xx * stride + kx * dil - padLeft;
             if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
             for (let c = 0; c < ci; c++)
               for (let o = 0; o < co; o++)
@@ -56,6 +94,86 @@ describe('wasm Conv2DBackpropFilter', () => {
       }
     }
   }
+
+  for (const path of ['swapped', 'gemm'] as FilterGradPath[]) {
+    for (const batch of [1, 8]) {
+      for (const k of [1, 3, 7]) {
+        for (const stride of [1, 2]) {
+          for (const pad of ['same', 'valid', 2] as Pad[]) {
+            it(`${path} path matches cpu: batch ${batch}, ${k}x${k}, stride ${stride}, pad ${pad}`, async () => {
+              const size = k === 7 ? 11 : 9;
+              const [ci, co] = [6, 5];
+              const o = outSize(size, k, stride, pad);
+              const x = randomHost([batch, size, size + 1, ci], 2 + k + stride);
+              const w = randomHost([k, k, ci, co], 8 + k);
+              const r = randomHost([batch, o, outSize(size + 1, k, stride, pad), co], 14 + stride);
+              await withPath(path, () =>
+                expectCpuWasmMatch([x, w, r], filterGrad(stride, pad), `${path} dW k${k} s${stride} ${pad}`),
+              );
+            });
+          }
+        }
+      }
+    }
+
+    for (const [k, stride, padding] of [
+      [3, 1, 0],
+      [3, 2, 2],
+      [1, 1, 1],
+      [7, 2, 3],
+    ] as const) {
+      it(`${path} path: dilation 2, ${k}x${k}, stride ${stride}, pad ${padding} against the definition`, async () => {
+        await useBackend('wasm');
+        const [n, h, w, ci, co, dil] = [2, 15, 14, 3, 4, 2];
+        const span = (k - 1) * dil + 1;
+        const oh = Math.floor((h + 2 * padding - span) / stride) + 1;
+        const ow = Math.floor((w + 2 * padding - span) / stride) + 1;
+        const x = randomHost([n, h, w, ci], 5 + k);
+        const dy = randomHost([n, oh, ow, co], 6 + stride);
+        const pads = [
+          [0, 0],
+          [padding, padding],
+          [padding, padding],
+          [0, 0],
+        ];
+        let got = new Float32Array();
+        await withPath(path, async () => {
+          got = wasmFilterGrad(x, dy, {
+            strides: stride,
+            pad: pads,
+            dataFormat: 'NHWC',
+            filterShape: [k, k, ci, co],
+            dilations: dil,
+          });
+        });
+        const want = referenceDilatedFilterGrad(
+          x.values as Float32Array,
+          dy.values as Float32Array,
+          [n, h, w, ci],
+          [oh, ow, co],
+          [k, k],
+          dil,
+          padding,
+          padding,
+          stride,
+        );
+        assert.ok(maxRelErr(want, got) <= 1e-5, `${path} dilated dW error ${maxRelErr(want, got)}`);
+      });
+    }
+  }
+
+  it('matches cpu on the channel counts where the registered kernel switches paths', async () => {
+    for (const [ci, co, stride] of [
+      [16, 16, 1],
+      [16, 128, 1],
+      [32, 64, 2],
+    ]) {
+      const x = randomHost([2, 8, 8, ci!], ci! + co!);
+      const w = randomHost([3, 3, ci!, co!], 3);
+      const r = randomHost([2, 8 / stride!, 8 / stride!, co!], 4);
+      await expectCpuWasmMatch([x, w, r], filterGrad(stride!, 'same'), `dW 3x3 ${ci}->${co} s${stride}`);
+    }
+  });
 
   it('handles dilation (attribute accepted by our kernel) against the definition', async () => {
     await useBackend('wasm');
@@ -133,4 +251,28 @@ describe('wasm Conv2DBackpropFilter', () => {
     );
     tf.dispose([x, w3, w1, r3, r1]);
   });
+
+  for (const path of ['swapped', 'gemm'] as FilterGradPath[]) {
+    it(`${path} path leaks no tensors and no wasm heap over repeated steps (stride 1 and 2, padded 1x1)`, async () => {
+      await useBackend('wasm');
+      const x = tf.tensor(randomHost([8, 16, 16, 16], 1).values, [8, 16, 16, 16]);
+      const w3 = tf.tensor(randomHost([3, 3, 16, 32], 2).values, [3, 3, 16, 32]);
+      const w1 = tf.tensor(randomHost([1, 1, 16, 8], 3).values, [1, 1, 16, 8]);
+      const r1 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w3 as tf.Tensor4D, 1, 'same'));
+      const r2 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w3 as tf.Tensor4D, 2, 'same'));
+      const rp = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 1));
+      await withPath(path, () =>
+        expectNoWasmLeak(
+          () => {
+            filterGrad(1, 'same')(x, w3, r1);
+            filterGrad(2, 'same')(x, w3, r2);
+            filterGrad(1, 1)(x, w1, rp);
+          },
+          `Conv2DBackpropFilter ${path}`,
+          20,
+        ),
+      );
+      tf.dispose([x, w3, w1, r1, r2, rp]);
+    });
+  }
 });
