@@ -13,6 +13,7 @@ import { requireSyncReadback } from '../backend/sync_readback.js';
 import type { GatedModel } from '../models/model_types.js';
 import { PSPNet } from '../models/pspnet.js';
 import { ResNet } from '../models/resnet.js';
+import { frequentChannels, onRates } from './channel_groups.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';
@@ -64,6 +65,17 @@ export interface ConditionalOptions {
    * rarely repeats (bench/conditional.ts counts the distinct ones), so a cache only holds memory.
    */
   cacheSize?: number;
+}
+
+/**
+ * Default on-rate from which calibrate makes a channel static: open on at least 95% of the calibration batch
+ * (batch-shaping's gates are mostly almost always on or off; a static channel that is closed costs its MACs).
+ */
+export const DEFAULT_MIN_ON_RATE = 0.95;
+
+export interface CalibrateOptions {
+  /** A channel open on at least this fraction of the calibration samples is static. In (0, 1]. */
+  minOnRate?: number;
 }
 
 export interface ConditionalApplyOptions {
@@ -329,6 +341,35 @@ export class ConditionalNetwork {
   private head(features: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor {
     const m = this.model;
     return m instanceof ResNet ? m.head(features) : m.head(features, [x.shape[1], x.shape[2]], false);
+  }
+
+  /**
+   * Runs the calibration batch x [N, H, W, C_in] (representative inputs), measures each gate's per-channel
+   * on-rate, and gives every gated block a static group of the channels open on at least `minOnRate` of the
+   * samples (ConditionalBlock.setStaticChannels): their weights are gathered and packed once, so a gate
+   * pattern only gathers its open channels outside the group. Results are unchanged (static channels closed
+   * for a sample are masked). Returns the on-rates [block][channel]. Reads asynchronously: every backend.
+   */
+  async calibrate(x: tf.Tensor4D, options: CalibrateOptions = {}): Promise<number[][]> {
+    const minOnRate = options.minOnRate ?? DEFAULT_MIN_ON_RATE;
+    if (!(minOnRate > 0 && minOnRate <= 1)) {
+      throw new Error(
+        `ConditionalNetwork.calibrate: option 'minOnRate' must be in (0, 1]; got ${JSON.stringify(minOnRate)}`,
+      );
+    }
+    this.checkInput('ConditionalNetwork.calibrate', x);
+    const out = await this.applyAsync(x);
+    out.logits.dispose();
+    return this.blocks.map((block, i) => {
+      const rates = onRates(out.gates[i]!.mask, block.gatedChannels);
+      block.setStaticChannels(frequentChannels(rates, minOnRate));
+      return Array.from(rates);
+    });
+  }
+
+  /** Drops every block's static channel group (calibrate) and with it the pre-packed weights. */
+  clearStaticChannels(): void {
+    for (const b of this.blocks) b.setStaticChannels(new Int32Array(0));
   }
 
   /** Drops every block's cached gathered weights. */

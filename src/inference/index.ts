@@ -21,6 +21,7 @@
 export type { BlockRunInfo } from './conditional_block.js';
 export {
   type BatchMode,
+  type CalibrateOptions,
   type ConditionalApplyOptions,
   type ConditionalGates,
   ConditionalNetwork,
@@ -29,6 +30,7 @@ export {
   compileConditional,
   compileConditionalAsync,
   DEFAULT_BATCH_MODE,
+  DEFAULT_MIN_ON_RATE,
 } from './conditional_network.js';
 export type { Lowering } from './folded_conv.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';
