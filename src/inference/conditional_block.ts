@@ -15,7 +15,7 @@ import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import { type HostReader, syncReader } from './host_reader.js';
 import type { Profiler } from './profiler.js';
-import { planSkip, type SkipPolicy } from './skip_policy.js';
+import { HOST_COPY_COST, planSkip, type SkipPolicy } from './skip_policy.js';
 
 /** What one block did for one group of samples (for statistics and the benchmark). */
 export interface BlockRunInfo {
@@ -57,6 +57,8 @@ export class ConditionalBlock {
   private readonly cache = new Map<string, Gathered>();
   /** Channels whose weights stay gathered and packed (setStaticChannels); undefined: none. */
   private group: StaticGroup | undefined;
+  /** Output positions per sample of the gated conv and of the conv after it, from the last run. */
+  private geometry: { gPositions: number; nextPositions: number } | undefined;
 
   constructor(block: ResidualBlock, name: string, read: HostReader = syncReader) {
     if (block.gate === undefined) {
@@ -100,6 +102,25 @@ export class ConditionalBlock {
     this.clearCache();
   }
 
+  /**
+   * The on-rate above which a channel costs less in the static group than gathered per pattern, at batch 1
+   * on the map size of the last run: static, it always costs its MACs m (gated conv and the conv after it);
+   * dynamic, it costs r (m + p), p = repackCost x the numbers its weights add to pack ('conv' lowering,
+   * skip_policy.ts): static pays iff r > m / (m + p). Large maps (many MACs per weight) keep only channels that
+   * are nearly always on; 7x7 maps also channels on a third of the time.
+   */
+  breakEvenOnRate(repackCost: number): number {
+    const g = this.geometry;
+    if (g === undefined) {
+      throw new Error(`ConditionalBlock '${this.name}': breakEvenOnRate needs a run first (its map size)`);
+    }
+    const gconv = this.convs[this.gated]!;
+    const next = this.convs[this.gated + 1]!;
+    const m = g.gPositions * gconv.weightsPerOutChannel + g.nextPositions * next.weightsPerInChannel;
+    const p = repackCost * (gconv.weightsPerOutChannel * (1 + HOST_COPY_COST) + next.weightsPerInChannel);
+    return m + p === 0 ? 1 : m / (m + p);
+  }
+
   /** The channels of the static group (sorted), empty without one. */
   get staticChannels(): Int32Array {
     return this.group?.idx ?? new Int32Array(0);
@@ -140,6 +161,7 @@ export class ConditionalBlock {
     const [nh, nw] = next.outSize(gh, gw);
     const gPositions = decision.batch * gh * gw;
     const nextPositions = decision.batch * nh * nw;
+    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw };
     let skipped = false;
     let cacheHit = false;
     let computed = k;

@@ -67,15 +67,13 @@ export interface ConditionalOptions {
   cacheSize?: number;
 }
 
-/**
- * Default on-rate from which calibrate makes a channel static: open on at least 95% of the calibration batch
- * (batch-shaping's gates are mostly almost always on or off; a static channel that is closed costs its MACs).
- */
-export const DEFAULT_MIN_ON_RATE = 0.95;
-
 export interface CalibrateOptions {
-  /** A channel open on at least this fraction of the calibration samples is static. In (0, 1]. */
-  minOnRate?: number;
+  /**
+   * A channel open on at least this fraction of the calibration samples is static: a number in (0, 1], or
+   * 'auto' (default): per block the break-even on-rate of ConditionalBlock.breakEvenOnRate with the
+   * network's repackCost (from about 0.97 on 56x56 maps to about 0.3 on 7x7 maps on one wasm thread).
+   */
+  minOnRate?: number | 'auto';
 }
 
 export interface ConditionalApplyOptions {
@@ -346,15 +344,15 @@ export class ConditionalNetwork {
   /**
    * Runs the calibration batch x [N, H, W, C_in] (representative inputs), measures each gate's per-channel
    * on-rate, and gives every gated block a static group of the channels open on at least `minOnRate` of the
-   * samples (ConditionalBlock.setStaticChannels): their weights are gathered and packed once, so a gate
+   * samples (default: where that costs less than gathering them per pattern) (ConditionalBlock.setStaticChannels): their weights are gathered and packed once, so a gate
    * pattern only gathers its open channels outside the group. Results are unchanged (static channels closed
    * for a sample are masked). Returns the on-rates [block][channel]. Reads asynchronously: every backend.
    */
   async calibrate(x: tf.Tensor4D, options: CalibrateOptions = {}): Promise<number[][]> {
-    const minOnRate = options.minOnRate ?? DEFAULT_MIN_ON_RATE;
-    if (!(minOnRate > 0 && minOnRate <= 1)) {
+    const minOnRate = options.minOnRate ?? 'auto';
+    if (minOnRate !== 'auto' && !(minOnRate > 0 && minOnRate <= 1)) {
       throw new Error(
-        `ConditionalNetwork.calibrate: option 'minOnRate' must be in (0, 1]; got ${JSON.stringify(minOnRate)}`,
+        `ConditionalNetwork.calibrate: option 'minOnRate' must be 'auto' or a number in (0, 1]; got ${JSON.stringify(minOnRate)}`,
       );
     }
     this.checkInput('ConditionalNetwork.calibrate', x);
@@ -362,7 +360,8 @@ export class ConditionalNetwork {
     out.logits.dispose();
     return this.blocks.map((block, i) => {
       const rates = onRates(out.gates[i]!.mask, block.gatedChannels);
-      block.setStaticChannels(frequentChannels(rates, minOnRate));
+      const threshold = minOnRate === 'auto' ? block.breakEvenOnRate(this.policy.repackCost) : minOnRate;
+      block.setStaticChannels(frequentChannels(rates, threshold));
       return Array.from(rates);
     });
   }

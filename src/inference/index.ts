@@ -30,7 +30,6 @@ export {
   compileConditional,
   compileConditionalAsync,
   DEFAULT_BATCH_MODE,
-  DEFAULT_MIN_ON_RATE,
 } from './conditional_network.js';
 export type { Lowering } from './folded_conv.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';

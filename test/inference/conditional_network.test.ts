@@ -73,12 +73,13 @@ async function checkModel(c: Case, seed: number): Promise<void> {
     // The per-sample mode reuses the shared code on batches of one: its gathering path is enough there.
     // Both lowerings of the gathered convs run in every model (conv, and weights x im2col patches).
     // minOnRate: calibrated on x with static channel groups; 0.5 puts channels that are closed for some
-    // samples into the static group (computed, then masked), 1 only those open for every sample.
+    // samples into the static group (computed, then masked), 1 only those open for every sample, 'auto' the
+    // cost model's break-even per block.
     const configs: {
       batchMode: 'shared' | 'per-sample';
       skip: 'always' | 'never' | 'auto';
       lowering: 'conv' | 'matmul' | 'auto';
-      minOnRate?: number;
+      minOnRate?: number | 'auto';
     }[] = [
       { batchMode: 'shared', skip: 'always', lowering: 'conv' },
       { batchMode: 'shared', skip: 'always', lowering: 'matmul' },
@@ -88,6 +89,7 @@ async function checkModel(c: Case, seed: number): Promise<void> {
       { batchMode: 'shared', skip: 'always', lowering: 'conv', minOnRate: 0.5 },
       { batchMode: 'per-sample', skip: 'always', lowering: 'matmul', minOnRate: 1 },
       { batchMode: 'per-sample', skip: 'always', lowering: 'conv', minOnRate: 0.5 },
+      { batchMode: 'shared', skip: 'auto', lowering: 'auto', minOnRate: 'auto' },
     ];
     for (const { batchMode, skip, lowering, minOnRate } of configs) {
       const net = compileConditional(model, { skip, batchMode, lowering });
@@ -95,7 +97,10 @@ async function checkModel(c: Case, seed: number): Promise<void> {
         const rates = await net.calibrate(x, { minOnRate });
         assert.equal(rates.length, net.blocks.length);
         for (const [i, b] of net.blocks.entries()) {
-          const expected: number[] = rates[i]!.flatMap((r: number, j: number) => (r >= minOnRate ? [j] : []));
+          const threshold: number =
+            minOnRate === 'auto' ? b.breakEvenOnRate(net.policy.repackCost) : minOnRate;
+          assert.ok(threshold > 0 && threshold <= 1, `${c.label}: break-even on-rate ${threshold}`);
+          const expected: number[] = rates[i]!.flatMap((r: number, j: number) => (r >= threshold ? [j] : []));
           assert.deepEqual(
             Array.from(b.staticChannels),
             expected,
@@ -115,7 +120,7 @@ async function checkModel(c: Case, seed: number): Promise<void> {
       const err = maxRelError(out.logits, ref.logits);
       assert.ok(err <= 1e-5, `${c.label} ${batchMode}/${skip}/${lowering}: relative error ${err}`);
       const tag = `${c.label} ${batchMode}/${skip}/${lowering}/${minOnRate ?? 'no groups'}`;
-      if (minOnRate !== undefined) {
+      if (minOnRate !== undefined && skip === 'always') {
         // Some block must have run its static group, and some the static group plus gathered channels.
         const grouped = out.runs.flat().filter((r) => r.skipped && r.staticChannels > 0);
         assert.ok(grouped.length > 0, `${tag}: no static group ran`);
@@ -321,9 +326,10 @@ describe('ConditionalNetwork.calibrate: static channel groups', () => {
       setGateUsage(model, x, { seed: 8 });
       const before = tf.memory().numTensors;
       const net = compileConditional(model, { skip: 'always' });
+      assert.throws(() => net.blocks[0]!.breakEvenOnRate(100), /breakEvenOnRate needs a run first/);
       await assert.rejects(
         net.calibrate(x, { minOnRate: 0 }),
-        /calibrate: option 'minOnRate' must be in \(0, 1\]/,
+        /calibrate: option 'minOnRate' must be 'auto' or a number in \(0, 1\]/,
       );
       await assert.rejects(net.calibrate(x, { minOnRate: Number.NaN }), /option 'minOnRate'/);
       await assert.rejects(net.calibrate(bad), /calibrate: argument 'x' must be a float32 tensor/);
