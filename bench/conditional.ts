@@ -21,6 +21,7 @@
 // per channel 30% always on, 30% always off, 40% conditional (on-rate ~ U(0.2, 0.8)); the timed inputs are
 // other random images, on which about half the channels are on, with a different pattern per sample.
 // Run: node --import tsx bench/conditional.ts [--quick] [--backends wasm,webgpu] [--threads 1] [--models resnet20]
+//      [--batch N] [--samples N] (override every setting's throughput batch / batch-1 samples: size a run)
 //      -> bench/results/conditional.json (--threads N > 1: conditional-threadsN.json)
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -44,6 +45,13 @@ const quick = process.argv.includes('--quick');
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`bench/conditional.ts: ${flag} must be an integer >= 1; got '${value}'`);
+  return n;
 }
 
 interface Setting {
@@ -351,8 +359,16 @@ async function main() {
       continue;
     }
     const only = arg('--models')?.split(',');
-    for (const s of SETTINGS.filter((x) => only === undefined || only.includes(x.model)))
-      results.push({ backend, ...(await benchSetting(backend, s)) });
+    const batch = arg('--batch');
+    const samples = arg('--samples');
+    for (const s of SETTINGS.filter((x) => only === undefined || only.includes(x.model))) {
+      const sized = {
+        ...s,
+        ...(batch === undefined ? {} : { batch: positiveInt('--batch', batch) }),
+        ...(samples === undefined ? {} : { latencySamples: positiveInt('--samples', samples) }),
+      };
+      results.push({ backend, ...(await benchSetting(backend, sized)) });
+    }
   }
   // One file per thread count: 1 thread (the default, the issue's target) and e.g. --threads 2.
   const path = writeResult(threads === 1 ? 'conditional' : `conditional-threads${threads}`, {
