@@ -24,7 +24,8 @@ import { DEFAULT_REPACK_COST, type LoweringMode, type SkipMode, type SkipPolicy 
 export type BatchMode = 'shared' | 'per-sample';
 
 /**
- * 'shared', measured (bench/results/conditional*.json, wasm, batch 64, 1 / 2 threads): ResNet-34 at 224x224:
+ * 'shared', measured (bench/results/conditional*.json of 2026-11-28, wasm, batch 64, 1 / 2 threads; in git
+ * history): ResNet-34 at 224x224:
  * shared 13.8 / 7.4 s (union of open channels 88%), per-sample 13.7 / 11.4 s, dense 16.2 / 8.9 s; ResNet-20 at
  * 32x32: shared 0.16 / 0.09 s (union 77%), per-sample 0.28 / 0.22 s, dense 0.22 / 0.14 s. A shared batch keeps
  * XNNPACK's batched GEMM efficiency and gathers each block's weights once per batch; per-sample pays the
