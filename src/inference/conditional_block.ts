@@ -110,15 +110,33 @@ export class ConditionalBlock {
    * are nearly always on; 7x7 maps also channels on a third of the time.
    */
   breakEvenOnRate(repackCost: number): number {
+    const { m, p } = this.channelCosts('breakEvenOnRate', repackCost);
+    return m + p === 0 ? 1 : m / (m + p);
+  }
+
+  /**
+   * What a static group of channels `idx` with on-rates `rates` saves per sample, as a fraction of the
+   * block's gated MACs (all channels): sum over the group of r (m + p) - m (packing avoided minus MACs of
+   * closed channels computed), / (C m). Calibrate forms a group only above MIN_GROUP_GAIN.
+   */
+  staticGroupGain(rates: Float64Array, idx: Int32Array, repackCost: number): number {
+    const { m, p } = this.channelCosts('staticGroupGain', repackCost);
+    let gain = 0;
+    for (const j of idx) gain += rates[j]! * (m + p) - m;
+    return m === 0 ? 0 : gain / (this.gatedChannels * m);
+  }
+
+  /** Per channel and sample: MACs m of the gated conv and the conv after it, packing cost p when gathered. */
+  private channelCosts(fn: string, repackCost: number): { m: number; p: number } {
     const g = this.geometry;
     if (g === undefined) {
-      throw new Error(`ConditionalBlock '${this.name}': breakEvenOnRate needs a run first (its map size)`);
+      throw new Error(`ConditionalBlock '${this.name}': ${fn} needs a run first (its map size)`);
     }
     const gconv = this.convs[this.gated]!;
     const next = this.convs[this.gated + 1]!;
     const m = g.gPositions * gconv.weightsPerOutChannel + g.nextPositions * next.weightsPerInChannel;
     const p = repackCost * (gconv.weightsPerOutChannel * (1 + HOST_COPY_COST) + next.weightsPerInChannel);
-    return m + p === 0 ? 1 : m / (m + p);
+    return { m, p };
   }
 
   /** The channels of the static group (sorted), empty without one. */

@@ -68,11 +68,21 @@ export interface ConditionalOptions {
   cacheSize?: number;
 }
 
+/**
+ * Least saving (fraction of a block's gated MACs, per sample) for which calibrate's 'auto' forms a static
+ * group: the group splits each of the two convs in two (a static and a dynamic one) and adds their terms, a
+ * cost the MAC model does not see. Measured (bench/results/conditional*.json, ResNet-34, batch 1): groups of
+ * estimated gain 1-4% (56x56 and 28x28 maps) made those blocks 1.5-3 ms slower on 2 threads, groups of 15% and
+ * more (14x14 and 7x7) faster.
+ */
+export const MIN_GROUP_GAIN = 0.1;
+
 export interface CalibrateOptions {
   /**
    * A channel open on at least this fraction of the calibration samples is static: a number in (0, 1], or
    * 'auto' (default): per block the break-even on-rate of ConditionalBlock.breakEvenOnRate with the
-   * network's repackCost (from about 0.97 on 56x56 maps to about 0.3 on 7x7 maps on one wasm thread).
+   * network's repackCost (from about 0.97 on 56x56 maps to about 0.3 on 7x7 maps on one wasm thread), and
+   * no group in a block where it would save less than MIN_GROUP_GAIN of the block's MACs.
    */
   minOnRate?: number | 'auto';
 }
@@ -361,8 +371,11 @@ export class ConditionalNetwork {
     out.logits.dispose();
     return this.blocks.map((block, i) => {
       const rates = onRates(out.gates[i]!.mask, block.gatedChannels);
-      const threshold = minOnRate === 'auto' ? block.breakEvenOnRate(this.policy.repackCost) : minOnRate;
-      block.setStaticChannels(frequentChannels(rates, threshold));
+      const cost = this.policy.repackCost;
+      const threshold = minOnRate === 'auto' ? block.breakEvenOnRate(cost) : minOnRate;
+      const idx = frequentChannels(rates, threshold);
+      const worth = minOnRate !== 'auto' || block.staticGroupGain(rates, idx, cost) >= MIN_GROUP_GAIN;
+      block.setStaticChannels(worth ? idx : new Int32Array(0));
       return Array.from(rates);
     });
   }

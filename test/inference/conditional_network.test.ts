@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { hasSyncReadback } from '../../src/backend/sync_readback.js';
-import { compileConditional, compileConditionalAsync } from '../../src/inference/conditional_network.js';
+import {
+  compileConditional,
+  compileConditionalAsync,
+  MIN_GROUP_GAIN,
+} from '../../src/inference/conditional_network.js';
 import { setGateUsage } from '../../src/inference/gate_usage.js';
 import { measureLatency } from '../../src/inference/latency.js';
 import type { GatedModel, ModelName, ModelOptions } from '../../src/models/model_types.js';
@@ -100,7 +104,13 @@ async function checkModel(c: Case, seed: number): Promise<void> {
           const threshold: number =
             minOnRate === 'auto' ? b.breakEvenOnRate(net.policy.repackCost) : minOnRate;
           assert.ok(threshold > 0 && threshold <= 1, `${c.label}: break-even on-rate ${threshold}`);
-          const expected: number[] = rates[i]!.flatMap((r: number, j: number) => (r >= threshold ? [j] : []));
+          const frequent: number[] = rates[i]!.flatMap((r: number, j: number) => (r >= threshold ? [j] : []));
+          const gain = b.staticGroupGain(
+            Float64Array.from(rates[i]!),
+            Int32Array.from(frequent),
+            net.policy.repackCost,
+          );
+          const expected: number[] = minOnRate === 'auto' && gain < MIN_GROUP_GAIN ? [] : frequent;
           assert.deepEqual(
             Array.from(b.staticChannels),
             expected,
@@ -327,6 +337,10 @@ describe('ConditionalNetwork.calibrate: static channel groups', () => {
       const before = tf.memory().numTensors;
       const net = compileConditional(model, { skip: 'always' });
       assert.throws(() => net.blocks[0]!.breakEvenOnRate(100), /breakEvenOnRate needs a run first/);
+      assert.throws(
+        () => net.blocks[0]!.staticGroupGain(new Float64Array(4), new Int32Array(0), 100),
+        /staticGroupGain needs a run first/,
+      );
       await assert.rejects(
         net.calibrate(x, { minOnRate: 0 }),
         /calibrate: option 'minOnRate' must be 'auto' or a number in \(0, 1\]/,
@@ -336,6 +350,12 @@ describe('ConditionalNetwork.calibrate: static channel groups', () => {
       const ref = net.apply(x);
       const withGroups = tf.memory().numTensors;
       await net.calibrate(x, { minOnRate: 0.75 });
+      // Gain: a channel always on saves its packing; one never on costs its MACs; none saves nothing.
+      const b0 = net.blocks[0]!;
+      const ones = new Float64Array(b0.gatedChannels).fill(1);
+      assert.ok(b0.staticGroupGain(ones, Int32Array.from([0]), 100) > 0);
+      assert.ok(b0.staticGroupGain(new Float64Array(b0.gatedChannels), Int32Array.from([0]), 100) < 0);
+      assert.equal(b0.staticGroupGain(ones, new Int32Array(0), 100), 0);
       assert.ok(tf.memory().numTensors > withGroups, 'calibrate packs static groups');
       assert.ok(net.blocks.some((b) => b.staticChannels.length > 0));
       const out = net.apply(x);
