@@ -33,6 +33,7 @@ export {
   compileConditional,
   compileConditionalAsync,
   DEFAULT_BATCH_MODE,
+  MIN_GROUP_GAIN,
 } from './conditional_network.js';
 export type { Lowering } from './folded_conv.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';
