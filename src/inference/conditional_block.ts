@@ -2,6 +2,8 @@
 // closed gates cost no time: the gate runs first (on the block input, as in training), its 0/1 decisions come
 // to the host, and the gated conv then runs with only the active filters and the conv after it with only the
 // matching input channels. Folded BN (FoldedConv) replaces conv + BN. The shortcut is never gated.
+// With a static channel group (setStaticChannels, channel_groups.ts) the gated conv runs twice, on the group's
+// pre-packed weights and on the gathered open channels outside it, and the conv after it sums the two terms.
 // Numerically this is the masked dense block of models/blocks up to float32 rounding (BN folding, a
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
