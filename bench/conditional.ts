@@ -8,6 +8,10 @@
 //   (e) skipAll   compileConditional(gated, { skip: 'always' }): gather in every block, whatever it costs
 //   (f) skipConv  (c) with lowering 'conv' (batch 1 only): gathered weights always packed by XNNPACK, never
 //                 weights x im2col patches; separates the gain of the 'matmul' lowering on 7x7 maps
+//   (g) skipUngrouped (c) without calibration (batch 1 only): every open channel gathered and packed per
+//                 pattern; separates the gain of the static channel groups
+// (c), (d), (e), (f) and the per-sample variant are calibrated on the calibration batch (net.calibrate,
+// minOnRate 'auto'): channels open on nearly all of it form a static group packed once (channel_groups.ts).
 // Batch-1 latency (median over distinct samples, variants interleaved per sample), throughput at a batch
 // ('shared': one execution on the union of the batch's open channels + mask; 'per-sample': one at a time),
 // MAC reduction (models' dynamicMacs / dense MACs) and speedup of (c) over (a) against it, a per-phase
@@ -17,6 +21,7 @@
 // per channel 30% always on, 30% always off, 40% conditional (on-rate ~ U(0.2, 0.8)); the timed inputs are
 // other random images, on which about half the channels are on, with a different pattern per sample.
 // Run: node --import tsx bench/conditional.ts [--quick] [--backends wasm,webgpu] [--threads 1] [--models resnet20]
+//      [--batch N] [--samples N] (override every setting's throughput batch / batch-1 samples: size a run)
 //      -> bench/results/conditional.json (--threads N > 1: conditional-threadsN.json)
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,6 +45,13 @@ const quick = process.argv.includes('--quick');
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`bench/conditional.ts: ${flag} must be an integer >= 1; got '${value}'`);
+  return n;
 }
 
 interface Setting {
@@ -121,15 +133,30 @@ async function benchSetting(backend: string, s: Setting) {
   const calib = tf.randomNormal([s.calibration, ...shape], 0, 1, 'float32', 101) as tf.Tensor4D;
   const t0 = performance.now();
   const calibrationOnFraction = setGateUsage(gated, calib, { alwaysOn: 0.3, alwaysOff: 0.3, seed: 7 });
-  calib.dispose();
   log(`gates set in ${((performance.now() - t0) / 1000).toFixed(1)} s, on-fraction ${calibrationOnFraction}`);
   const nets = {
     skip: compileConditional(gated, { skip: 'auto', batchMode: 'shared' }),
     folded: compileConditional(gated, { skip: 'never', batchMode: 'shared' }),
     skipAll: compileConditional(gated, { skip: 'always', batchMode: 'shared' }),
     skipConv: compileConditional(gated, { skip: 'auto', batchMode: 'shared', lowering: 'conv' }),
+    skipUngrouped: compileConditional(gated, { skip: 'auto', batchMode: 'shared' }),
     skipPerSample: compileConditional(gated, { skip: 'auto', batchMode: 'per-sample' }),
   };
+  // Static channel groups from the calibration batch (the timed images are other ones), shared by the variants.
+  const t1 = performance.now();
+  await nets.skip.calibrate(calib);
+  calib.dispose();
+  for (const net of [nets.skipAll, nets.skipConv, nets.skipPerSample]) {
+    net.blocks.forEach((b, i) => {
+      b.setStaticChannels(nets.skip.blocks[i]!.staticChannels);
+    });
+  }
+  const staticFraction =
+    nets.skip.blocks.reduce((a, b) => a + b.staticChannels.length, 0) /
+    nets.skip.blocks.reduce((a, b) => a + b.gatedChannels, 0);
+  log(
+    `calibrated in ${((performance.now() - t1) / 1000).toFixed(1)} s, static channels ${staticFraction.toFixed(3)}`,
+  );
   const runners: Record<string, Runner> = {
     dense: modelRunner(dense),
     masked: modelRunner(gated),
@@ -137,6 +164,7 @@ async function benchSetting(backend: string, s: Setting) {
     folded: netRunner(nets.folded),
     skipAll: netRunner(nets.skipAll),
     skipConv: netRunner(nets.skipConv),
+    skipUngrouped: netRunner(nets.skipUngrouped),
   };
   const denseMacs = countMacs(dense, shape).total;
 
@@ -146,8 +174,13 @@ async function benchSetting(backend: string, s: Setting) {
   for (const run of Object.values(runners)) timeRun(run, warm); // kernel set-up, operator packing, heap growth
   const latency: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
   const sampleMacs: number[] = [];
-  const phases: Record<string, Record<string, number>[]> = { skip: [], skipAll: [], folded: [] };
-  const blockTimes: Record<string, number[][]> = { skip: [], skipAll: [], folded: [] };
+  const phases: Record<string, Record<string, number>[]> = {
+    skip: [],
+    skipAll: [],
+    folded: [],
+    skipUngrouped: [],
+  };
+  const blockTimes: Record<string, number[][]> = { skip: [], skipAll: [], folded: [], skipUngrouped: [] };
   const runsOfSkip: ConditionalOutput['runs'] = [];
   const patterns: string[][] = nets.skip.blocks.map(() => []);
   for (let i = 0; i < s.latencySamples; i++) {
@@ -195,7 +228,14 @@ async function benchSetting(backend: string, s: Setting) {
   const blocks = nets.skip.blocks.map((b, i) => ({
     name: b.name,
     channels: b.gatedChannels,
-    meanOpen: runsOfSkip.reduce((a, r) => a + r[i]!.computed, 0) / runsOfSkip.length / b.gatedChannels,
+    meanOpen:
+      patterns[i]!.reduce((a, p) => a + p.split('').filter((v) => v === '1').length, 0) /
+      patterns[i]!.length /
+      b.gatedChannels,
+    /** Channels the gated conv computed (open ones, plus closed ones of the static group), mean / C. */
+    meanComputed: runsOfSkip.reduce((a, r) => a + r[i]!.computed, 0) / runsOfSkip.length / b.gatedChannels,
+    /** Static group (packed once) / C. */
+    staticFraction: b.staticChannels.length / b.gatedChannels,
     skippedFraction: runsOfSkip.filter((r) => r[i]!.skipped).length / runsOfSkip.length,
     /** Lowerings of the gated conv and the conv after it, per sample that skipped (skip_policy.ts). */
     lowering: [...new Set(runsOfSkip.flatMap((r) => (r[i]!.lowering ? [r[i]!.lowering!.join('/')] : [])))],
@@ -264,15 +304,22 @@ async function benchSetting(backend: string, s: Setting) {
       speedupSkipOverFolded: median(latency.folded!.map((m, i) => m / latency.skip![i]!)),
       speedupSkipAllOverDense: median(latency.dense!.map((d, i) => d / latency.skipAll![i]!)),
       speedupSkipConvOverDense: median(latency.dense!.map((d, i) => d / latency.skipConv![i]!)),
+      speedupSkipUngroupedOverDense: median(latency.dense!.map((d, i) => d / latency.skipUngrouped![i]!)),
+      /** Static channels / gated channels over all blocks (calibration batch, minOnRate 'auto'). */
+      staticFraction,
       /** dense MACs / median per-sample dynamic MACs (gate modules included). */
       macReduction: macReduction1,
-      /** speedup / MAC reduction; the target is >= 0.7 for ResNet-34 on the CPU. */
+      /** speedup / MAC reduction; issue 16's target for ResNet-34: >= 0.9 on 1 thread, >= 0.8 on 2. */
       efficiency: speedup1 / macReduction1,
+      /** The same for (g), without static channel groups (the engine before calibrate existed). */
+      efficiencyUngrouped:
+        median(latency.dense!.map((d, i) => d / latency.skipUngrouped![i]!)) / macReduction1,
       /** Median over samples of the ms per phase (cpu/wasm: ops are synchronous, so phases are exact). */
       phasesMs: {
         skip: medianPhases('skip'),
         skipAll: medianPhases('skipAll'),
         folded: medianPhases('folded'),
+        skipUngrouped: medianPhases('skipUngrouped'),
       },
       blocks,
       cache: {
@@ -312,8 +359,16 @@ async function main() {
       continue;
     }
     const only = arg('--models')?.split(',');
-    for (const s of SETTINGS.filter((x) => only === undefined || only.includes(x.model)))
-      results.push({ backend, ...(await benchSetting(backend, s)) });
+    const batch = arg('--batch');
+    const samples = arg('--samples');
+    for (const s of SETTINGS.filter((x) => only === undefined || only.includes(x.model))) {
+      const sized = {
+        ...s,
+        ...(batch === undefined ? {} : { batch: positiveInt('--batch', batch) }),
+        ...(samples === undefined ? {} : { latencySamples: positiveInt('--samples', samples) }),
+      };
+      results.push({ backend, ...(await benchSetting(backend, sized)) });
+    }
   }
   // One file per thread count: 1 thread (the default, the issue's target) and e.g. --threads 2.
   const path = writeResult(threads === 1 ? 'conditional' : `conditional-threads${threads}`, {

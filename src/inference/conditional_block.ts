@@ -2,6 +2,8 @@
 // closed gates cost no time: the gate runs first (on the block input, as in training), its 0/1 decisions come
 // to the host, and the gated conv then runs with only the active filters and the conv after it with only the
 // matching input channels. Folded BN (FoldedConv) replaces conv + BN. The shortcut is never gated.
+// With a static channel group (setStaticChannels, channel_groups.ts) the gated conv runs twice, on the group's
+// pre-packed weights and on the gathered open channels outside it, and the conv after it sums the two terms.
 // Numerically this is the masked dense block of models/blocks up to float32 rounding (BN folding, a
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,17 +11,23 @@ import type { ChannelGate } from '../gates/channel_gate.js';
 import { BasicBlock, type ResidualBlock } from '../models/blocks/basic_block.js';
 import { Bottleneck } from '../models/blocks/bottleneck.js';
 import { shortcutA } from '../models/blocks/shortcut.js';
+import { anyClosed, StaticGroup } from './channel_groups.js';
 import { type ConvParams, FoldedConv, type Lowering } from './folded_conv.js';
 import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import { type HostReader, syncReader } from './host_reader.js';
 import type { Profiler } from './profiler.js';
-import { planSkip, type SkipPolicy } from './skip_policy.js';
+import { HOST_COPY_COST, planSkip, type SkipPolicy } from './skip_policy.js';
 
 /** What one block did for one group of samples (for statistics and the benchmark). */
 export interface BlockRunInfo {
-  /** Channels computed by the gated conv (the union over the group's samples). */
+  /**
+   * Channels computed by the gated conv: the union over the group's samples, plus the closed channels of the
+   * static group (setStaticChannels) when the grouped path ran.
+   */
   computed: number;
+  /** Of `computed`, the channels of the static group (pre-packed weights); 0 without one. */
+  staticChannels: number;
   /** Whether the gathered (skipping) path ran, rather than the full conv with a mask. */
   skipped: boolean;
   /** Whether the gathered weights came from the pattern cache. */
@@ -49,6 +57,10 @@ export class ConditionalBlock {
   private readonly foldedGate: FoldedGate;
   /** Gathered weights per open-channel pattern (key: the sorted indices), least recently used first. */
   private readonly cache = new Map<string, Gathered>();
+  /** Channels whose weights stay gathered and packed (setStaticChannels); undefined: none. */
+  private group: StaticGroup | undefined;
+  /** Output positions per sample of the gated conv and of the conv after it, from the last run. */
+  private geometry: { gPositions: number; nextPositions: number } | undefined;
 
   constructor(block: ResidualBlock, name: string, read: HostReader = syncReader) {
     if (block.gate === undefined) {
@@ -76,6 +88,62 @@ export class ConditionalBlock {
     this.shortcut = new ShortcutRunner(shortcut, read);
     this.gatedChannels = this.convs[this.gated]!.outChannels;
     this.foldedGate = new FoldedGate(block.gate, read);
+  }
+
+  /**
+   * Makes channels `idx` (sorted; e.g. those open on most of a calibration batch, ConditionalNetwork.calibrate)
+   * the block's static group: their weights are gathered once and, when the block skips, always computed
+   * (masked for the samples whose gate is closed); only the other open channels are gathered per pattern.
+   * An empty `idx` drops the group. Clears the pattern cache (its entries hold the old dynamic channels).
+   */
+  setStaticChannels(idx: Int32Array): void {
+    const group =
+      idx.length > 0 ? new StaticGroup(idx, this.convs[this.gated]!, this.convs[this.gated + 1]!) : undefined;
+    this.group?.dispose();
+    this.group = group;
+    this.clearCache();
+  }
+
+  /**
+   * The on-rate above which a channel costs less in the static group than gathered per pattern, at batch 1
+   * on the map size of the last run: static, it always costs its MACs m (gated conv and the conv after it);
+   * dynamic, it costs r (m + p), p = repackCost x the numbers its weights add to pack ('conv' lowering,
+   * skip_policy.ts): static pays iff r > m / (m + p). Large maps (many MACs per weight) keep only channels that
+   * are nearly always on; 7x7 maps also channels on a third of the time.
+   */
+  breakEvenOnRate(repackCost: number): number {
+    const { m, p } = this.channelCosts('breakEvenOnRate', repackCost);
+    return m + p === 0 ? 1 : m / (m + p);
+  }
+
+  /**
+   * What a static group of channels `idx` with on-rates `rates` saves per sample, as a fraction of the
+   * block's gated MACs (all channels): sum over the group of r (m + p) - m (packing avoided minus MACs of
+   * closed channels computed), / (C m). Calibrate forms a group only above MIN_GROUP_GAIN.
+   */
+  staticGroupGain(rates: Float64Array, idx: Int32Array, repackCost: number): number {
+    const { m, p } = this.channelCosts('staticGroupGain', repackCost);
+    let gain = 0;
+    for (const j of idx) gain += rates[j]! * (m + p) - m;
+    return m === 0 ? 0 : gain / (this.gatedChannels * m);
+  }
+
+  /** Per channel and sample: MACs m of the gated conv and the conv after it, packing cost p when gathered. */
+  private channelCosts(fn: string, repackCost: number): { m: number; p: number } {
+    const g = this.geometry;
+    if (g === undefined) {
+      throw new Error(`ConditionalBlock '${this.name}': ${fn} needs a run first (its map size)`);
+    }
+    const gconv = this.convs[this.gated]!;
+    const next = this.convs[this.gated + 1]!;
+    const m = g.gPositions * gconv.weightsPerOutChannel + g.nextPositions * next.weightsPerInChannel;
+    const p = repackCost * (gconv.weightsPerOutChannel * (1 + HOST_COPY_COST) + next.weightsPerInChannel);
+    return { m, p };
+  }
+
+  /** The channels of the static group (sorted), empty without one. */
+  get staticChannels(): Int32Array {
+    return this.group?.idx ?? new Int32Array(0);
   }
 
   /** Runs the (folded) gate on x [N, H, W, C_in] and brings its decisions to the host (one device sync). */
@@ -113,17 +181,46 @@ export class ConditionalBlock {
     const [nh, nw] = next.outSize(gh, gw);
     const gPositions = decision.batch * gh * gw;
     const nextPositions = decision.batch * nh * nw;
+    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw };
     let skipped = false;
     let cacheHit = false;
+    let computed = k;
+    let staticChannels = 0;
+    const group = this.group;
+    // With a static group only the open channels outside it are gathered: the cost model weighs those.
+    const dyn = group === undefined ? union : group.dynamic(union);
+    const free = group === undefined ? c : c - group.idx.length;
     const plan =
-      k > 0 && k < c
-        ? planSkip(policy, { channels: c, active: k, gPositions, nextPositions, gconv, next })
+      k > 0 && dyn.length < free && (dyn.length > 0 || policy.mode === 'never')
+        ? planSkip(policy, { channels: free, active: dyn.length, gPositions, nextPositions, gconv, next })
         : undefined;
+    const grouped = group !== undefined && k > 0 && policy.mode !== 'never' && dyn.length < free;
     let after: tf.Tensor4D; // output of `next` (pre-activation), [N, H', W', C_next]
     if (k === 0) {
       after = this.allClosed(h, decision.batch, prof);
       skipped = true;
-    } else if (plan?.skip) {
+    } else if (grouped && (dyn.length === 0 || plan?.skip === true)) {
+      // Static group (packed once) + the open dynamic channels (gathered); `next` sums the two groups' terms.
+      skipped = true;
+      staticChannels = group.idx.length;
+      computed = staticChannels + dyn.length;
+      let aS = prof.time('conv', () => gconv.run(h, group.first, true)); // [N, H', W', s]
+      if (anyClosed(decision, group.idx)) aS = prof.time('mask', () => applyMask(aS, decision, group.idx));
+      after = prof.time('conv', () =>
+        next.run(aS, { weight: group.secondWeight, bias: next.params.bias }, false),
+      );
+      if (dyn.length > 0) {
+        const lowering: [Lowering, Lowering] = [plan!.first, plan!.second];
+        const { gathered, hit } = prof.time('gather', () => this.gathered(dyn, lowering, policy.cacheSize));
+        cacheHit = hit;
+        const { first, secondWeight } = gathered;
+        let aD = prof.time('conv', () => gconv.run(h, first, true)); // [N, H', W', kd]
+        if (anyClosed(decision, dyn)) aD = prof.time('mask', () => applyMask(aD, decision, dyn));
+        const partial = prof.time('conv', () => next.runPartial(aD, secondWeight));
+        after = prof.time('conv', () => tf.add(after, partial));
+        if (policy.cacheSize === 0) tf.dispose([first.weight, first.bias, secondWeight]);
+      }
+    } else if (plan?.skip && group === undefined) {
       skipped = true;
       const lowering: [Lowering, Lowering] = [plan.first, plan.second];
       const { gathered, hit } = prof.time('gather', () => this.gathered(union, lowering, policy.cacheSize));
@@ -144,8 +241,8 @@ export class ConditionalBlock {
       after = prof.time('conv', () => this.convs[i]!.run(input, this.convs[i]!.params, false));
     }
     const y = prof.time('residual', () => tf.relu(tf.add(after, this.shortcut.run(x))) as tf.Tensor4D);
-    const info: BlockRunInfo = { computed: k, skipped, cacheHit };
-    if (plan?.skip) info.lowering = [plan.first, plan.second];
+    const info: BlockRunInfo = { computed, staticChannels, skipped, cacheHit };
+    if (skipped && k > 0 && dyn.length > 0 && plan !== undefined) info.lowering = [plan.first, plan.second];
     return { y, info };
   }
 
@@ -215,6 +312,8 @@ export class ConditionalBlock {
 
   dispose(): void {
     this.clearCache();
+    this.group?.dispose();
+    this.group = undefined;
     for (const conv of this.convs) conv.dispose();
     this.shortcut.dispose();
     this.foldedGate.dispose();

@@ -13,6 +13,7 @@ import { requireSyncReadback } from '../backend/sync_readback.js';
 import type { GatedModel } from '../models/model_types.js';
 import { PSPNet } from '../models/pspnet.js';
 import { ResNet } from '../models/resnet.js';
+import { frequentChannels, onRates } from './channel_groups.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
 import { FoldedConv } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';
@@ -23,7 +24,8 @@ import { DEFAULT_REPACK_COST, type LoweringMode, type SkipMode, type SkipPolicy 
 export type BatchMode = 'shared' | 'per-sample';
 
 /**
- * 'shared', measured (bench/results/conditional*.json, wasm, batch 64, 1 / 2 threads): ResNet-34 at 224x224:
+ * 'shared', measured (bench/results/conditional*.json of 2026-11-28, wasm, batch 64, 1 / 2 threads; in git
+ * history): ResNet-34 at 224x224:
  * shared 13.8 / 7.4 s (union of open channels 88%), per-sample 13.7 / 11.4 s, dense 16.2 / 8.9 s; ResNet-20 at
  * 32x32: shared 0.16 / 0.09 s (union 77%), per-sample 0.28 / 0.22 s, dense 0.22 / 0.14 s. A shared batch keeps
  * XNNPACK's batched GEMM efficiency and gathers each block's weights once per batch; per-sample pays the
@@ -64,6 +66,25 @@ export interface ConditionalOptions {
    * rarely repeats (bench/conditional.ts counts the distinct ones), so a cache only holds memory.
    */
   cacheSize?: number;
+}
+
+/**
+ * Least saving (fraction of a block's gated MACs, per sample) for which calibrate's 'auto' forms a static
+ * group: the group splits each of the two convs in two (a static and a dynamic one) and adds their terms, a
+ * cost the MAC model does not see. Measured (bench/results/conditional*.json, ResNet-34, batch 1): groups of
+ * estimated gain 1-4% (56x56 and 28x28 maps) made those blocks 1.5-3 ms slower on 2 threads, groups of 15% and
+ * more (14x14 and 7x7) faster.
+ */
+export const MIN_GROUP_GAIN = 0.1;
+
+export interface CalibrateOptions {
+  /**
+   * A channel open on at least this fraction of the calibration samples is static: a number in (0, 1], or
+   * 'auto' (default): per block the break-even on-rate of ConditionalBlock.breakEvenOnRate with the
+   * network's repackCost (from about 0.97 on 56x56 maps to about 0.3 on 7x7 maps on one wasm thread), and
+   * no group in a block where it would save less than MIN_GROUP_GAIN of the block's MACs.
+   */
+  minOnRate?: number | 'auto';
 }
 
 export interface ConditionalApplyOptions {
@@ -329,6 +350,39 @@ export class ConditionalNetwork {
   private head(features: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor {
     const m = this.model;
     return m instanceof ResNet ? m.head(features) : m.head(features, [x.shape[1], x.shape[2]], false);
+  }
+
+  /**
+   * Runs the calibration batch x [N, H, W, C_in] (representative inputs), measures each gate's per-channel
+   * on-rate, and gives every gated block a static group of the channels open on at least `minOnRate` of the
+   * samples (default: where that costs less than gathering them per pattern) (ConditionalBlock.setStaticChannels): their weights are gathered and packed once, so a gate
+   * pattern only gathers its open channels outside the group. Results are unchanged (static channels closed
+   * for a sample are masked). Returns the on-rates [block][channel]. Reads asynchronously: every backend.
+   */
+  async calibrate(x: tf.Tensor4D, options: CalibrateOptions = {}): Promise<number[][]> {
+    const minOnRate = options.minOnRate ?? 'auto';
+    if (minOnRate !== 'auto' && !(minOnRate > 0 && minOnRate <= 1)) {
+      throw new Error(
+        `ConditionalNetwork.calibrate: option 'minOnRate' must be 'auto' or a number in (0, 1]; got ${JSON.stringify(minOnRate)}`,
+      );
+    }
+    this.checkInput('ConditionalNetwork.calibrate', x);
+    const out = await this.applyAsync(x);
+    out.logits.dispose();
+    return this.blocks.map((block, i) => {
+      const rates = onRates(out.gates[i]!.mask, block.gatedChannels);
+      const cost = this.policy.repackCost;
+      const threshold = minOnRate === 'auto' ? block.breakEvenOnRate(cost) : minOnRate;
+      const idx = frequentChannels(rates, threshold);
+      const worth = minOnRate !== 'auto' || block.staticGroupGain(rates, idx, cost) >= MIN_GROUP_GAIN;
+      block.setStaticChannels(worth ? idx : new Int32Array(0));
+      return Array.from(rates);
+    });
+  }
+
+  /** Drops every block's static channel group (calibrate) and with it the pre-packed weights. */
+  clearStaticChannels(): void {
+    for (const b of this.blocks) b.setStaticChannels(new Int32Array(0));
   }
 
   /** Drops every block's cached gathered weights. */

@@ -107,10 +107,24 @@ export class FoldedConv {
   }
 
   /**
+   * x [N, H, W, Cin'] -> [N, H', W', Cout'] without bias or activation: one term of a sum over input-channel
+   * groups (conditional_block.ts adds the terms and the bias goes with one of them).
+   */
+  runPartial(x: tf.Tensor4D, weight: tf.Tensor4D | tf.Tensor2D): tf.Tensor4D {
+    if (weight.rank === 2) return this.runMatmul(x, weight as tf.Tensor2D, undefined, false);
+    return tf.conv2d(x, weight as tf.Tensor4D, this.stride, this.pad, 'NHWC', this.dilation);
+  }
+
+  /**
    * The conv as rows [Cout', kh*kw*Cin'] x patches [kh*kw*Cin', N*H'*W'] (the patches made on the host), then
    * back to NHWC. The weights are the product's left operand, which XNNPACK does not pack.
    */
-  private runMatmul(x: tf.Tensor4D, rows: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor4D {
+  private runMatmul(
+    x: tf.Tensor4D,
+    rows: tf.Tensor2D,
+    bias: tf.Tensor1D | undefined,
+    relu: boolean,
+  ): tf.Tensor4D {
     return tf.tidy(() => {
       const [n, h, w, c] = x.shape;
       const backend = tf.getBackend();
@@ -123,7 +137,8 @@ export class FoldedConv {
         );
       }
       const yT = tf.matMul(rows, tf.tensor2d(p.data, [p.rows, p.cols])); // [Cout', N*H'*W']
-      const y = tf.add(tf.transpose(yT), bias); // [N*H'*W', Cout']
+      const t = tf.transpose(yT); // [N*H'*W', Cout']
+      const y = bias === undefined ? t : tf.add(t, bias);
       const out = relu ? tf.relu(y) : y;
       return tf.reshape(out, [n, p.outH, p.outW, rows.shape[0]]) as tf.Tensor4D;
     });

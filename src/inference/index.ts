@@ -3,6 +3,7 @@
 // loaded here.
 //
 //   const net = compileConditional(model);          // folds BN into convs (a snapshot of the weights)
+//   await net.calibrate(calibrationImages);           // optional: static channel groups packed once
 //   const { logits, gates } = net.apply(x);           // = model.apply(x, { training: false }) up to rounding
 //   logits.dispose(); net.dispose();
 //
@@ -11,7 +12,9 @@
 // (weights gathered on the host, BN folded). Gathering costs: XNNPACK packs every new weight tensor, so a
 // cost model (skip_policy.ts) skips only where the saved MACs outweigh it; elsewhere the block runs dense
 // with a mask; on wasm a 7x7 map's convs run as weights x im2col patches, so the small patches are what gets
-// packed (folded_conv.ts). Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
+// packed (folded_conv.ts). calibrate measures each gate's on-rates on representative images and makes the
+// channels open often enough a static group gathered and packed once (channel_groups.ts): a pattern then only
+// gathers its open channels outside the group. Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
 // Measured speedups: bench/conditional.ts -> bench/results/conditional.json.
 // Backends: compileConditional + apply read the weights and each gate decision synchronously (cpu, wasm,
 // tensorflow); compileConditionalAsync + applyAsync read them with `await t.data()` and run on every backend,
@@ -21,6 +24,7 @@
 export type { BlockRunInfo } from './conditional_block.js';
 export {
   type BatchMode,
+  type CalibrateOptions,
   type ConditionalApplyOptions,
   type ConditionalGates,
   ConditionalNetwork,
@@ -29,6 +33,7 @@ export {
   compileConditional,
   compileConditionalAsync,
   DEFAULT_BATCH_MODE,
+  MIN_GROUP_GAIN,
 } from './conditional_network.js';
 export type { Lowering } from './folded_conv.js';
 export { type GateUsageOptions, setGateUsage } from './gate_usage.js';

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { hasSyncReadback } from '../../src/backend/sync_readback.js';
-import { compileConditional, compileConditionalAsync } from '../../src/inference/conditional_network.js';
+import {
+  compileConditional,
+  compileConditionalAsync,
+  MIN_GROUP_GAIN,
+} from '../../src/inference/conditional_network.js';
 import { setGateUsage } from '../../src/inference/gate_usage.js';
 import { measureLatency } from '../../src/inference/latency.js';
 import type { GatedModel, ModelName, ModelOptions } from '../../src/models/model_types.js';
@@ -59,7 +63,7 @@ const CASES: Case[] = [
   { name: 'resnet50', label: 'resnet50 (gate after conv2)', options: { gatePosition: 'conv2' } },
 ];
 
-function checkModel(c: Case, seed: number): void {
+async function checkModel(c: Case, seed: number): Promise<void> {
   const { size, options } = smallSetting(c.name);
   const model = createModel(c.name, { ...options, ...c.options, seed });
   const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
@@ -72,15 +76,48 @@ function checkModel(c: Case, seed: number): void {
     const before = tf.memory().numTensors;
     // The per-sample mode reuses the shared code on batches of one: its gathering path is enough there.
     // Both lowerings of the gathered convs run in every model (conv, and weights x im2col patches).
-    const configs = [
+    // minOnRate: calibrated on x with static channel groups; 0.5 puts channels that are closed for some
+    // samples into the static group (computed, then masked), 1 only those open for every sample, 'auto' the
+    // cost model's break-even per block.
+    const configs: {
+      batchMode: 'shared' | 'per-sample';
+      skip: 'always' | 'never' | 'auto';
+      lowering: 'conv' | 'matmul' | 'auto';
+      minOnRate?: number | 'auto';
+    }[] = [
       { batchMode: 'shared', skip: 'always', lowering: 'conv' },
       { batchMode: 'shared', skip: 'always', lowering: 'matmul' },
       { batchMode: 'shared', skip: 'never', lowering: 'auto' },
       { batchMode: 'shared', skip: 'auto', lowering: 'auto' },
       { batchMode: 'per-sample', skip: 'always', lowering: 'matmul' },
-    ] as const;
-    for (const { batchMode, skip, lowering } of configs) {
+      { batchMode: 'shared', skip: 'always', lowering: 'conv', minOnRate: 0.5 },
+      { batchMode: 'per-sample', skip: 'always', lowering: 'matmul', minOnRate: 1 },
+      { batchMode: 'per-sample', skip: 'always', lowering: 'conv', minOnRate: 0.5 },
+      { batchMode: 'shared', skip: 'auto', lowering: 'auto', minOnRate: 'auto' },
+    ];
+    for (const { batchMode, skip, lowering, minOnRate } of configs) {
       const net = compileConditional(model, { skip, batchMode, lowering });
+      if (minOnRate !== undefined) {
+        const rates = await net.calibrate(x, { minOnRate });
+        assert.equal(rates.length, net.blocks.length);
+        for (const [i, b] of net.blocks.entries()) {
+          const threshold: number =
+            minOnRate === 'auto' ? b.breakEvenOnRate(net.policy.repackCost) : minOnRate;
+          assert.ok(threshold > 0 && threshold <= 1, `${c.label}: break-even on-rate ${threshold}`);
+          const frequent: number[] = rates[i]!.flatMap((r: number, j: number) => (r >= threshold ? [j] : []));
+          const gain = b.staticGroupGain(
+            Float64Array.from(rates[i]!),
+            Int32Array.from(frequent),
+            net.policy.repackCost,
+          );
+          const expected: number[] = minOnRate === 'auto' && gain < MIN_GROUP_GAIN ? [] : frequent;
+          assert.deepEqual(
+            Array.from(b.staticChannels),
+            expected,
+            `${c.label}: static channels of ${b.name}`,
+          );
+        }
+      }
       const out = net.apply(x);
       assert.deepEqual(
         out.gates.map((g) => g.name),
@@ -92,7 +129,16 @@ function checkModel(c: Case, seed: number): void {
       assert.deepEqual(out.logits.shape, ref.logits.shape);
       const err = maxRelError(out.logits, ref.logits);
       assert.ok(err <= 1e-5, `${c.label} ${batchMode}/${skip}/${lowering}: relative error ${err}`);
-      if (skip === 'always') {
+      const tag = `${c.label} ${batchMode}/${skip}/${lowering}/${minOnRate ?? 'no groups'}`;
+      if (minOnRate !== undefined && skip === 'always') {
+        // Some block must have run its static group, and some the static group plus gathered channels.
+        const grouped = out.runs.flat().filter((r) => r.skipped && r.staticChannels > 0);
+        assert.ok(grouped.length > 0, `${tag}: no static group ran`);
+        assert.ok(
+          grouped.some((r) => r.computed > r.staticChannels),
+          `${tag}: no dynamic channels were gathered`,
+        );
+      } else if (skip === 'always') {
         // Some block must really have gathered (not every union is full or empty), as asked.
         const gathered = out.runs.flat().filter((r) => r.skipped && r.computed > 0);
         assert.ok(gathered.length > 0, `${c.label}: nothing skipped`);
@@ -274,6 +320,56 @@ describe('ConditionalNetwork: gathered-weight cache', () => {
       assert.throws(() => compileConditional(model, { cacheSize: 1.5 }), /option 'cacheSize'/);
     } finally {
       x.dispose();
+      model.dispose();
+    }
+  });
+});
+
+describe('ConditionalNetwork.calibrate: static channel groups', () => {
+  before(() => useBackend('wasm'));
+
+  test('bad minOnRate or x is refused; clearStaticChannels and dispose free the packed groups', async () => {
+    const model = createModel('resnet20', { widthMultiplier: 0.25, seed: 8 });
+    const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const bad = tf.zeros([1, 8, 8]) as unknown as tf.Tensor4D;
+    try {
+      setGateUsage(model, x, { seed: 8 });
+      const before = tf.memory().numTensors;
+      const net = compileConditional(model, { skip: 'always' });
+      assert.throws(() => net.blocks[0]!.breakEvenOnRate(100), /breakEvenOnRate needs a run first/);
+      assert.throws(
+        () => net.blocks[0]!.staticGroupGain(new Float64Array(4), new Int32Array(0), 100),
+        /staticGroupGain needs a run first/,
+      );
+      await assert.rejects(
+        net.calibrate(x, { minOnRate: 0 }),
+        /calibrate: option 'minOnRate' must be 'auto' or a number in \(0, 1\]/,
+      );
+      await assert.rejects(net.calibrate(x, { minOnRate: Number.NaN }), /option 'minOnRate'/);
+      await assert.rejects(net.calibrate(bad), /calibrate: argument 'x' must be a float32 tensor/);
+      const ref = net.apply(x);
+      const withGroups = tf.memory().numTensors;
+      await net.calibrate(x, { minOnRate: 0.75 });
+      // Gain: a channel always on saves its packing; one never on costs its MACs; none saves nothing.
+      const b0 = net.blocks[0]!;
+      const ones = new Float64Array(b0.gatedChannels).fill(1);
+      assert.ok(b0.staticGroupGain(ones, Int32Array.from([0]), 100) > 0);
+      assert.ok(b0.staticGroupGain(new Float64Array(b0.gatedChannels), Int32Array.from([0]), 100) < 0);
+      assert.equal(b0.staticGroupGain(ones, new Int32Array(0), 100), 0);
+      assert.ok(tf.memory().numTensors > withGroups, 'calibrate packs static groups');
+      assert.ok(net.blocks.some((b) => b.staticChannels.length > 0));
+      const out = net.apply(x);
+      assert.ok(maxRelError(out.logits, ref.logits) <= 1e-5);
+      out.logits.dispose();
+      net.clearStaticChannels();
+      assert.equal(tf.memory().numTensors, withGroups, 'clearStaticChannels frees the groups');
+      assert.ok(net.blocks.every((b) => b.staticChannels.length === 0));
+      await net.calibrate(x);
+      ref.logits.dispose();
+      net.dispose();
+      assert.equal(tf.memory().numTensors, before, 'dispose frees everything');
+    } finally {
+      tf.dispose([x, bad]);
       model.dispose();
     }
   });
