@@ -13,6 +13,7 @@ import {
   type TensorInfo,
   transposeInfo,
   type WasmKernelArgs,
+  withStockFallback,
 } from './wasm_kernel_utils.js';
 
 /** Below this many multiply-adds per pair, one stock call over the batch beats a call per pair. */
@@ -111,13 +112,5 @@ function batchMatMulWasm(args: WasmKernelArgs, stock: tf.KernelFunc): TensorInfo
 }
 
 export function makeBatchMatMulConfig(stock: tf.KernelConfig | undefined): tf.KernelConfig {
-  const stockFunc = stock?.kernelFunc;
-  return {
-    kernelName: tf.BatchMatMul,
-    backendName: 'wasm',
-    kernelFunc: ((args: WasmKernelArgs) => {
-      if (stockFunc === undefined) throw new Error('BatchMatMul (wasm): the stock kernel is missing');
-      return batchMatMulWasm(args, stockFunc);
-    }) as unknown as tf.KernelFunc,
-  };
+  return withStockFallback(tf.BatchMatMul, stock, batchMatMulWasm);
 }

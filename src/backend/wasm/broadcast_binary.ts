@@ -21,6 +21,7 @@ import {
   runWasmKernel,
   type TensorInfo,
   type WasmKernelArgs,
+  withStockFallback,
 } from './wasm_kernel_utils.js';
 
 export type BroadcastBinaryKernel = typeof tf.Add | typeof tf.Sub | typeof tf.Multiply;
@@ -106,12 +107,5 @@ function broadcastBinaryWasm(
 export function makeBroadcastBinaryConfig(
   kernel: BroadcastBinaryKernel,
 ): (stock: tf.KernelConfig | undefined) => tf.KernelConfig {
-  return (stock) => ({
-    kernelName: kernel,
-    backendName: 'wasm',
-    kernelFunc: ((args: WasmKernelArgs) => {
-      if (stock === undefined) throw new Error(`${kernel} (wasm): the stock kernel is missing`);
-      return broadcastBinaryWasm(kernel, args, stock.kernelFunc);
-    }) as unknown as tf.KernelFunc,
-  });
+  return (stock) => withStockFallback(kernel, stock, (args, fn) => broadcastBinaryWasm(kernel, args, fn));
 }

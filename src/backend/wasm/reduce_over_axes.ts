@@ -11,6 +11,7 @@ import {
   runWasmKernel,
   type TensorInfo,
   type WasmKernelArgs,
+  withStockFallback,
 } from './wasm_kernel_utils.js';
 
 export type ReduceKernel = typeof tf.Sum | typeof tf.Mean;
@@ -74,12 +75,5 @@ function reduceWasm(kernel: ReduceKernel, args: WasmKernelArgs, stock: tf.Kernel
 export function makeReduceConfig(
   kernel: ReduceKernel,
 ): (stock: tf.KernelConfig | undefined) => tf.KernelConfig {
-  return (stock) => ({
-    kernelName: kernel,
-    backendName: 'wasm',
-    kernelFunc: ((args: WasmKernelArgs) => {
-      if (stock === undefined) throw new Error(`${kernel} (wasm): the stock kernel is missing`);
-      return reduceWasm(kernel, args, stock.kernelFunc);
-    }) as unknown as tf.KernelFunc,
-  });
+  return (stock) => withStockFallback(kernel, stock, (args, fn) => reduceWasm(kernel, args, fn));
 }

@@ -66,3 +66,22 @@ export function assertNHWC(kernel: string, dataFormat: unknown): void {
     );
   }
 }
+
+/**
+ * The config of one of our wasm kernels that falls back on the stock kernel it replaces: `run` gets the kernel's
+ * arguments and the stock kernel function (the config is built at registration, when the stock one is known).
+ */
+export function withStockFallback(
+  kernelName: string,
+  stock: tf.KernelConfig | undefined,
+  run: (args: WasmKernelArgs, stock: tf.KernelFunc) => TensorInfo,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ((args: WasmKernelArgs) => {
+      if (stock === undefined) throw new Error(`${kernelName} (wasm): the stock kernel is missing`);
+      return run(args, stock.kernelFunc);
+    }) as unknown as tf.KernelFunc,
+  };
+}
