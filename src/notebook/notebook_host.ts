@@ -14,7 +14,10 @@
 // when it goes out, while the cell's reply and idle status are sent as soon as the cell returns. Small messages
 // leave long before that; after large ones (the library's parts) the cell waits, synchronously, until all that
 // was queued would be sent at a rate well below what we measured (DENO_SEND_CHARS_PER_MS), so that no output
-// arrives after the cell's idle status (and is lost) or is stamped with the next cell.
+// arrives after the cell's idle status (and is lost) or is stamped with the next cell. A new output (a figure,
+// table or image: what a cell usually ends with) also waits a short floor (DENO_NEW_OUTPUT_WAIT_MS): without it
+// a small last output was lost now and then on a loaded machine (seen in CI for a figure of a few kB), since the
+// sending thread had not run before the cell returned. Updates of a display (progress) do not wait.
 import { type DenoJupyter, denoJupyter, runningUnderDeno } from './deno_jupyter_bridge.js';
 import { displayWriter, loadTslab } from './tslab_bridge.js';
 
@@ -63,6 +66,9 @@ export const DENO_MAX_MESSAGE_CHARS = 2_000_000;
  */
 export const DENO_SEND_CHARS_PER_MS = 10_000;
 
+/** The least a cell waits after queueing a new output, so the sending thread runs before the cell returns. */
+export const DENO_NEW_OUTPUT_WAIT_MS = 50;
+
 /** Blocks this thread for `ms` (the sending thread keeps running). */
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -107,8 +113,10 @@ export function denoHost(
     }
     const start = now();
     sentBy = Math.max(sentBy, start) + bundleChars(data) / DENO_SEND_CHARS_PER_MS;
-    // Under a millisecond of sending (every message but the library's parts): no wait.
-    if (sentBy - start >= 1) wait(Math.ceil(sentBy - start));
+    // A new output waits at least the floor; an update only when its sending takes a millisecond or more.
+    const floor = msgType === 'display_data' ? DENO_NEW_OUTPUT_WAIT_MS : 0;
+    const pending = sentBy - start;
+    if (pending >= 1 || floor > 0) wait(Math.max(floor, Math.ceil(pending)));
   };
   return {
     kind: 'deno',

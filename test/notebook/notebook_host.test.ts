@@ -24,6 +24,7 @@ import {
 import { showTable } from '../../src/notebook/display_html.js';
 import {
   DENO_MAX_MESSAGE_CHARS,
+  DENO_NEW_OUTPUT_WAIT_MS,
   DENO_SEND_CHARS_PER_MS,
   denoHost,
   notebookHost,
@@ -163,7 +164,7 @@ describe("notebook host: Deno's kernel", () => {
     }
   });
 
-  it('waits after large messages until they are likely sent, and not after small ones', () => {
+  it('waits after large messages until they are likely sent, after a new output a short floor, after updates not', () => {
     const jupyter = fakeJupyter();
     const waits: number[] = [];
     let t = 0;
@@ -173,7 +174,12 @@ describe("notebook host: Deno's kernel", () => {
       () => t,
     );
     host.html('<b>small</b>');
-    assert.deepEqual(waits, []);
+    assert.deepEqual(waits, [DENO_NEW_OUTPUT_WAIT_MS]);
+    const progress = host.newDisplay();
+    progress.html('step 1');
+    progress.html('step 2'); // an update: no wait
+    assert.deepEqual(waits, [DENO_NEW_OUTPUT_WAIT_MS, DENO_NEW_OUTPUT_WAIT_MS]);
+    waits.length = 0;
     const big = 'x'.repeat(1_000_000);
     host.html(big);
     host.html(big);
@@ -182,9 +188,9 @@ describe("notebook host: Deno's kernel", () => {
     const one = 1_000_000 / DENO_SEND_CHARS_PER_MS;
     assert.ok(waits[0]! >= one && waits[0]! <= one + 1, `first wait ${waits[0]} ms`);
     assert.ok(waits[1]! >= 2 * one && waits[1]! <= 2 * one + 1, `second wait ${waits[1]} ms`);
-    t += 1e6; // long after: the queue is empty again
+    t += 1e6; // long after: the queue is empty again, a small output waits the floor only
     host.html('<b>small</b>');
-    assert.equal(waits.length, 2);
+    assert.deepEqual(waits.slice(2), [DENO_NEW_OUTPUT_WAIT_MS]);
   });
 
   it('reports a broadcast that fails later instead of losing it', async () => {
