@@ -6,14 +6,18 @@
 //   stride' = the forward dilation, dilation' = the forward stride, same top/left padding
 //   output [Ci, FH, FW, Co] -> [FH, FW, Ci, Co]
 // A probe found slice-and-matmul formulations 2-17x slower (strided slices and gathers are slow on wasm).
-// Where it measured faster (strided layers, 3-channel stems, 128+ output channels; see preferGemm), the patches
-// of x and one GEMM instead (filter_grad_gemm.ts).
+// First choice, wherever the output channels are a multiple of 16 (every ResNet layer): our own register-tiled
+// SIMD kernel on the heap (filter_grad_direct.ts; 1.0-5x faster than both XNNPACK forms on one thread,
+// bench/wasm_kernels.ts --filter-grad). Otherwise, where it measured faster (strided layers, 3-channel stems,
+// 128+ output channels; see preferGemm), the patches of x and one GEMM (filter_grad_gemm.ts).
 // Exception, 1x1 kernels without padding (ResNet projection shortcuts): there the swapped conv has a huge
 // dilated kernel and, with stride 2, computes a 2x2 output to keep 1x1 of it; instead dW = xs^T dy, one
 // matrix product, with xs = x subsampled by the stride through a 1x1 identity-filter conv (XNNPACK).
 import * as tf from '@tensorflow/tfjs-core';
 import { type FilterGradAttrs, filterGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
+import { DIRECT_OUT_CHANNEL_BLOCK, directFilterGrad, directFilterGradFits } from './filter_grad_direct.js';
 import { type FilterGradGeometry, gemmFilterGrad } from './filter_grad_gemm.js';
+import { simdKernels, simdKernelsUnavailable } from './simd_module.js';
 import {
   assertNHWC,
   type BackendWasm,
@@ -27,7 +31,7 @@ import {
 } from './wasm_kernel_utils.js';
 
 /** The two evaluations of a kxk (or padded 1x1) filter gradient: swapped-roles conv, or im2col + one GEMM. */
-export type FilterGradPath = 'swapped' | 'gemm';
+export type FilterGradPath = 'swapped' | 'gemm' | 'direct';
 
 /** Largest patch matrix the GEMM path puts on the wasm heap (64M floats, 256 MiB; the 32-bit heap also holds
  * every activation); bigger layers swap roles (not measured: a bound, not a speed rule). */
@@ -82,7 +86,17 @@ function conv2dBackpropFilterWasm(args: WasmKernelArgs, forcedPath?: FilterGradP
     padTop: top,
     padLeft: left,
   };
-  const path = forcedPath ?? (preferGemm(x, dy, geometry) ? 'gemm' : 'swapped');
+  const kernels = simdKernels(backend);
+  const directFits = kernels !== undefined && directFilterGradFits(x, dy);
+  const path = forcedPath ?? (directFits ? 'direct' : preferGemm(x, dy, geometry) ? 'gemm' : 'swapped');
+  if (path === 'direct') {
+    if (!directFits) {
+      throw new Error(
+        `Conv2DBackpropFilter (wasm): the direct path needs float32 and output channels a multiple of ${DIRECT_OUT_CHANNEL_BLOCK} and our SIMD module (${simdKernelsUnavailable() ?? 'loaded'}); got dy [${dy.shape}] ${dy.dtype}`,
+      );
+    }
+    return directFilterGrad(backend, kernels!, x, dy, geometry);
+  }
   if (path === 'gemm') return gemmFilterGrad(backend, x, dy, geometry);
   return swappedConvFilterGrad(backend, x, dy, geometry, inH, inW);
 }

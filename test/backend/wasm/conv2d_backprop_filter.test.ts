@@ -162,11 +162,95 @@ describe('wasm Conv2DBackpropFilter', () => {
     }
   }
 
+  // Our SIMD kernel: output channels a multiple of 16; odd and even input channel counts (pairs and a lone one).
+  for (const batch of [1, 8]) {
+    for (const k of [1, 3, 7]) {
+      for (const stride of [1, 2]) {
+        for (const pad of ['same', 'valid', 2] as Pad[]) {
+          it(`direct path matches cpu: batch ${batch}, ${k}x${k}, stride ${stride}, pad ${pad}`, async () => {
+            const size = k === 7 ? 11 : 9;
+            const [ci, co] = stride === 1 ? [5, 16] : [4, 32];
+            const o = outSize(size, k, stride, pad);
+            const x = randomHost([batch, size, size + 1, ci], 3 + k + stride);
+            const w = randomHost([k, k, ci, co], 9 + k);
+            const r = randomHost([batch, o, outSize(size + 1, k, stride, pad), co], 15 + stride);
+            await withPath('direct', () =>
+              expectCpuWasmMatch([x, w, r], filterGrad(stride, pad), `direct dW k${k} s${stride} ${pad}`),
+            );
+          });
+        }
+      }
+    }
+  }
+
+  for (const [k, stride, padding] of [
+    [3, 1, 0],
+    [3, 2, 2],
+    [1, 1, 1],
+    [7, 2, 3],
+  ] as const) {
+    it(`direct path: dilation 2, ${k}x${k}, stride ${stride}, pad ${padding} against the definition`, async () => {
+      await useBackend('wasm');
+      const [n, h, w, ci, co, dil] = [2, 15, 14, 3, 16, 2];
+      const span = (k - 1) * dil + 1;
+      const oh = Math.floor((h + 2 * padding - span) / stride) + 1;
+      const ow = Math.floor((w + 2 * padding - span) / stride) + 1;
+      const x = randomHost([n, h, w, ci], 5 + k);
+      const dy = randomHost([n, oh, ow, co], 6 + stride);
+      const pads = [
+        [0, 0],
+        [padding, padding],
+        [padding, padding],
+        [0, 0],
+      ];
+      let got = new Float32Array();
+      await withPath('direct', async () => {
+        got = wasmFilterGrad(x, dy, {
+          strides: stride,
+          pad: pads,
+          dataFormat: 'NHWC',
+          filterShape: [k, k, ci, co],
+          dilations: dil,
+        });
+      });
+      const want = referenceDilatedFilterGrad(
+        x.values as Float32Array,
+        dy.values as Float32Array,
+        [n, h, w, ci],
+        [oh, ow, co],
+        [k, k],
+        dil,
+        padding,
+        padding,
+        stride,
+      );
+      assert.ok(maxRelErr(want, got) <= 1e-5, `direct dilated dW error ${maxRelErr(want, got)}`);
+    });
+  }
+
+  it('direct path: a clear error where it cannot run (output channels not a multiple of 16)', async () => {
+    await useBackend('wasm');
+    await withPath('direct', async () => {
+      assert.throws(
+        () =>
+          wasmFilterGrad(randomHost([1, 5, 5, 3], 1), randomHost([1, 5, 5, 5], 2), {
+            strides: 1,
+            pad: 'same',
+            dataFormat: 'NHWC',
+            filterShape: [3, 3, 3, 5],
+          }),
+        /direct path needs float32 and output channels a multiple of 16.*dy \[1,5,5,5\]/,
+      );
+    });
+  });
+
   it('matches cpu on the channel counts where the registered kernel switches paths', async () => {
     for (const [ci, co, stride] of [
       [16, 16, 1],
       [16, 128, 1],
       [32, 64, 2],
+      [3, 20, 1],
+      [8, 24, 2],
     ]) {
       const x = randomHost([2, 8, 8, ci!], ci! + co!);
       const w = randomHost([3, 3, ci!, co!], 3);
@@ -252,12 +336,12 @@ describe('wasm Conv2DBackpropFilter', () => {
     tf.dispose([x, w3, w1, r3, r1]);
   });
 
-  for (const path of ['swapped', 'gemm'] as FilterGradPath[]) {
+  for (const path of ['swapped', 'gemm', 'direct'] as FilterGradPath[]) {
     it(`${path} path leaks no tensors and no wasm heap over repeated steps (stride 1 and 2, padded 1x1)`, async () => {
       await useBackend('wasm');
       const x = tf.tensor(randomHost([8, 16, 16, 16], 1).values, [8, 16, 16, 16]);
       const w3 = tf.tensor(randomHost([3, 3, 16, 32], 2).values, [3, 3, 16, 32]);
-      const w1 = tf.tensor(randomHost([1, 1, 16, 8], 3).values, [1, 1, 16, 8]);
+      const w1 = tf.tensor(randomHost([1, 1, 16, 16], 3).values, [1, 1, 16, 16]);
       const r1 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w3 as tf.Tensor4D, 1, 'same'));
       const r2 = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w3 as tf.Tensor4D, 2, 'same'));
       const rp = tf.onesLike(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 1));

@@ -9,7 +9,7 @@ import { lastJsonLine, runDeno } from '../../helpers/deno.js';
 const child = fileURLToPath(new URL('./wasm_threads_child.ts', import.meta.url));
 
 /** Runs the child in a fresh process; it must exit on its own (threads must not keep it alive). */
-function runChild(...args: string[]): { reason: string; err: number } {
+function runChild(...args: string[]): { reason: string; err: number; simd: string } {
   const res = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], {
     encoding: 'utf8',
     timeout: 90_000,
@@ -17,11 +17,17 @@ function runChild(...args: string[]): { reason: string; err: number } {
   assert.equal(res.signal, null, `child was killed (hung at exit?): ${res.stderr}`);
   assert.equal(res.status, 0, res.stderr);
   const line = res.stdout.trim().split('\n').at(-1)!;
-  return JSON.parse(line) as { reason: string; err: number };
+  return JSON.parse(line) as { reason: string; err: number; simd: string };
 }
 
 /** The same child under Deno (its worker_threads are web workers: see deno_worker_globals.ts). */
-function runChildUnderDeno(...args: string[]): { name: string; reason: string; err: number; deno: boolean } {
+function runChildUnderDeno(...args: string[]): {
+  name: string;
+  reason: string;
+  err: number;
+  simd: string;
+  deno: boolean;
+} {
   const res = runDeno(child, args, { timeoutMs: 90_000 });
   assert.equal(res.signal, null, `deno child was killed (hung at exit?): ${res.stderr}`);
   assert.equal(res.status, 0, res.stderr);
@@ -37,12 +43,14 @@ describe('configureWasmThreads', () => {
     const out = runChild('2');
     assert.match(out.reason, /XNNPACK on the CPU, 2 thread\(s\)$/);
     assert.ok(out.err <= 1e-4, `threaded conv gradients differ from cpu: ${out.err}`);
+    assert.equal(out.simd, 'ok', 'our SIMD module runs on the shared heap');
   });
 
   it('falls back to 1 thread and says why when threads are unavailable', () => {
     const out = runChild('2', 'no-shared-memory');
     assert.match(out.reason, /1 thread\(s\) \(SharedArrayBuffer is unavailable; using 1 thread\)/);
     assert.ok(out.err <= 1e-4);
+    assert.equal(out.simd, 'ok', 'our SIMD module runs on the plain heap');
   });
 
   it('runs the wasm backend on 2 threads under Deno, correctly, and the process exits', (t) => {
@@ -54,6 +62,7 @@ describe('configureWasmThreads', () => {
     assert.equal(out.deno, true, 'the child ran under Deno');
     assert.match(out.reason, /XNNPACK on the CPU, 2 thread\(s\)$/);
     assert.ok(out.err <= 1e-4, `threaded conv gradients under Deno differ from cpu: ${out.err}`);
+    assert.equal(out.simd, 'ok', 'our SIMD module runs on the shared heap under Deno');
   });
 
   it('falls back to 1 thread under Deno too, saying why', () => {

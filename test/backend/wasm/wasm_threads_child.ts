@@ -3,8 +3,10 @@
 // threaded conv gradients are from the cpu backend's, and whether it ran under Deno.
 // Usage: node --import tsx wasm_threads_child.ts <threads> [no-shared-memory]
 //        deno run -A --sloppy-imports wasm_threads_child.ts <threads> [no-shared-memory]
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/init_backend.js';
+import { simdKernels, simdKernelsUnavailable } from '../../../src/backend/wasm/simd_module.js';
 import { isDeno } from '../../../src/io/deno_runtime.js';
 import { maxRelErr, randomHost } from './wasm_test_utils.js';
 
@@ -33,6 +35,9 @@ function grads(backend: string): Float32Array[] {
 const ref = grads('cpu');
 const got = grads('wasm');
 const err = Math.max(maxRelErr(ref[0]!, got[0]!), maxRelErr(ref[1]!, got[1]!));
+// Our SIMD module on this backend's heap (shared memory when threaded): the filter gradient above ran on it.
+const simd =
+  simdKernels(tf.findBackend('wasm') as BackendWasm) !== undefined ? 'ok' : simdKernelsUnavailable();
 process.stdout.write(
-  `${JSON.stringify({ name: report.name, reason: report.reason, err, deno: isDeno() })}\n`,
+  `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, deno: isDeno() })}\n`,
 );

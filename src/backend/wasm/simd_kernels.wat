@@ -1,0 +1,154 @@
+;; SIMD kernels that work in place on the tfjs-backend-wasm heap: this module imports the backend's own
+;; WebAssembly memory, so tensors are read and written where tfjs keeps them (no copies). Pointers are byte
+;; offsets of tensors on that heap. The module has no data segments, no globals and no memory of its own: it
+;; never writes outside the output tensor it is given.
+;; Built into simd_kernels_binary.ts by scripts/build_simd_kernels.mjs (two variants: shared memory for the
+;; threaded backend, plain memory for the single-threaded one; "(memory 1)" below is rewritten for the former).
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; Filter gradient of a 2-D convolution, NHWC, float32, output channels a multiple of 16:
+  ;;   dw[ky, kx, c, o] = sum over n, oh, ow of x[n, oh*sh + ky*dh - pt, ow*sw + kx*dwl - pl, c] * dy[n, oh, ow, o]
+  ;; with out-of-range input pixels (the padding) contributing nothing. dw is overwritten.
+  ;; Register tile: 2 input channels x 16 output channels (8 f32x4 accumulators), over a chunk of `rows`
+  ;; output rows of one image (the caller sizes it so that the chunk of dy stays in the L1 cache); the
+  ;; accumulators go back to dw once per chunk, tap, channel pair and 16 output channels.
+  (func (export "filterGrad")
+    (param $x i32) (param $dy i32) (param $dw i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $CI i32)
+    (param $OH i32) (param $OW i32) (param $CO i32)
+    (param $FH i32) (param $FW i32) (param $SH i32) (param $SW i32)
+    (param $DH i32) (param $DWL i32) (param $PT i32) (param $PL i32) (param $ROWS i32)
+    (local $n i32) (local $r0 i32) (local $r1 i32) (local $ky i32) (local $kx i32)
+    (local $c i32) (local $o i32) (local $oh i32) (local $iy i32)
+    (local $colOff i32) (local $ox0 i32) (local $ox1 i32) (local $t i32)
+    (local $xp i32) (local $dp i32) (local $end i32) (local $wp i32)
+    (local $xstep i32) (local $dstep i32) (local $c1 i32) (local $pair i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local $s0 v128) (local $s1 v128)
+
+    ;; dw = 0
+    (memory.fill (local.get $dw) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (i32.mul (local.get $FH) (local.get $FW)) (local.get $CI)) (local.get $CO))
+        (i32.const 2)))
+    (local.set $xstep (i32.shl (i32.mul (local.get $SW) (local.get $CI)) (i32.const 2)))
+    (local.set $dstep (i32.shl (local.get $CO) (i32.const 2)))
+
+    (local.set $n (i32.const 0))
+    (block $n_done (loop $n_loop
+      (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
+      (local.set $r0 (i32.const 0))
+      (block $r_done (loop $r_loop
+        (br_if $r_done (i32.ge_u (local.get $r0) (local.get $OH)))
+        (local.set $r1 (i32.add (local.get $r0) (local.get $ROWS)))
+        (if (i32.gt_u (local.get $r1) (local.get $OH)) (then (local.set $r1 (local.get $OH))))
+        (local.set $ky (i32.const 0))
+        (block $ky_done (loop $ky_loop
+          (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $FH)))
+          (local.set $kx (i32.const 0))
+          (block $kx_done (loop $kx_loop
+            (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $FW)))
+            ;; input column of output column ow: ow*sw + colOff; valid ow in [ox0, ox1)
+            (local.set $colOff (i32.sub (i32.mul (local.get $kx) (local.get $DWL)) (local.get $PL)))
+            (local.set $t (i32.sub (i32.const 0) (local.get $colOff)))
+            (local.set $ox0 (i32.const 0))
+            (if (i32.gt_s (local.get $t) (i32.const 0))
+              (then (local.set $ox0
+                (i32.div_u (i32.add (local.get $t) (i32.sub (local.get $SW) (i32.const 1))) (local.get $SW)))))
+            (if (i32.gt_u (local.get $ox0) (local.get $OW)) (then (local.set $ox0 (local.get $OW))))
+            (local.set $t (i32.sub (local.get $W) (local.get $colOff)))
+            (local.set $ox1 (i32.const 0))
+            (if (i32.gt_s (local.get $t) (i32.const 0))
+              (then (local.set $ox1
+                (i32.div_u (i32.add (local.get $t) (i32.sub (local.get $SW) (i32.const 1))) (local.get $SW)))))
+            (if (i32.gt_u (local.get $ox1) (local.get $OW)) (then (local.set $ox1 (local.get $OW))))
+            (if (i32.lt_u (local.get $ox0) (local.get $ox1)) (then
+              (local.set $c (i32.const 0))
+              (block $c_done (loop $c_loop
+                (br_if $c_done (i32.ge_u (local.get $c) (local.get $CI)))
+                ;; a pair of input channels, or one (the second then re-reads the first and is not stored)
+                (local.set $pair (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $CI)))
+                (local.set $c1 (select (i32.const 4) (i32.const 0) (local.get $pair)))
+                (local.set $o (i32.const 0))
+                (block $o_done (loop $o_loop
+                  (br_if $o_done (i32.ge_u (local.get $o) (local.get $CO)))
+                  (local.set $wp (i32.add (local.get $dw) (i32.shl
+                    (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $FW))
+                      (local.get $kx)) (local.get $CI)) (local.get $c)) (local.get $CO)) (local.get $o))
+                    (i32.const 2))))
+                  (local.set $a0 (v128.load offset=0 (local.get $wp)))
+                  (local.set $a1 (v128.load offset=16 (local.get $wp)))
+                  (local.set $a2 (v128.load offset=32 (local.get $wp)))
+                  (local.set $a3 (v128.load offset=48 (local.get $wp)))
+                  (if (local.get $pair)
+                    (then
+                      (local.set $a4 (v128.load offset=0 (i32.add (local.get $wp) (local.get $dstep))))
+                      (local.set $a5 (v128.load offset=16 (i32.add (local.get $wp) (local.get $dstep))))
+                      (local.set $a6 (v128.load offset=32 (i32.add (local.get $wp) (local.get $dstep))))
+                      (local.set $a7 (v128.load offset=48 (i32.add (local.get $wp) (local.get $dstep)))))
+                    (else
+                      (local.set $a4 (v128.const i32x4 0 0 0 0))
+                      (local.set $a5 (v128.const i32x4 0 0 0 0))
+                      (local.set $a6 (v128.const i32x4 0 0 0 0))
+                      (local.set $a7 (v128.const i32x4 0 0 0 0))))
+                  (local.set $oh (local.get $r0))
+                  (block $oh_done (loop $oh_loop
+                    (br_if $oh_done (i32.ge_u (local.get $oh) (local.get $r1)))
+                    (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $SH))
+                      (i32.mul (local.get $ky) (local.get $DH))) (local.get $PT)))
+                    ;; unsigned compare: negative rows (top padding) are skipped too
+                    (if (i32.lt_u (local.get $iy) (local.get $H)) (then
+                      (local.set $xp (i32.add (local.get $x) (i32.shl
+                        (i32.add (i32.mul (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H))
+                          (local.get $iy)) (local.get $W)) (i32.mul (local.get $ox0) (local.get $SW)))
+                          (local.get $colOff)) (local.get $CI)) (local.get $c))
+                        (i32.const 2))))
+                      (local.set $dp (i32.add (local.get $dy) (i32.shl
+                        (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH))
+                          (local.get $oh)) (local.get $OW)) (local.get $ox0)) (local.get $CO)) (local.get $o))
+                        (i32.const 2))))
+                      (local.set $end (i32.add (local.get $dp)
+                        (i32.mul (i32.sub (local.get $ox1) (local.get $ox0)) (local.get $dstep))))
+                      (loop $px
+                        (local.set $d0 (v128.load offset=0 (local.get $dp)))
+                        (local.set $d1 (v128.load offset=16 (local.get $dp)))
+                        (local.set $d2 (v128.load offset=32 (local.get $dp)))
+                        (local.set $d3 (v128.load offset=48 (local.get $dp)))
+                        (local.set $s0 (v128.load32_splat (local.get $xp)))
+                        (local.set $s1 (v128.load32_splat (i32.add (local.get $xp) (local.get $c1))))
+                        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s0) (local.get $d0))))
+                        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s0) (local.get $d1))))
+                        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s0) (local.get $d2))))
+                        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s0) (local.get $d3))))
+                        (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s1) (local.get $d0))))
+                        (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s1) (local.get $d1))))
+                        (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s1) (local.get $d2))))
+                        (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s1) (local.get $d3))))
+                        (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
+                        (local.set $dp (i32.add (local.get $dp) (local.get $dstep)))
+                        (br_if $px (i32.lt_u (local.get $dp) (local.get $end))))))
+                    (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+                    (br $oh_loop)))
+                  (v128.store offset=0 (local.get $wp) (local.get $a0))
+                  (v128.store offset=16 (local.get $wp) (local.get $a1))
+                  (v128.store offset=32 (local.get $wp) (local.get $a2))
+                  (v128.store offset=48 (local.get $wp) (local.get $a3))
+                  (if (local.get $pair) (then
+                    (v128.store offset=0 (i32.add (local.get $wp) (local.get $dstep)) (local.get $a4))
+                    (v128.store offset=16 (i32.add (local.get $wp) (local.get $dstep)) (local.get $a5))
+                    (v128.store offset=32 (i32.add (local.get $wp) (local.get $dstep)) (local.get $a6))
+                    (v128.store offset=48 (i32.add (local.get $wp) (local.get $dstep)) (local.get $a7))))
+                  (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                  (br $o_loop)))
+                (local.set $c (i32.add (local.get $c) (i32.const 2)))
+                (br $c_loop)))))
+            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+            (br $kx_loop)))
+          (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+          (br $ky_loop)))
+        (local.set $r0 (i32.add (local.get $r0) (local.get $ROWS)))
+        (br $r_loop)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $n_loop)))))
