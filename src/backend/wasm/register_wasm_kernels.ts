@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
 import { makeBroadcastBinaryConfig } from './broadcast_binary.js';
+import { makeConv2DConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { identityConfig } from './identity.js';
@@ -33,6 +34,7 @@ type KernelFactory = (stock: tf.KernelConfig | undefined) => tf.KernelConfig;
 const FACTORIES: KernelFactory[] = [
   () => conv2dBackpropFilterConfig,
   () => conv2dBackpropInputConfig,
+  makeConv2DConfig,
   makeTileConfig,
   () => unsortedSegmentSumConfig,
   makeBatchMatMulConfig,

@@ -28,6 +28,36 @@ export interface SimdKernels {
     padLeft: number,
     rowsPerChunk: number,
   ): void;
+  padNHWC(
+    src: number,
+    dst: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+  ): void;
+  conv2d(
+    x: number,
+    filter: number,
+    y: number,
+    batch: number,
+    paddedH: number,
+    paddedW: number,
+    inC: number,
+    outH: number,
+    outW: number,
+    outC: number,
+    filterH: number,
+    filterW: number,
+    strideH: number,
+    strideW: number,
+    dilationH: number,
+    dilationW: number,
+  ): void;
 }
 
 interface EmscriptenMemoryHolder {

@@ -43,6 +43,11 @@ function wasmPackage(): WasmPackage {
   return require('@tensorflow/tfjs-backend-wasm') as WasmPackage;
 }
 
+/** Threads in XNNPACK's pool now (1 before the backend starts). */
+export function wasmPoolThreads(): number {
+  return wasmPackage().getThreadsCount();
+}
+
 function packageDir(): string {
   return dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
 }

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  isOurWasmKernel,
+  registerWasmKernels,
+  restoreStockWasmKernels,
+} from '../../../src/backend/wasm/register_wasm_kernels.js';
+import { simdKernels } from '../../../src/backend/wasm/simd_module.js';
+import { useBackend } from '../../helpers/backends.js';
+import { outSize, type Pad } from '../../helpers/conv_grad_cases.js';
+import { expectCpuWasmMatch, expectNoWasmLeak, randomHost, runOn, wasmBackend } from './wasm_test_utils.js';
+
+type Stride = number | [number, number];
+
+function conv(stride: Stride, pad: Pad, dilation = 1) {
+  return (x: tf.Tensor, w: tf.Tensor) =>
+    tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad, 'NHWC', dilation);
+}
+
+describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)', () => {
+  before(async () => {
+    await useBackend('cpu');
+    await useBackend('wasm');
+    assert.ok(simdKernels(wasmBackend()), 'our SIMD module is on the heap');
+    assert.equal(isOurWasmKernel('Conv2D'), true);
+  });
+
+  for (const batch of [1, 8]) {
+    for (const k of [1, 3, 7]) {
+      for (const stride of [1, 2]) {
+        for (const pad of ['same', 'valid', 2] as Pad[]) {
+          it(`matches cpu: batch ${batch}, ${k}x${k}, stride ${stride}, pad ${pad}`, async () => {
+            const size = k === 7 ? 11 : 9;
+            const [ci, co] = stride === 1 ? [17, 16] : [16, 32];
+            const x = randomHost([batch, size, size + 1, ci], 1 + k + stride);
+            const w = randomHost([k, k, ci, co], 7 + k);
+            await expectCpuWasmMatch([x, w], conv(stride, pad), `conv k${k} s${stride} ${pad}`);
+          });
+        }
+      }
+    }
+  }
+
+  it('matches cpu with unequal strides [2, 1], dilation 2, and an odd output width', async () => {
+    const x = randomHost([2, 9, 11, 16], 1);
+    const w = randomHost([3, 3, 16, 16], 2);
+    await expectCpuWasmMatch([x, w], conv([2, 1], 'same'), 'strides [2, 1]');
+    await expectCpuWasmMatch([x, w], conv(1, 'same', 2), 'dilation 2');
+    await expectCpuWasmMatch([x, w], conv(1, 1), 'explicit pad 1');
+    assert.equal(outSize(11, 3, 2, 'same') % 2, 0);
+    await expectCpuWasmMatch([randomHost([2, 9, 9, 16], 3), w], conv(1, 'valid'), 'odd output width 7');
+  });
+
+  it('is bit-identical to the stock XNNPACK kernel (same summation order)', async () => {
+    const inputs = [randomHost([4, 12, 12, 32], 5), randomHost([3, 3, 32, 32], 6)];
+    const [ours] = await runOn('wasm', inputs, conv(1, 'same'));
+    restoreStockWasmKernels(['Conv2D']);
+    let stock: Float64Array[];
+    try {
+      stock = await runOn('wasm', inputs, conv(1, 'same'));
+    } finally {
+      registerWasmKernels();
+    }
+    assert.deepEqual(ours, stock[0]);
+  });
+
+  it('leaves what it does not compute to the stock kernel: output channels not a multiple of 16, few inputs', async () => {
+    await expectCpuWasmMatch(
+      [randomHost([2, 8, 8, 16], 1), randomHost([3, 3, 16, 5], 2)],
+      conv(1, 'same'),
+      'co 5',
+    );
+    await expectCpuWasmMatch(
+      [randomHost([2, 8, 8, 3], 1), randomHost([3, 3, 3, 16], 2)],
+      conv(1, 'same'),
+      'ci 3',
+    );
+  });
+
+  it('leaks no tensors and no wasm heap over repeated calls (padded and unpadded)', async () => {
+    await useBackend('wasm');
+    const x = tf.tensor(randomHost([4, 10, 10, 16], 1).values, [4, 10, 10, 16]);
+    const w = tf.tensor(randomHost([3, 3, 16, 32], 2).values, [3, 3, 16, 32]);
+    await expectNoWasmLeak(
+      () => {
+        conv(1, 'same')(x, w);
+        conv(2, 'valid')(x, w);
+      },
+      'Conv2D',
+      20,
+    );
+    tf.dispose([x, w]);
+  });
+});
