@@ -1,4 +1,4 @@
-// Conv2D for the wasm backend on our own SIMD module (simd_kernels.wat, `conv2d`), in place on the heap:
+// Conv2D for the wasm backend on our own SIMD module (simd/conv.wat, `conv2d`), in place on the heap:
 // 2 neighbouring output pixels x 16 output channels per register tile, over an input zero-padded once into a
 // temporary (`padNHWC`). XNNPACK's convolution (the stock kernel) runs ResNet-20's narrow 3x3 layers at
 // 9-11 G multiply-adds/s on one thread; this tile reaches ~15 (bench/wasm_kernels.ts --conv). It also speeds up
@@ -11,7 +11,8 @@
 // Not from a paper: the direct definition of the convolution, register-tiled.
 import * as tf from '@tensorflow/tfjs-core';
 import { DIRECT_OUT_CHANNEL_BLOCK } from './filter_grad_direct.js';
-import { heapOffset, type SimdKernels, simdKernels } from './simd_module.js';
+import { type ConvKernels, convKernels } from './simd/conv.js';
+import { heapOffset } from './simd_module.js';
 import {
   type BackendWasm,
   disposeInfo,
@@ -48,9 +49,9 @@ function directConvInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs) {
 }
 
 /** y = conv(x, filter) on our SIMD module (see the header); the caller checked directConvInfo. */
-export function directConv2D(
+function directConv2D(
   backend: BackendWasm,
-  kernels: SimdKernels,
+  kernels: ConvKernels,
   x: TensorInfo,
   filter: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
@@ -106,7 +107,7 @@ export function makeConv2DConfig(stock: tf.KernelConfig | undefined): tf.KernelC
     const filter = args.inputs.filter!;
     const info =
       wasmPoolThreads() === 1 ? directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs) : undefined;
-    const kernels = info === undefined ? undefined : simdKernels(backend);
+    const kernels = info === undefined ? undefined : convKernels(backend);
     if (info === undefined || kernels === undefined) {
       return fn(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
     }

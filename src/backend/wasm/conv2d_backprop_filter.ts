@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type FilterGradAttrs, filterGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
 import { DIRECT_OUT_CHANNEL_BLOCK, directFilterGrad, directFilterGradFits } from './filter_grad_direct.js';
 import { type FilterGradGeometry, gemmFilterGrad } from './filter_grad_gemm.js';
-import { simdKernels, simdKernelsUnavailable } from './simd_module.js';
+import { convKernels, convKernelsUnavailable } from './simd/conv.js';
 import {
   assertNHWC,
   type BackendWasm,
@@ -86,13 +86,13 @@ function conv2dBackpropFilterWasm(args: WasmKernelArgs, forcedPath?: FilterGradP
     padTop: top,
     padLeft: left,
   };
-  const kernels = simdKernels(backend);
+  const kernels = convKernels(backend);
   const directFits = kernels !== undefined && directFilterGradFits(x, dy);
   const path = forcedPath ?? (directFits ? 'direct' : preferGemm(x, dy, geometry) ? 'gemm' : 'swapped');
   if (path === 'direct') {
     if (!directFits) {
       throw new Error(
-        `Conv2DBackpropFilter (wasm): the direct path needs float32 and output channels a multiple of ${DIRECT_OUT_CHANNEL_BLOCK} and our SIMD module (${simdKernelsUnavailable() ?? 'loaded'}); got dy [${dy.shape}] ${dy.dtype}`,
+        `Conv2DBackpropFilter (wasm): the direct path needs float32 and output channels a multiple of ${DIRECT_OUT_CHANNEL_BLOCK} and our SIMD module (${convKernelsUnavailable() ?? 'loaded'}); got dy [${dy.shape}] ${dy.dtype}`,
       );
     }
     return directFilterGrad(backend, kernels!, x, dy, geometry);

@@ -1,9 +1,10 @@
 // Conv2DBackpropFilter as one pass of our own SIMD wasm code over x and dy in place on the heap
-// (simd_kernels.wat, `filterGrad`): no transposes, no patch matrix, no packing. Each (tap, pair of input
+// (simd/conv.wat, `filterGrad`): no transposes, no patch matrix, no packing. Each (tap, pair of input
 // channels, 16 output channels) keeps its 8 f32x4 accumulators in registers over a chunk of output rows.
 // Not from a paper: the direct definition of the weight gradient, register-tiled.
 import type { FilterGradGeometry } from './filter_grad_gemm.js';
-import { heapOffset, type SimdKernels } from './simd_module.js';
+import type { ConvKernels } from './simd/conv.js';
+import { heapOffset } from './simd_module.js';
 import type { BackendWasm, TensorInfo } from './wasm_kernel_utils.js';
 
 /** Output channels per register tile (4 f32x4 vectors); the kernel handles multiples of it only. */
@@ -19,7 +20,7 @@ export function directFilterGradFits(x: TensorInfo, dy: TensorInfo): boolean {
 /** dW [FH, FW, Ci, Co] of the conv x [N, H, W, Ci] -> dy [N, OH, OW, Co] (float32, NHWC). */
 export function directFilterGrad(
   backend: BackendWasm,
-  kernels: SimdKernels,
+  kernels: ConvKernels,
   x: TensorInfo,
   dy: TensorInfo,
   g: FilterGradGeometry,

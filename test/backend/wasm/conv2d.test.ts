@@ -6,7 +6,7 @@ import {
   registerWasmKernels,
   restoreStockWasmKernels,
 } from '../../../src/backend/wasm/register_wasm_kernels.js';
-import { simdKernels } from '../../../src/backend/wasm/simd_module.js';
+import { convKernels } from '../../../src/backend/wasm/simd/conv.js';
 import { useBackend } from '../../helpers/backends.js';
 import { outSize, type Pad } from '../../helpers/conv_grad_cases.js';
 import { expectCpuWasmMatch, expectNoWasmLeak, randomHost, runOn, wasmBackend } from './wasm_test_utils.js';
@@ -22,7 +22,7 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
   before(async () => {
     await useBackend('cpu');
     await useBackend('wasm');
-    assert.ok(simdKernels(wasmBackend()), 'our SIMD module is on the heap');
+    assert.ok(convKernels(wasmBackend()), 'our SIMD module is on the heap');
     assert.equal(isOurWasmKernel('Conv2D'), true);
   });
 

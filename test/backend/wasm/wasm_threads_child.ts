@@ -6,7 +6,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/init_backend.js';
-import { simdKernels, simdKernelsUnavailable } from '../../../src/backend/wasm/simd_module.js';
+import { convKernels, convKernelsUnavailable } from '../../../src/backend/wasm/simd/conv.js';
 import { isDeno } from '../../../src/io/deno_runtime.js';
 import { maxRelErr, randomHost } from './wasm_test_utils.js';
 
@@ -37,7 +37,7 @@ const got = grads('wasm');
 const err = Math.max(maxRelErr(ref[0]!, got[0]!), maxRelErr(ref[1]!, got[1]!));
 // Our SIMD module on this backend's heap (shared memory when threaded): the filter gradient above ran on it.
 const simd =
-  simdKernels(tf.findBackend('wasm') as BackendWasm) !== undefined ? 'ok' : simdKernelsUnavailable();
+  convKernels(tf.findBackend('wasm') as BackendWasm) !== undefined ? 'ok' : convKernelsUnavailable();
 process.stdout.write(
   `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, deno: isDeno() })}\n`,
 );

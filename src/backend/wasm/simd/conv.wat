@@ -1,9 +1,9 @@
-;; SIMD kernels that work in place on the tfjs-backend-wasm heap: this module imports the backend's own
-;; WebAssembly memory, so tensors are read and written where tfjs keeps them (no copies). Pointers are byte
-;; offsets of tensors on that heap. The module has no data segments, no globals and no memory of its own: it
-;; never writes outside the output tensor it is given.
-;; Built into simd_kernels_binary.ts by scripts/build_simd_kernels.mjs (two variants: shared memory for the
-;; threaded backend, plain memory for the single-threaded one; "(memory 1)" below is rewritten for the former).
+;; Convolution kernels (forward and filter gradient) in SIMD, in place on the tfjs-backend-wasm heap.
+;; Conventions of every module in this folder (see ../README.md): it imports the backend's own WebAssembly
+;; memory, so tensors are read and written where tfjs keeps them (no copies); pointers are byte offsets of
+;; tensors on that heap; no data segments, no globals, no memory of its own; it writes only into the output
+;; tensors it is given. scripts/build_simd_kernels.mjs assembles it into conv_wasm.ts (two variants: shared
+;; memory for the threaded backend, plain memory for the single-threaded one).
 (module
   (import "env" "memory" (memory 1))
 

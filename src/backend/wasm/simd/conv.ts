@@ -1,0 +1,68 @@
+// Typed access to simd/conv.wat (convolution kernels in SIMD on the backend's heap; see that file).
+import { simdModule, simdUnavailable } from '../simd_module.js';
+import type { BackendWasm } from '../wasm_kernel_utils.js';
+import { BINARY } from './conv_wasm.js';
+
+/** The exports of conv.wat (pointers are byte offsets on the backend's heap). */
+export interface ConvKernels {
+  filterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inC: number,
+    outH: number,
+    outW: number,
+    outC: number,
+    filterH: number,
+    filterW: number,
+    strideH: number,
+    strideW: number,
+    dilationH: number,
+    dilationW: number,
+    padTop: number,
+    padLeft: number,
+    rowsPerChunk: number,
+  ): void;
+  padNHWC(
+    src: number,
+    dst: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+  ): void;
+  conv2d(
+    x: number,
+    filter: number,
+    y: number,
+    batch: number,
+    paddedH: number,
+    paddedW: number,
+    inC: number,
+    outH: number,
+    outW: number,
+    outC: number,
+    filterH: number,
+    filterW: number,
+    strideH: number,
+    strideW: number,
+    dilationH: number,
+    dilationW: number,
+  ): void;
+}
+
+/** conv.wat on this backend's heap, or undefined (convKernelsUnavailable() says why). */
+export function convKernels(backend: BackendWasm): ConvKernels | undefined {
+  return simdModule<ConvKernels>(backend, BINARY);
+}
+
+export function convKernelsUnavailable(): string | undefined {
+  return simdUnavailable(BINARY.name);
+}
