@@ -11,8 +11,9 @@
 // Not from a paper: the direct definition of the convolution, register-tiled.
 import * as tf from '@tensorflow/tfjs-core';
 import { DIRECT_OUT_CHANNEL_BLOCK } from './filter_grad_direct.js';
-import { type ConvKernels, convKernels } from './simd/conv.js';
+import { CONV_BINARY, type ConvKernels, convKernels } from './simd/conv.js';
 import { heapOffset } from './simd_module.js';
+import { simdPool, splitRange } from './simd_pool.js';
 import {
   type BackendWasm,
   disposeInfo,
@@ -20,7 +21,6 @@ import {
   type WasmKernelArgs,
   withStockFallback,
 } from './wasm_kernel_utils.js';
-import { wasmPoolThreads } from './wasm_threads.js';
 
 interface Conv2DAttrs {
   strides: number | [number, number];
@@ -78,7 +78,7 @@ function directConv2D(
     );
   }
   const y = backend.makeOutput([batchSize, outHeight, outWidth, outChannels], 'float32');
-  kernels.conv2d(
+  const common = [
     heapOffset(backend, input.dataId),
     heapOffset(backend, filter.dataId),
     heapOffset(backend, y.dataId),
@@ -95,7 +95,10 @@ function directConv2D(
     info.strideWidth,
     info.dilationHeight,
     info.dilationWidth,
-  );
+  ];
+  const pool = simdPool(backend);
+  const parts = splitRange(batchSize * outHeight, pool.threads).map(([r0, r1]) => [...common, r0, r1]);
+  pool.run(CONV_BINARY, 'conv2d', parts);
   if (input !== x) disposeInfo(backend, input);
   return y;
 }
@@ -105,8 +108,7 @@ export function makeConv2DConfig(stock: tf.KernelConfig | undefined): tf.KernelC
     const { backend } = args;
     const x = args.inputs.x!;
     const filter = args.inputs.filter!;
-    const info =
-      wasmPoolThreads() === 1 ? directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs) : undefined;
+    const info = directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs);
     const kernels = info === undefined ? undefined : convKernels(backend);
     if (info === undefined || kernels === undefined) {
       return fn(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;

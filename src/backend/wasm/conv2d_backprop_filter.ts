@@ -95,7 +95,7 @@ function conv2dBackpropFilterWasm(args: WasmKernelArgs, forcedPath?: FilterGradP
         `Conv2DBackpropFilter (wasm): the direct path needs float32 and output channels a multiple of ${DIRECT_OUT_CHANNEL_BLOCK} and our SIMD module (${convKernelsUnavailable() ?? 'loaded'}); got dy [${dy.shape}] ${dy.dtype}`,
       );
     }
-    return directFilterGrad(backend, kernels!, x, dy, geometry);
+    return directFilterGrad(backend, x, dy, geometry);
   }
   if (path === 'gemm') return gemmFilterGrad(backend, x, dy, geometry);
   return swappedConvFilterGrad(backend, x, dy, geometry, inH, inW);

@@ -1,11 +1,14 @@
 // Conv2DBackpropFilter as one pass of our own SIMD wasm code over x and dy in place on the heap
 // (simd/conv.wat, `filterGrad`): no transposes, no patch matrix, no packing. Each (tap, pair of input
 // channels, 16 output channels) keeps its 8 f32x4 accumulators in registers over a chunk of output rows.
+// With threads (simd_pool.ts) the output channel blocks, or where there are fewer blocks than threads the input
+// channel pairs, are split between them: each thread writes its own part of dW.
 // Not from a paper: the direct definition of the weight gradient, register-tiled.
 import type { FilterGradGeometry } from './filter_grad_gemm.js';
-import type { ConvKernels } from './simd/conv.js';
+import { CONV_BINARY } from './simd/conv.js';
 import { heapOffset } from './simd_module.js';
-import type { BackendWasm, TensorInfo } from './wasm_kernel_utils.js';
+import { simdPool, splitRange } from './simd_pool.js';
+import { type BackendWasm, heapView, type TensorInfo } from './wasm_kernel_utils.js';
 
 /** Output channels per register tile (4 f32x4 vectors); the kernel handles multiples of it only. */
 export const DIRECT_OUT_CHANNEL_BLOCK = 16;
@@ -20,7 +23,6 @@ export function directFilterGradFits(x: TensorInfo, dy: TensorInfo): boolean {
 /** dW [FH, FW, Ci, Co] of the conv x [N, H, W, Ci] -> dy [N, OH, OW, Co] (float32, NHWC). */
 export function directFilterGrad(
   backend: BackendWasm,
-  kernels: ConvKernels,
   x: TensorInfo,
   dy: TensorInfo,
   g: FilterGradGeometry,
@@ -28,8 +30,9 @@ export function directFilterGrad(
   const [batch, inH, inW, inC] = x.shape as [number, number, number, number];
   const [, outH, outW, outC] = dy.shape as [number, number, number, number];
   const dw = backend.makeOutput([g.filterHeight, g.filterWidth, inC, outC], 'float32');
+  heapView(backend, dw).fill(0); // the kernel accumulates
   const rows = Math.max(1, Math.floor(CHUNK_FLOATS / (outW * outC)));
-  kernels.filterGrad(
+  const common = [
     heapOffset(backend, x.dataId),
     heapOffset(backend, dy.dataId),
     heapOffset(backend, dw.dataId),
@@ -49,6 +52,12 @@ export function directFilterGrad(
     g.padTop,
     g.padLeft,
     rows,
-  );
+  ];
+  const pool = simdPool(backend);
+  const byOut = outC / DIRECT_OUT_CHANNEL_BLOCK >= pool.threads;
+  const parts = byOut
+    ? splitRange(outC, pool.threads, DIRECT_OUT_CHANNEL_BLOCK).map(([o0, o1]) => [...common, 0, inC, o0, o1])
+    : splitRange(inC, pool.threads, 2).map(([c0, c1]) => [...common, c0, c1, 0, outC]);
+  pool.run(CONV_BINARY, 'filterGrad', parts);
   return dw;
 }

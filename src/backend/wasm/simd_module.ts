@@ -22,7 +22,7 @@ const instances = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
 const unavailable = new Map<string, string>();
 
 /** The backend's WebAssembly memory: Module.wasmMemory (threaded build) or the module's exported memory. */
-function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
+export function simdBackendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
   const module = backend.wasm as unknown as EmscriptenMemoryHolder;
   return module.wasmMemory ?? module.asm?.memory;
 }
@@ -36,7 +36,7 @@ function decode(base64: string): Uint8Array {
 
 /** The module's exports (typed by the caller as T) on this backend's heap, or undefined (see simdUnavailable). */
 export function simdModule<T>(backend: BackendWasm, binary: SimdBinary): T | undefined {
-  const memory = backendMemory(backend);
+  const memory = simdBackendMemory(backend);
   if (memory === undefined) {
     unavailable.set(
       binary.name,

@@ -9,7 +9,7 @@ import { lastJsonLine, runDeno } from '../../helpers/deno.js';
 const child = fileURLToPath(new URL('./wasm_threads_child.ts', import.meta.url));
 
 /** Runs the child in a fresh process; it must exit on its own (threads must not keep it alive). */
-function runChild(...args: string[]): { reason: string; err: number; simd: string } {
+function runChild(...args: string[]): { reason: string; err: number; simd: string; pool: number } {
   const res = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], {
     encoding: 'utf8',
     timeout: 90_000,
@@ -17,7 +17,7 @@ function runChild(...args: string[]): { reason: string; err: number; simd: strin
   assert.equal(res.signal, null, `child was killed (hung at exit?): ${res.stderr}`);
   assert.equal(res.status, 0, res.stderr);
   const line = res.stdout.trim().split('\n').at(-1)!;
-  return JSON.parse(line) as { reason: string; err: number; simd: string };
+  return JSON.parse(line) as { reason: string; err: number; simd: string; pool: number };
 }
 
 /** The same child under Deno (its worker_threads are web workers: see deno_worker_globals.ts). */
@@ -26,6 +26,7 @@ function runChildUnderDeno(...args: string[]): {
   reason: string;
   err: number;
   simd: string;
+  pool: number;
   deno: boolean;
 } {
   const res = runDeno(child, args, { timeoutMs: 90_000 });
@@ -44,6 +45,7 @@ describe('configureWasmThreads', () => {
     assert.match(out.reason, /XNNPACK on the CPU, 2 thread\(s\)$/);
     assert.ok(out.err <= 1e-4, `threaded conv gradients differ from cpu: ${out.err}`);
     assert.equal(out.simd, 'ok', 'our SIMD module runs on the shared heap');
+    assert.equal(out.pool, 2, 'our SIMD kernels run on 2 threads too (the worker of simd_pool.ts)');
   });
 
   it('falls back to 1 thread and says why when threads are unavailable', () => {
@@ -51,6 +53,7 @@ describe('configureWasmThreads', () => {
     assert.match(out.reason, /1 thread\(s\) \(SharedArrayBuffer is unavailable; using 1 thread\)/);
     assert.ok(out.err <= 1e-4);
     assert.equal(out.simd, 'ok', 'our SIMD module runs on the plain heap');
+    assert.equal(out.pool, 1);
   });
 
   it('runs the wasm backend on 2 threads under Deno, correctly, and the process exits', (t) => {
@@ -63,6 +66,7 @@ describe('configureWasmThreads', () => {
     assert.match(out.reason, /XNNPACK on the CPU, 2 thread\(s\)$/);
     assert.ok(out.err <= 1e-4, `threaded conv gradients under Deno differ from cpu: ${out.err}`);
     assert.equal(out.simd, 'ok', 'our SIMD module runs on the shared heap under Deno');
+    assert.equal(out.pool, 2, 'our SIMD kernels run on 2 threads under Deno too');
   });
 
   it('falls back to 1 thread under Deno too, saying why', () => {

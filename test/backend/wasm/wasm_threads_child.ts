@@ -7,6 +7,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/init_backend.js';
 import { convKernels, convKernelsUnavailable } from '../../../src/backend/wasm/simd/conv.js';
+import { simdPool } from '../../../src/backend/wasm/simd_pool.js';
 import { isDeno } from '../../../src/io/deno_runtime.js';
 import { maxRelErr, randomHost } from './wasm_test_utils.js';
 
@@ -19,25 +20,34 @@ if (process.argv[3] === 'no-shared-memory') {
 await initBackend('cpu');
 const report = await initBackend('wasm', { wasmThreads: threads });
 
-const x = randomHost([8, 16, 16, 8], 1);
-const w = randomHost([3, 3, 8, 16], 2);
+// Two convs: 8 -> 16 channels, stride 2 (XNNPACK's forward conv; our filter gradient split over input channel
+// pairs), and 16 -> 32, stride 1 (our forward conv split over output rows; our filter gradient over output
+// channel blocks), so that every way our SIMD pool splits a job runs here on 2 threads.
+const cases = [
+  { x: randomHost([8, 16, 16, 8], 1), w: randomHost([3, 3, 8, 16], 2), stride: 2 },
+  { x: randomHost([4, 10, 10, 16], 3), w: randomHost([3, 3, 16, 32], 4), stride: 1 },
+];
 function grads(backend: string): Float32Array[] {
   tf.setBackend(backend);
-  return tf.tidy(() => {
-    const xs = tf.tensor4d(x.values, x.shape as [number, number, number, number]);
-    const ws = tf.tensor4d(w.values, w.shape as [number, number, number, number]);
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))),
-    )([xs, ws]);
-    return g.map((t) => t.dataSync() as Float32Array);
-  });
+  return tf.tidy(() =>
+    cases.flatMap(({ x, w, stride }) => {
+      const xs = tf.tensor4d(x.values, x.shape as [number, number, number, number]);
+      const ws = tf.tensor4d(w.values, w.shape as [number, number, number, number]);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same'))),
+      )([xs, ws]);
+      return g.map((t) => t.dataSync() as Float32Array);
+    }),
+  );
 }
 const ref = grads('cpu');
 const got = grads('wasm');
-const err = Math.max(maxRelErr(ref[0]!, got[0]!), maxRelErr(ref[1]!, got[1]!));
+const err = Math.max(...ref.map((r, i) => maxRelErr(r, got[i]!)));
 // Our SIMD module on this backend's heap (shared memory when threaded): the filter gradient above ran on it.
 const simd =
   convKernels(tf.findBackend('wasm') as BackendWasm) !== undefined ? 'ok' : convKernelsUnavailable();
+// The threads our SIMD kernels were split over (initBackend waited for the pool's workers).
+const pool = simdPool(tf.findBackend('wasm') as BackendWasm);
 process.stdout.write(
-  `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, deno: isDeno() })}\n`,
+  `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, pool: pool.threads, deno: isDeno() })}\n`,
 );

@@ -25,6 +25,10 @@ export interface ConvKernels {
     padTop: number,
     padLeft: number,
     rowsPerChunk: number,
+    c0: number,
+    c1: number,
+    o0: number,
+    o1: number,
   ): void;
   padNHWC(
     src: number,
@@ -55,6 +59,8 @@ export interface ConvKernels {
     strideW: number,
     dilationH: number,
     dilationW: number,
+    row0: number,
+    row1: number,
   ): void;
 }
 
@@ -62,6 +68,8 @@ export interface ConvKernels {
 export function convKernels(backend: BackendWasm): ConvKernels | undefined {
   return simdModule<ConvKernels>(backend, BINARY);
 }
+
+export { BINARY as CONV_BINARY };
 
 export function convKernelsUnavailable(): string | undefined {
   return simdUnavailable(BINARY.name);

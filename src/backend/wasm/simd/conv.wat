@@ -9,7 +9,9 @@
 
   ;; Filter gradient of a 2-D convolution, NHWC, float32, output channels a multiple of 16:
   ;;   dw[ky, kx, c, o] = sum over n, oh, ow of x[n, oh*sh + ky*dh - pt, ow*sw + kx*dwl - pl, c] * dy[n, oh, ow, o]
-  ;; with out-of-range input pixels (the padding) contributing nothing. dw is overwritten.
+  ;; with out-of-range input pixels (the padding) contributing nothing, for input channels [c0, c1) (c0 even) and
+  ;; output channels [o0, o1) (multiples of 16): several threads split the work along one of those. dw is
+  ;; accumulated into: the caller zeroes it first.
   ;; Register tile: 2 input channels x 16 output channels (8 f32x4 accumulators), over a chunk of `rows`
   ;; output rows of one image (the caller sizes it so that the chunk of dy stays in the L1 cache); the
   ;; accumulators go back to dw once per chunk, tap, channel pair and 16 output channels.
@@ -19,6 +21,7 @@
     (param $OH i32) (param $OW i32) (param $CO i32)
     (param $FH i32) (param $FW i32) (param $SH i32) (param $SW i32)
     (param $DH i32) (param $DWL i32) (param $PT i32) (param $PL i32) (param $ROWS i32)
+    (param $C0 i32) (param $C1 i32) (param $O0 i32) (param $O1 i32)
     (local $n i32) (local $r0 i32) (local $r1 i32) (local $ky i32) (local $kx i32)
     (local $c i32) (local $o i32) (local $oh i32) (local $iy i32)
     (local $colOff i32) (local $ox0 i32) (local $ox1 i32) (local $t i32)
@@ -29,10 +32,6 @@
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
     (local $s0 v128) (local $s1 v128)
 
-    ;; dw = 0
-    (memory.fill (local.get $dw) (i32.const 0)
-      (i32.shl (i32.mul (i32.mul (i32.mul (local.get $FH) (local.get $FW)) (local.get $CI)) (local.get $CO))
-        (i32.const 2)))
     (local.set $xstep (i32.shl (i32.mul (local.get $SW) (local.get $CI)) (i32.const 2)))
     (local.set $dstep (i32.shl (local.get $CO) (i32.const 2)))
 
@@ -65,15 +64,15 @@
                 (i32.div_u (i32.add (local.get $t) (i32.sub (local.get $SW) (i32.const 1))) (local.get $SW)))))
             (if (i32.gt_u (local.get $ox1) (local.get $OW)) (then (local.set $ox1 (local.get $OW))))
             (if (i32.lt_u (local.get $ox0) (local.get $ox1)) (then
-              (local.set $c (i32.const 0))
+              (local.set $c (local.get $C0))
               (block $c_done (loop $c_loop
-                (br_if $c_done (i32.ge_u (local.get $c) (local.get $CI)))
+                (br_if $c_done (i32.ge_u (local.get $c) (local.get $C1)))
                 ;; a pair of input channels, or one (the second then re-reads the first and is not stored)
                 (local.set $pair (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $CI)))
                 (local.set $c1 (select (i32.const 4) (i32.const 0) (local.get $pair)))
-                (local.set $o (i32.const 0))
+                (local.set $o (local.get $O0))
                 (block $o_done (loop $o_loop
-                  (br_if $o_done (i32.ge_u (local.get $o) (local.get $CO)))
+                  (br_if $o_done (i32.ge_u (local.get $o) (local.get $O1)))
                   (local.set $wp (i32.add (local.get $dw) (i32.shl
                     (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $FW))
                       (local.get $kx)) (local.get $CI)) (local.get $c)) (local.get $CO)) (local.get $o))
@@ -190,13 +189,15 @@
   ;;   y[n, oy, ox, o] = sum over ky, kx, c of x[n, oy*sh + ky*dh, ox*sw + kx*dwl, c] * w[ky, kx, c, o]
   ;; Register tile: 2 neighbouring output pixels x 16 output channels (8 f32x4 accumulators); the inner loop
   ;; runs over the input channels of one tap (contiguous in x, one filter row of 16 apart in w). A lone last
-  ;; pixel of a row is computed twice and stored once. y is overwritten.
+  ;; pixel of a row is computed twice and stored once. Computes output rows [r0, r1) of the N*OH rows (n, oy):
+  ;; several threads split the rows. Those rows of y are overwritten.
   (func (export "conv2d")
     (param $x i32) (param $w i32) (param $y i32)
     (param $N i32) (param $HP i32) (param $WP i32) (param $CI i32)
     (param $OH i32) (param $OW i32) (param $CO i32)
     (param $FH i32) (param $FW i32) (param $SH i32) (param $SW i32) (param $DH i32) (param $DWL i32)
-    (local $n i32) (local $oy i32) (local $o i32) (local $ox i32) (local $ky i32) (local $kx i32)
+    (param $R0 i32) (param $R1 i32)
+    (local $row i32) (local $n i32) (local $oy i32) (local $o i32) (local $ox i32) (local $ky i32) (local $kx i32)
     (local $xrow i32) (local $yrow i32) (local $xbase i32) (local $xp i32) (local $wp i32) (local $end i32)
     (local $yp i32) (local $off2 i32) (local $second i32) (local $pxBytes i32) (local $wstep i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
@@ -205,12 +206,11 @@
     (local $s0 v128) (local $s1 v128)
     (local.set $pxBytes (i32.shl (i32.mul (local.get $SW) (local.get $CI)) (i32.const 2)))
     (local.set $wstep (i32.shl (local.get $CO) (i32.const 2)))
-    (local.set $n (i32.const 0))
-    (block $n_done (loop $n_loop
-      (br_if $n_done (i32.ge_u (local.get $n) (local.get $N)))
-      (local.set $oy (i32.const 0))
-      (block $oy_done (loop $oy_loop
-        (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $OH)))
+    (local.set $row (local.get $R0))
+    (block $row_done (loop $row_loop
+        (br_if $row_done (i32.ge_u (local.get $row) (local.get $R1)))
+        (local.set $n (i32.div_u (local.get $row) (local.get $OH)))
+        (local.set $oy (i32.rem_u (local.get $row) (local.get $OH)))
         (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.add
           (i32.mul (local.get $n) (local.get $HP)) (i32.mul (local.get $oy) (local.get $SH)))
           (local.get $WP)) (local.get $CI)) (i32.const 2))))
@@ -283,8 +283,6 @@
             (br $ox_loop)))
           (local.set $o (i32.add (local.get $o) (i32.const 16)))
           (br $o_loop)))
-        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-        (br $oy_loop)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $n_loop))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $row_loop))))
 )
