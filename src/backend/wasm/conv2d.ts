@@ -1,13 +1,12 @@
 // Conv2D for the wasm backend on our own SIMD module (simd/conv.wat, `conv2d`), in place on the heap:
 // 2 neighbouring output pixels x 16 output channels per register tile, over an input zero-padded once into a
-// temporary (`padNHWC`). XNNPACK's convolution (the stock kernel) runs ResNet-20's narrow 3x3 layers at
-// 9-11 G multiply-adds/s on one thread; this tile reaches ~15 (bench/wasm_kernels.ts --conv). It also speeds up
-// Conv2DBackpropInput, which is a forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D).
-// Our kernel runs on the calling thread only, so it is used when XNNPACK's pool has one thread (with two,
-// XNNPACK's conv is 1.6-2x faster than ours on two free cores), for float32 NHWC convs with a spatial kernel
-// (1x1 stays on XNNPACK's GEMM), 16+ input channels (the 3-channel stem: parity) and output channels a multiple
-// of 16, once the module is on the heap; everything else goes to the stock kernel. Its results are
-// bit-identical to XNNPACK's (same summation order, no fused multiply-add).
+// temporary (`padNHWC`); with threads, the output rows are split over our pool (simd_pool.ts). On ResNet-20's
+// narrow 3x3 layers it is 1.1-1.4x faster than XNNPACK's convolution (the stock kernel), on 1 and 2 threads
+// (bench/simd_kernels.ts), and bit-identical to it (same summation order, no fused multiply-add). It also speeds
+// up Conv2DBackpropInput, a forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D).
+// Used for float32 NHWC convs with a spatial kernel (1x1 stays on XNNPACK's GEMM), 16 to 64 input channels for
+// 3x3 (see MAX_FILTER_BLOCK_BYTES; the 3-channel stem is at parity) and output channels a multiple of 16, once the
+// module is on the heap; everything else goes to the stock kernel.
 // Not from a paper: the direct definition of the convolution, register-tiled.
 import * as tf from '@tensorflow/tfjs-core';
 import { DIRECT_OUT_CHANNEL_BLOCK } from './filter_grad_direct.js';
@@ -22,6 +21,13 @@ import {
   withStockFallback,
 } from './wasm_kernel_utils.js';
 
+/**
+ * The filter slice one register tile streams per pixel pair (FH*FW*Ci x 16 floats) must stay near the L1 cache:
+ * up to 3x3x64 (36 KiB) ours measured 0.9-1.4x XNNPACK's speed (1 and 2 threads), at 3x3x256 0.83-0.88x and at
+ * 3x3x512 on a 7x7 map 0.4x (each pixel pair then streams 295 KiB of filter from L2).
+ */
+const MAX_FILTER_BLOCK_BYTES = 3 * 3 * 64 * DIRECT_OUT_CHANNEL_BLOCK * 4;
+
 interface Conv2DAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -35,7 +41,9 @@ function directConvInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs) {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4) return undefined;
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return undefined;
   const [fh, fw, , co] = filter.shape as [number, number, number, number];
-  if (co % DIRECT_OUT_CHANNEL_BLOCK !== 0 || fh * fw === 1 || x.shape[3]! < 16) return undefined;
+  const ci = x.shape[3]!;
+  if (co % DIRECT_OUT_CHANNEL_BLOCK !== 0 || fh * fw === 1 || ci < 16) return undefined;
+  if (fh * fw * ci * DIRECT_OUT_CHANNEL_BLOCK * 4 > MAX_FILTER_BLOCK_BYTES) return undefined;
   return tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
