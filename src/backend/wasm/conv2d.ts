@@ -1,15 +1,16 @@
 // Conv2D for the wasm backend on our own SIMD module (simd/conv.wat, `conv2d`), in place on the heap:
-// 2 neighbouring output pixels x 16 output channels per register tile, over an input zero-padded once into a
+// 2 neighbouring output pixels x 16 output channels per register tile (4 x 8 where the output channels are a
+// multiple of 8 but not of 16: half-width ResNets), over an input zero-padded once into a
 // temporary (`padNHWC`); with threads, the output rows are split over our pool (simd_pool.ts). On ResNet-20's
 // narrow 3x3 layers it is 1.1-1.4x faster than XNNPACK's convolution (the stock kernel), on 1 and 2 threads
 // (bench/simd_kernels.ts), and bit-identical to it (same summation order, no fused multiply-add). It also speeds
 // up Conv2DBackpropInput, a forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D).
-// Used for float32 NHWC convs with a spatial kernel (1x1 stays on XNNPACK's GEMM), 16 to 64 input channels for
-// 3x3 (see MAX_FILTER_BLOCK_BYTES; the 3-channel stem is at parity) and output channels a multiple of 16, once the
+// Used for float32 NHWC convs with a spatial kernel (1x1 stays on XNNPACK's GEMM), 8 to 64 input channels for
+// 3x3 (see MAX_FILTER_BLOCK_BYTES; the 3-channel stem is at parity) and output channels a multiple of 8, once the
 // module is on the heap; everything else goes to the stock kernel.
 // Not from a paper: the direct definition of the convolution, register-tiled.
 import * as tf from '@tensorflow/tfjs-core';
-import { DIRECT_OUT_CHANNEL_BLOCK } from './filter_grad_direct.js';
+import { outChannelBlock } from './filter_grad_direct.js';
 import { CONV_BINARY, type ConvKernels, convKernels } from './simd/conv.js';
 import { heapOffset } from './simd_module.js';
 import { simdPool, splitRange } from './simd_pool.js';
@@ -26,7 +27,7 @@ import {
  * up to 3x3x64 (36 KiB) ours measured 0.9-1.4x XNNPACK's speed (1 and 2 threads), at 3x3x256 0.83-0.88x and at
  * 3x3x512 on a 7x7 map 0.4x (each pixel pair then streams 295 KiB of filter from L2).
  */
-const MAX_FILTER_BLOCK_BYTES = 3 * 3 * 64 * DIRECT_OUT_CHANNEL_BLOCK * 4;
+const MAX_FILTER_BLOCK_BYTES = 3 * 3 * 64 * 16 * 4;
 
 interface Conv2DAttrs {
   strides: number | [number, number];
@@ -42,8 +43,8 @@ function directConvInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs) {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return undefined;
   const [fh, fw, , co] = filter.shape as [number, number, number, number];
   const ci = x.shape[3]!;
-  if (co % DIRECT_OUT_CHANNEL_BLOCK !== 0 || fh * fw === 1 || ci < 16) return undefined;
-  if (fh * fw * ci * DIRECT_OUT_CHANNEL_BLOCK * 4 > MAX_FILTER_BLOCK_BYTES) return undefined;
+  if (outChannelBlock(co) === undefined || fh * fw === 1 || ci < 8) return undefined;
+  if (fh * fw * ci * 16 * 4 > MAX_FILTER_BLOCK_BYTES) return undefined;
   return tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
@@ -106,7 +107,7 @@ function directConv2D(
   ];
   const pool = simdPool(backend);
   const parts = splitRange(batchSize * outHeight, pool.threads).map(([r0, r1]) => [...common, r0, r1]);
-  pool.run(CONV_BINARY, 'conv2d', parts);
+  pool.run(CONV_BINARY, outChannelBlock(outChannels) === 16 ? 'conv2d' : 'conv2d8', parts);
   if (input !== x) disposeInfo(backend, input);
   return y;
 }

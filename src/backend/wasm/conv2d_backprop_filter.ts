@@ -6,7 +6,7 @@
 //   stride' = the forward dilation, dilation' = the forward stride, same top/left padding
 //   output [Ci, FH, FW, Co] -> [FH, FW, Ci, Co]
 // A probe found slice-and-matmul formulations 2-17x slower (strided slices and gathers are slow on wasm).
-// First choice, wherever the output channels are a multiple of 16 (every ResNet layer): our own register-tiled
+// First choice, wherever the output channels are a multiple of 8 (every ResNet layer): our own register-tiled
 // SIMD kernel on the heap (filter_grad_direct.ts; 1.0-5x faster than both XNNPACK forms on one thread,
 // bench/wasm_kernels.ts --filter-grad). Otherwise, where it measured faster (strided layers, 3-channel stems,
 // 128+ output channels; see preferGemm), the patches of x and one GEMM (filter_grad_gemm.ts).
@@ -15,7 +15,7 @@
 // matrix product, with xs = x subsampled by the stride through a 1x1 identity-filter conv (XNNPACK).
 import * as tf from '@tensorflow/tfjs-core';
 import { type FilterGradAttrs, filterGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
-import { DIRECT_OUT_CHANNEL_BLOCK, directFilterGrad, directFilterGradFits } from './filter_grad_direct.js';
+import { directFilterGrad, directFilterGradFits } from './filter_grad_direct.js';
 import { type FilterGradGeometry, gemmFilterGrad } from './filter_grad_gemm.js';
 import { convKernels, convKernelsUnavailable } from './simd/conv.js';
 import {
@@ -92,7 +92,7 @@ function conv2dBackpropFilterWasm(args: WasmKernelArgs, forcedPath?: FilterGradP
   if (path === 'direct') {
     if (!directFits) {
       throw new Error(
-        `Conv2DBackpropFilter (wasm): the direct path needs float32 and output channels a multiple of ${DIRECT_OUT_CHANNEL_BLOCK} and our SIMD module (${convKernelsUnavailable() ?? 'loaded'}); got dy [${dy.shape}] ${dy.dtype}`,
+        `Conv2DBackpropFilter (wasm): the direct path needs float32 and output channels a multiple of 8 and our SIMD module (${convKernelsUnavailable() ?? 'loaded'}); got dy [${dy.shape}] ${dy.dtype}`,
       );
     }
     return directFilterGrad(backend, x, dy, geometry);

@@ -64,6 +64,12 @@ export interface ConvKernels {
   ): void;
 }
 
+/** The 8-output-channel variants (same arguments; 4 x 8 register tiles): half-width ResNets. */
+export interface ConvKernels {
+  filterGrad8: ConvKernels['filterGrad'];
+  conv2d8: ConvKernels['conv2d'];
+}
+
 /** conv.wat on this backend's heap, or undefined (convKernelsUnavailable() says why). */
 export function convKernels(backend: BackendWasm): ConvKernels | undefined {
   return simdModule<ConvKernels>(backend, BINARY);
