@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
 import { makeBroadcastBinaryConfig } from './broadcast_binary.js';
+import { channelMaskConfig, channelMaskGradConfig } from './channel_mask.js';
 import { makeConv2DConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
@@ -45,6 +46,8 @@ const FACTORIES: KernelFactory[] = [
   makeBroadcastBinaryConfig(tf.Sub),
   makeBroadcastBinaryConfig(tf.Multiply),
   makeSquareConfig,
+  () => channelMaskConfig,
+  () => channelMaskGradConfig,
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */
