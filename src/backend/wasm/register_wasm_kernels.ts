@@ -25,6 +25,7 @@ import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { identityConfig } from './identity.js';
 import { makeReduceConfig } from './reduce_over_axes.js';
+import { sgdUpdateConfig } from './sgd_update.js';
 import { makeSquareConfig } from './square.js';
 import { makeTileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted_segment_sum.js';
@@ -48,6 +49,7 @@ const FACTORIES: KernelFactory[] = [
   makeSquareConfig,
   () => channelMaskConfig,
   () => channelMaskGradConfig,
+  () => sgdUpdateConfig,
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */
