@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { channelMaskKernels } from './simd/channel_mask.js';
 import { heapOffset } from './simd_module.js';
-import { heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_utils.js';
+import { type BackendWasm, heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_utils.js';
 
 const CHANNEL_MASK = 'BatchShapingChannelMask'; // = CHANNEL_MASK_KERNEL of src/gates/channel_mask.ts
 const CHANNEL_MASK_GRAD = 'BatchShapingChannelMaskGrad'; // = CHANNEL_MASK_GRAD_KERNEL there
@@ -48,11 +48,17 @@ function channelMask({ inputs, backend }: WasmKernelArgs): TensorInfo {
     );
     return y;
   }
+  channelMaskJs(backend, x, mask, y);
+  return y;
+}
+
+/** The forward in JavaScript on the heap (where our SIMD module is unavailable; exported for its test). */
+export function channelMaskJs(backend: BackendWasm, x: TensorInfo, mask: TensorInfo, y: TensorInfo): void {
+  const [n, pixels, c] = dims(CHANNEL_MASK, x, mask);
   const [xv, mv, yv] = [heapView(backend, x), heapView(backend, mask), heapView(backend, y)];
   for (let i = 0, b = 0; b < n; b++) {
     for (let p = 0; p < pixels; p++) for (let k = 0; k < c; k++, i++) yv[i] = xv[i]! * mv[b * c + k]!;
   }
-  return y;
 }
 
 function channelMaskGrad({ inputs, backend }: WasmKernelArgs): TensorInfo[] {
@@ -73,6 +79,20 @@ function channelMaskGrad({ inputs, backend }: WasmKernelArgs): TensorInfo[] {
     simd.maskBackward(at(dy), at(x), at(mask), at(dx), at(dmask), n, pixels, c);
     return [dx, dmask];
   }
+  channelMaskGradJs(backend, dy, x, mask, dx, dmask);
+  return [dx, dmask];
+}
+
+/** The gradient in JavaScript on the heap (where our SIMD module is unavailable; exported for its test). */
+export function channelMaskGradJs(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  x: TensorInfo,
+  mask: TensorInfo,
+  dx: TensorInfo,
+  dmask: TensorInfo,
+): void {
+  const [n, pixels, c] = dims(CHANNEL_MASK_GRAD, x, mask);
   const [dyv, xv, mv, dxv, dmv] = [dy, x, mask, dx, dmask].map((t) => heapView(backend, t));
   dmv!.fill(0);
   for (let i = 0, b = 0; b < n; b++) {
@@ -84,7 +104,6 @@ function channelMaskGrad({ inputs, backend }: WasmKernelArgs): TensorInfo[] {
       }
     }
   }
-  return [dx, dmask];
 }
 
 export const channelMaskConfig: tf.KernelConfig = {

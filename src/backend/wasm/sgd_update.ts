@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sgdUpdateKernels } from './simd/sgd_update.js';
 import { heapOffset } from './simd_module.js';
-import { heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_utils.js';
+import { type BackendWasm, heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_utils.js';
 
 const SGD_UPDATE = 'BatchShapingSgdUpdate'; // = SGD_UPDATE_KERNEL of src/train/optimizer.ts
 
@@ -41,9 +41,25 @@ function sgdUpdate({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
     simd.sgdUpdate(at(w), at(g), at(v), at(wOut), at(vOut), size, lr, weightDecay, momentum, flags);
     return [wOut, vOut];
   }
+  sgdUpdateJs(backend, [w, g, v, wOut, vOut], size, { lr, weightDecay, momentum, nesterov });
+  return [wOut, vOut];
+}
+
+/**
+ * The update in JavaScript on the heap (where our SIMD module is unavailable; exported for its test):
+ * `tensors` are w, g, v, wOut, vOut.
+ */
+export function sgdUpdateJs(
+  backend: BackendWasm,
+  tensors: TensorInfo[],
+  size: number,
+  o: { lr: number; weightDecay: number; momentum: number; nesterov: boolean },
+): void {
   const f = Math.fround;
-  const [lr32, wd32, mu32] = [f(lr), f(weightDecay), f(momentum)];
-  const [wv, gv, vv, wo, vo] = [w, g, v, wOut, vOut].map((t) => heapView(backend, t));
+  const decay = o.weightDecay > 0;
+  const nesterov = o.nesterov;
+  const [lr32, wd32, mu32] = [f(o.lr), f(o.weightDecay), f(o.momentum)];
+  const [wv, gv, vv, wo, vo] = tensors.map((t) => heapView(backend, t));
   for (let i = 0; i < size; i++) {
     const d = decay ? f(gv![i]! + f(wv![i]! * wd32)) : gv![i]!;
     const next = f(f(vv![i]! * mu32) + d);
@@ -51,7 +67,6 @@ function sgdUpdate({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
     const u = nesterov ? f(d + f(next * mu32)) : next;
     wo![i] = f(wv![i]! - f(u * lr32));
   }
-  return [wOut, vOut];
 }
 
 export const sgdUpdateConfig: tf.KernelConfig = {

@@ -1,17 +1,25 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { channelMaskGradJs, channelMaskJs } from '../../../src/backend/wasm/channel_mask.js';
 import {
   channelMaskKernels,
   channelMaskKernelsUnavailable,
 } from '../../../src/backend/wasm/simd/channel_mask.js';
+import { disposeInfo } from '../../../src/backend/wasm/wasm_kernel_utils.js';
 import {
   applyChannelMask,
   CHANNEL_MASK_GRAD_KERNEL,
   CHANNEL_MASK_KERNEL,
 } from '../../../src/gates/channel_mask.js';
 import { useBackend } from '../../helpers/backends.js';
-import { expectCpuWasmMatch, expectNoWasmLeak, randomHost, wasmBackend } from './wasm_test_utils.js';
+import {
+  expectCpuWasmMatch,
+  expectNoWasmLeak,
+  maxRelErr,
+  randomHost,
+  wasmBackend,
+} from './wasm_test_utils.js';
 
 describe('wasm channel mask kernels (simd/channel_mask.wat)', () => {
   before(async () => {
@@ -65,6 +73,28 @@ describe('wasm channel mask kernels (simd/channel_mask.wat)', () => {
       },
       'channel mask grad kernel',
     );
+  });
+
+  it('the JavaScript fallback (no SIMD module) computes the same as the SIMD kernels', async () => {
+    await useBackend('wasm');
+    const backend = wasmBackend();
+    const shape = [3, 5, 4, 7];
+    const [x, dy] = [1, 2].map((seed) => tf.tensor(randomHost(shape, seed).values, shape));
+    const m = tf.tensor(randomHost([3, 7], 3).values, [3, 7]);
+    const [simdY, simdGrads] = [
+      tf.engine().runKernel(CHANNEL_MASK_KERNEL, { x: x!, mask: m }) as tf.Tensor,
+      tf.engine().runKernel(CHANNEL_MASK_GRAD_KERNEL, { dy: dy!, x: x!, mask: m }) as tf.Tensor[],
+    ];
+    const outs = [shape, shape, [3, 7]].map((s) => backend.makeOutput(s, 'float32'));
+    channelMaskJs(backend, x!, m, outs[0]!);
+    channelMaskGradJs(backend, dy!, x!, m, outs[1]!, outs[2]!);
+    const js = outs.map((o) => Float32Array.from(backend.readSync(o.dataId) as Float32Array));
+    const simd = await Promise.all([simdY, ...simdGrads].map(async (t) => Float32Array.from(await t.data())));
+    assert.deepEqual(js[0], simd[0]); // one product per element: bit-identical
+    assert.deepEqual(js[1], simd[1]);
+    assert.ok(maxRelErr(simd[2]!, js[2]!) <= 1e-6, 'dmask'); // the sum rounds once per term in SIMD
+    for (const o of outs) disposeInfo(backend, o);
+    tf.dispose([x!, dy!, m, simdY, ...simdGrads]);
   });
 
   it('leaks no tensors and no wasm heap over repeated steps', async () => {

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from '../../../src/backend/wasm/register_wasm_kernels.js';
+import { sgdUpdateJs } from '../../../src/backend/wasm/sgd_update.js';
+import { disposeInfo } from '../../../src/backend/wasm/wasm_kernel_utils.js';
 import { Optimizer, SGD_UPDATE_KERNEL, UNIFORM_GROUPS } from '../../../src/train/optimizer.js';
 import { useBackend } from '../../helpers/backends.js';
-import { expectNoWasmLeak, randomHost } from './wasm_test_utils.js';
+import { expectNoWasmLeak, randomHost, wasmBackend } from './wasm_test_utils.js';
 
 // Conv-like, odd (SIMD tail), tiny and scalar-sized parameters.
 const SHAPES: Record<string, number[]> = { conv: [3, 3, 16, 16], odd: [7, 5], bias: [3], one: [1] };
@@ -81,6 +83,32 @@ describe('wasm SGD update kernel (simd/sgd_update.wat)', () => {
       });
     }
   }
+
+  it('the JavaScript fallback (no SIMD module) is bit-identical to the SIMD kernel', async () => {
+    await useBackend('wasm');
+    const backend = wasmBackend();
+    const shape = [9, 7]; // 63 elements: a SIMD tail of 3
+    const [w, g, v] = [1, 2, 3].map((seed) => tf.tensor(randomHost(shape, seed).values, shape));
+    for (const nesterov of [false, true]) {
+      for (const weightDecay of [0, 1e-3]) {
+        const attrs = { lr: 0.07, weightDecay, momentum: 0.9, nesterov };
+        const simd = tf.engine().runKernel(SGD_UPDATE_KERNEL, { w: w!, g: g!, v: v! }, attrs) as tf.Tensor[];
+        const outs = [0, 1].map(() => backend.makeOutput(shape, 'float32'));
+        sgdUpdateJs(backend, [w!, g!, v!, outs[0]!, outs[1]!], 63, attrs);
+        for (let i = 0; i < 2; i++) {
+          const js = Float32Array.from(backend.readSync(outs[i]!.dataId) as Float32Array);
+          assert.deepEqual(
+            js,
+            Float32Array.from(await simd[i]!.data()),
+            `output ${i}, ${JSON.stringify(attrs)}`,
+          );
+          disposeInfo(backend, outs[i]!);
+        }
+        tf.dispose(simd);
+      }
+    }
+    tf.dispose([w!, g!, v!]);
+  });
 
   it('leaks no tensors and no wasm heap over repeated steps', async () => {
     await useBackend('wasm');
