@@ -1,7 +1,8 @@
 // ChannelGate: the per-sample, per-channel gating module of Bejnordi et al. (ICLR 2020), sec. 3.1:
 // global average pool [N, C_in] -> dense C_in -> 16 (no bias) -> BN -> ReLU -> dense 16 -> C_gated (bias)
 // = gate logits [N, C_gated]. Training: stochastic hard gate with straight-through gradient; inference:
-// 1[logit > 0]. The layers come from src/layers (shared primitives with no dependency on models).
+// 1[logit > 0]. The layers come from src/layers (shared primitives with no dependency on models). In training the
+// logits come from one fused op with a closed-form backward (gate_logits.ts): fewer, cheaper ops per step.
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm } from '../layers/batch_norm.js';
 import { Dense } from '../layers/dense.js';
@@ -9,6 +10,7 @@ import { constant } from '../layers/initializers.js';
 import type { LayerCost } from '../layers/layer_cost.js';
 import type { Scope } from '../layers/param_store.js';
 import { GATE_TAU, gateProbabilities, straightThroughGate, thresholdGate } from './gate_functions.js';
+import { trainingGateLogits } from './gate_logits.js';
 import type { NoiseSource } from './noise_source.js';
 
 /**
@@ -83,9 +85,9 @@ export class ChannelGate {
     if (options.training && options.noise === undefined) {
       throw new Error(`ChannelGate '${this.name}': training needs options.noise (a NoiseSource); got none`);
     }
-    const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D; // [N, C_in]
-    const hidden = tf.relu(this.bn.apply(this.fc1.apply(pooled), options.training)) as tf.Tensor2D; // [N, 16]
-    const gateLogits = this.fc2.apply(hidden); // [N, C_gated]
+    const gateLogits = options.training
+      ? trainingGateLogits(x, { w1: this.fc1.weight, bn: this.bn, w2: this.fc2.weight, b2: this.fc2.bias! })
+      : this.layerLogits(x, false); // [N, C_gated]
     const gateProbs = gateProbabilities(gateLogits) as tf.Tensor2D;
     let gateMask: tf.Tensor2D;
     if (options.training) {
@@ -96,6 +98,18 @@ export class ChannelGate {
       gateMask = thresholdGate(gateLogits, options.threshold) as tf.Tensor2D;
     }
     return { gateLogits, gateProbs, gateMask };
+  }
+
+  /**
+   * The logits layer by layer (pool, fc1, BN, ReLU, fc2); in inference BN uses its running statistics.
+   * Training goes through trainingGateLogits (gate_logits.ts): the same computation as one op.
+   */
+  layerLogits(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
+      const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D; // [N, C_in]
+      const hidden = tf.relu(this.bn.apply(this.fc1.apply(pooled), training)) as tf.Tensor2D; // [N, 16]
+      return this.fc2.apply(hidden);
+    });
   }
 
   /** MACs of the gate's own dense layers (per sample). */

@@ -31,7 +31,7 @@ export class BatchNorm {
   }
 
   apply(x: tf.Tensor, training: boolean): tf.Tensor {
-    const { epsilon, momentum } = this.options;
+    const { epsilon } = this.options;
     if (!training) {
       return tf.batchNorm(
         x,
@@ -45,10 +45,7 @@ export class BatchNorm {
     // tidy: the batch statistics live only as long as this call (the fused op saves what its gradient needs).
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, reductionAxes(x.rank, 'BatchNorm.apply')); // [C], [C]
-      const count = x.size / this.channels;
-      const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - momentum), tf.mul(mean, momentum)));
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+      this.updateRunningStats(mean as tf.Tensor1D, variance as tf.Tensor1D, x.size / this.channels);
       return fusedBatchNorm(
         x,
         this.gamma as tf.Tensor1D,
@@ -57,6 +54,20 @@ export class BatchNorm {
         variance as tf.Tensor1D,
         epsilon,
       );
+    });
+  }
+
+  /**
+   * Training: folds a batch's statistics (biased `variance` over `count` values per channel) into the running
+   * averages, with the unbiased variance as PyTorch does. apply() calls it; fused ops that compute the batch
+   * statistics themselves (src/gates/gate_logits.ts) call it directly.
+   */
+  updateRunningStats(mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
+    const { momentum } = this.options;
+    tf.tidy(() => {
+      const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
     });
   }
 }

@@ -25,8 +25,7 @@ export function fusedBatchNorm(
   variance: tf.Tensor1D,
   epsilon: number,
 ): tf.Tensor {
-  const axes = reductionAxes(x.rank, 'fusedBatchNorm');
-  const count = x.size / x.shape[x.rank - 1]!;
+  reductionAxes(x.rank, 'fusedBatchNorm');
   const op = tf.customGrad((xIn, gammaIn, betaIn, save) => {
     const [xT, g, b] = [xIn as tf.Tensor, gammaIn as tf.Tensor1D, betaIn as tf.Tensor1D];
     const rstd = tf.rsqrt(tf.add(variance, epsilon)); // [C]
@@ -37,30 +36,40 @@ export function fusedBatchNorm(
       value: tf.add(tf.mul(xT, scale), shift),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, gs, ms, rs] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-        // One fused kernel where the backend has it (webgpu: src/backend/webgpu/batch_norm_grad.ts), instead of
-        // the dozen ops below; it computes the same three outputs (tested against them).
-        if (dy.dtype === 'float32' && tf.getKernel(BATCH_NORM_GRAD_KERNEL, tf.getBackend()) !== undefined) {
-          return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, {
-            dy,
-            x: xs,
-            mean: ms,
-            rstd: rs,
-            gamma: gs,
-          }) as tf.Tensor[];
-        }
-        const xhat = tf.mul(tf.sub(xs, ms), rs); // same shape as x
-        const dbeta = tf.sum(dy, axes); // [C]
-        const dgamma = tf.sum(tf.mul(dy, xhat), axes); // [C]
-        const k = tf.mul(gs, rs); // [C]
-        const dx = tf.sub(
-          tf.mul(dy, k),
-          tf.add(tf.mul(xhat, tf.mul(k, tf.div(dgamma, count))), tf.mul(k, tf.div(dbeta, count))),
-        );
-        return [dx, dgamma, dbeta];
+        return batchNormGrad(dy, xs, ms, rs, gs);
       },
     };
   });
   return op(x, gamma, beta);
+}
+
+/**
+ * The closed-form training-mode batch-norm backward: [dx, dgamma, dbeta] from dy and the forward's x, batch mean,
+ * rstd = 1 / sqrt(variance + eps) and gamma (channels last; statistics over every other axis). One fused kernel
+ * where the backend has it (webgpu: src/backend/webgpu/batch_norm_grad.ts), instead of the dozen ops below; it
+ * computes the same three outputs (tested against them). Also used inside other fused ops (src/gates).
+ */
+export function batchNormGrad(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  mean: tf.Tensor1D,
+  rstd: tf.Tensor1D,
+  gamma: tf.Tensor1D,
+): tf.Tensor[] {
+  if (dy.dtype === 'float32' && tf.getKernel(BATCH_NORM_GRAD_KERNEL, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy, x, mean, rstd, gamma }) as tf.Tensor[];
+  }
+  const axes = reductionAxes(x.rank, 'batchNormGrad');
+  const count = x.size / x.shape[x.rank - 1]!;
+  const xhat = tf.mul(tf.sub(x, mean), rstd); // same shape as x
+  const dbeta = tf.sum(dy, axes); // [C]
+  const dgamma = tf.sum(tf.mul(dy, xhat), axes); // [C]
+  const k = tf.mul(gamma, rstd); // [C]
+  const dx = tf.sub(
+    tf.mul(dy, k),
+    tf.add(tf.mul(xhat, tf.mul(k, tf.div(dgamma, count))), tf.mul(k, tf.div(dbeta, count))),
+  );
+  return [dx, dgamma, dbeta];
 }
 
 /** Reference formulation (autodiff through moments): the oracle for the fused op's gradient. */

@@ -44,6 +44,13 @@ export const UNIFORM_GROUPS: Readonly<ParamGroups> = Object.freeze({
 
 const STEP_KEY = 'step';
 
+/**
+ * Optional backend kernel for one SGD-with-momentum update (inputs w, g, v; attrs lr, weightDecay, momentum,
+ * nesterov; outputs [w', v']), bit-identical to sgdUpdate's ops; the wasm backend registers one
+ * (src/backend/wasm/sgd_update.ts), which replaces 8 kernels per parameter by one.
+ */
+export const SGD_UPDATE_KERNEL = 'BatchShapingSgdUpdate';
+
 export class Optimizer {
   private readonly slots = new Map<string, tf.Variable>();
   private readonly roles: Record<string, ParamRole>;
@@ -109,10 +116,25 @@ export class Optimizer {
       const rate = lr * group.lrScale;
       const wd = weightDecay * group.wdScale;
       tf.tidy(() => {
+        if (kind === 'sgd' && this.fusedSgdUpdate(name, w, g, rate, wd)) return;
         if (kind === 'sgd') w.assign(this.sgdUpdate(name, w, g, rate, wd));
         else w.assign(this.adamUpdate(name, w, g, rate, wd, kind === 'adamw'));
       });
     }
+  }
+
+  /** SGD with momentum through SGD_UPDATE_KERNEL where the backend has it; false where it does not apply. */
+  private fusedSgdUpdate(name: string, w: tf.Variable, g: tf.Tensor, lr: number, wd: number): boolean {
+    const { momentum, nesterov } = this.config;
+    if (momentum === 0 || w.dtype !== 'float32' || g.dtype !== 'float32') return false;
+    if (tf.getKernel(SGD_UPDATE_KERNEL, tf.getBackend()) === undefined) return false;
+    const v = this.slot(name, 'momentum_buffer', w);
+    const [wNext, vNext] = tf
+      .engine()
+      .runKernel(SGD_UPDATE_KERNEL, { w, g, v }, { lr, weightDecay: wd, momentum, nesterov }) as tf.Tensor[];
+    v.assign(vNext!);
+    w.assign(wNext!);
+    return true;
   }
 
   private sgdUpdate(name: string, w: tf.Variable, g: tf.Tensor, lr: number, wd: number): tf.Tensor {

@@ -19,11 +19,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
 import { makeBroadcastBinaryConfig } from './broadcast_binary.js';
+import { channelMaskConfig, channelMaskGradConfig } from './channel_mask.js';
 import { makeConv2DConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { identityConfig } from './identity.js';
 import { makeReduceConfig } from './reduce_over_axes.js';
+import { sgdUpdateConfig } from './sgd_update.js';
 import { makeSquareConfig } from './square.js';
 import { makeTileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted_segment_sum.js';
@@ -45,6 +47,9 @@ const FACTORIES: KernelFactory[] = [
   makeBroadcastBinaryConfig(tf.Sub),
   makeBroadcastBinaryConfig(tf.Multiply),
   makeSquareConfig,
+  () => channelMaskConfig,
+  () => channelMaskGradConfig,
+  () => sgdUpdateConfig,
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */

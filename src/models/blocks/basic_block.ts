@@ -5,6 +5,7 @@
 // Dilation (for the dilated PSPNet backbone) applies to both 3x3 convs, as in DRN / PSPNet's ResNets.
 import * as tf from '@tensorflow/tfjs-core';
 import { ChannelGate } from '../../gates/channel_gate.js';
+import { applyChannelMask } from '../../gates/channel_mask.js';
 import { BatchNorm } from '../../layers/batch_norm.js';
 import { Conv2d } from '../../layers/conv2d.js';
 import type { LayerCost, ShapeHWC } from '../../layers/layer_cost.js';
@@ -53,8 +54,7 @@ export function applyGate(gate: ChannelGate, x: tf.Tensor4D, h: tf.Tensor4D, ctx
   });
   gateLogits.dispose();
   ctx.gates.push({ name: gate.name, probs: gateProbs, mask: gateMask });
-  const [n, c] = gateMask.shape;
-  return tf.mul(h, tf.reshape(gateMask, [n, 1, 1, c])); // [N, H, W, C] * [N, 1, 1, C]
+  return applyChannelMask(h, gateMask); // [N, H, W, C] * [N, C] over channels
 }
 
 export class BasicBlock implements ResidualBlock {
