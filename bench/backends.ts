@@ -2,9 +2,9 @@
 // per model: ResNet-20 (CIFAR 32x32) dense and channel-gated at batch 32 and 128, ResNet-18 (ImageNet layout,
 // 224x224) dense and gated at batch 8. PyTorch is the repo's twin of the same networks (bench/reference/
 // resnet_torch.py, Debian's python3-torch, installed by this script if missing), on as many threads as wasm.
-// Also the same wasm step "before": with the stock tfjs kernels in place of our newest ones (NEWEST_KERNELS), so
-// the gain of those shows as a ratio within one run, and a per-kernel profile (tf.profile) of one step before
-// and after, per model.
+// Also the same wasm step "before": with XNNPACK's convolutions in place of our newest kernels, the SIMD ones
+// (NEWEST_KERNELS and the filter gradient), so the gain of those shows as a ratio within one run, and a
+// per-kernel profile (tf.profile) of one step before and after, per model.
 // The machine may be shared: the three configurations (wasm before, wasm after, PyTorch) alternate round by
 // round (the order of the two wasm ones flips each round), each number is the median over rounds, and the
 // load average is recorded with every model. Every time is taken twice: wall clock (images/s) and the process's
@@ -23,6 +23,10 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init_backend.js';
 import { probeBackends } from '../src/backend/probe_backends.js';
+import {
+  conv2dBackpropFilterConfig,
+  conv2dBackpropFilterXnnpackOnly,
+} from '../src/backend/wasm/conv2d_backprop_filter.js';
 import { registerWasmKernels, restoreStockWasmKernels } from '../src/backend/wasm/register_wasm_kernels.js';
 import type { ModelName } from '../src/models/model_types.js';
 import { machineInfo, writeResult } from './lib/results.js';
@@ -46,8 +50,11 @@ if (requestedThreads !== undefined && !(Number.isInteger(requestedThreads) && re
   );
 }
 const ROUNDS = quick ? 1 : 3;
-/** Our wasm kernels added last (issue 16); "before" runs the stock tfjs kernels in their place. */
-const NEWEST_KERNELS = ['Add', 'Sub', 'Multiply', 'Square'] as const;
+/**
+ * Our newest wasm kernels: the SIMD convolutions (src/backend/wasm/simd/conv.wat). "Before" runs XNNPACK's Conv2D
+ * (the stock kernel) and the XNNPACK-only filter gradient (swapped conv or im2col + GEMM) in their place.
+ */
+const NEWEST_KERNELS = ['Conv2D'] as const;
 /** Kernels kept per profile (the rest are summed into "other"). */
 const PROFILE_TOP = 15;
 
@@ -164,8 +171,19 @@ async function timeSteps(step: () => Promise<void>, steps: number, batch: number
   return { wall: images / ((performance.now() - t0) / 1000), cpu: images / ((cpu.user + cpu.system) / 1e6) };
 }
 
-const useBefore = () => restoreStockWasmKernels(NEWEST_KERNELS);
-const useAfter = () => registerWasmKernels();
+/** Our Conv2DBackpropFilter with a given kernel function (the registered config's, or the XNNPACK-only one). */
+function useFilterGrad(kernelFunc: tf.KernelFunc): void {
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+  tf.registerKernel({ ...conv2dBackpropFilterConfig, kernelFunc });
+}
+const useBefore = () => {
+  restoreStockWasmKernels(NEWEST_KERNELS);
+  useFilterGrad(conv2dBackpropFilterXnnpackOnly());
+};
+const useAfter = () => {
+  useFilterGrad(conv2dBackpropFilterConfig.kernelFunc);
+  registerWasmKernels();
+};
 
 async function measureCase(c: Case, python: string | undefined, threads: number) {
   const label = `${c.model} ${c.gated ? 'gated' : 'dense'} ${c.size}x${c.size} batch ${c.batch}`;
@@ -301,7 +319,12 @@ async function main(): Promise<void> {
       ' PyTorch twin): wasm vs PyTorch CPU in one run, alternating rounds, medians; ratios per CPU-second',
     machine: machineInfo(),
     backends: probes,
-    wasm: { threads, detail: report.reason, before: `stock tfjs kernels for ${NEWEST_KERNELS.join(', ')}` },
+    wasm: {
+      threads,
+      detail: report.reason,
+      before:
+        "XNNPACK's Conv2D and the XNNPACK-only Conv2DBackpropFilter (swapped conv / im2col + GEMM) in place of our SIMD conv kernels",
+    },
     pytorchThreads: threads,
     quick,
     rounds: ROUNDS,

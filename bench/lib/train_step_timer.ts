@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelName } from '../../src/models/model_types.js';
 import { createModel } from '../../src/models/registry.js';
+import { Optimizer, UNIFORM_GROUPS } from '../../src/train/optimizer.js';
 import { trainStep } from '../../src/train/train_step.js';
 
 export const BENCH_LOSS_WEIGHTS = { gamma: 0.75, lambda: 0.1 };
@@ -21,7 +22,18 @@ export interface StepTimingOptions {
 export function trainStepFixture(opts: Omit<StepTimingOptions, 'steps' | 'warmup'>) {
   const model = createModel(opts.model, { gating: opts.gated ? 'channel' : 'none', seed: 1 });
   const classes = model.config.numClasses;
-  const optimizer = tf.train.momentum(0.05, 0.9);
+  // The library's own optimizer, as npm start and the notebooks train (SGD momentum 0.9, weight decay 5e-4 like
+  // the PyTorch twin's torch.optim.SGD in bench/reference/resnet_torch.py).
+  const optimizer = new Optimizer(model.namedWeights(), {
+    kind: 'sgd',
+    momentum: 0.9,
+    nesterov: false,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 5e-4,
+    groups: UNIFORM_GROUPS,
+  });
   const images = tf.randomNormal<tf.Rank.R4>([opts.batch, opts.size, opts.size, 3], 0, 1, 'float32', 2);
   const labels = tf.tensor1d(
     Int32Array.from({ length: opts.batch }, (_, i) => i % classes),
@@ -30,7 +42,7 @@ export function trainStepFixture(opts: Omit<StepTimingOptions, 'steps' | 'warmup
   return {
     /** One step; resolves once its loss is on the host (the step has finished on the device). */
     async step(): Promise<void> {
-      const losses = trainStep(model, optimizer, images, labels, BENCH_LOSS_WEIGHTS);
+      const losses = trainStep(model, optimizer, images, labels, BENCH_LOSS_WEIGHTS, { lr: 0.05 });
       await losses.total.data();
       tf.dispose(Object.values(losses));
     },

@@ -194,7 +194,31 @@ function pointwiseFilterGrad(
   return dw;
 }
 
-/** The kernel with its path forced (benchmarks and tests compare both; the registered kernel chooses). */
+/** The kernel as it was before our SIMD path: XNNPACK only, swapped conv or GEMM by preferGemm (benchmarks). */
+export function conv2dBackpropFilterXnnpackOnly(): tf.KernelFunc {
+  return ((args: WasmKernelArgs) => {
+    const x = args.inputs.x!;
+    const attrs = args.attrs as unknown as FilterGradAttrs;
+    const info = filterGradConvInfo(x.shape, attrs);
+    const [strideH, strideW] = pair(attrs.strides);
+    const [dilH, dilW] = pair(attrs.dilations);
+    const g: FilterGradGeometry = {
+      filterHeight: info.filterHeight,
+      filterWidth: info.filterWidth,
+      strideH,
+      strideW,
+      dilationH: dilH,
+      dilationW: dilW,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    };
+    const pointwise = g.filterHeight === 1 && g.filterWidth === 1 && g.padTop === 0 && g.padLeft === 0;
+    const path = !pointwise && preferGemm(x, args.inputs.dy!, g) ? 'gemm' : 'swapped';
+    return conv2dBackpropFilterWasm(args, path);
+  }) as unknown as tf.KernelFunc;
+}
+
+/** The kernel with its path forced (benchmarks and tests compare them; the registered kernel chooses). */
 export function conv2dBackpropFilterWithPath(path: FilterGradPath): tf.KernelFunc {
   return ((args: WasmKernelArgs) => conv2dBackpropFilterWasm(args, path)) as unknown as tf.KernelFunc;
 }
