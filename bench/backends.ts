@@ -12,8 +12,9 @@
 // does on an idle core (wall-clock rates of one and the same 1-thread PyTorch run swung 81-134 images/s at a load
 // average of 7-9 on 2 cores, CPU-time rates 168-206). With more threads, waiting pool threads count too.
 // Output: bench/results/backends.json (or NAME.json).
-// Run: npm run bench:backends [-- --quick] [--threads N] [--out NAME]
-//   --quick: ResNet-20 batch 32 only, one round. --threads: wasm and PyTorch threads, default the machine's cores;
+// Run: npm run bench:backends [-- --quick] [--npm-start] [--threads N] [--out NAME]
+//   --quick: ResNet-20 batch 32 only, one round. --npm-start: only npm start's network (wasm before/after; its
+//   width-0.5 network has no PyTorch twin here). --threads: wasm and PyTorch threads, default the machine's cores;
 //   where other jobs load the machine beyond its cores use --threads 1: PyTorch's 2-thread rate fell to 7.6
 //   images/s at a load average of 9 on 2 cores (87.6 on 1 thread), which makes a 2-thread ratio meaningless.
 import { spawnSync } from 'node:child_process';
@@ -65,6 +66,8 @@ interface Case {
   size: number;
   /** Timed steps per round and configuration. */
   steps: number;
+  /** npm start's network (fashion-mnist-quick: width 0.5, gate bias 1.5, 28x28, batch 64): wasm before/after only. */
+  npmStart?: boolean;
 }
 
 const CASES: Case[] = [
@@ -74,6 +77,7 @@ const CASES: Case[] = [
   { model: 'resnet20', gated: true, batch: 128, size: 32, steps: 2 },
   { model: 'resnet18', gated: false, batch: 8, size: 224, steps: 1 },
   { model: 'resnet18', gated: true, batch: 8, size: 224, steps: 1 },
+  { model: 'resnet20', gated: true, batch: 64, size: 28, steps: 4, npmStart: true },
 ];
 
 type Profile = { kernel: string; ms: number; share: number; calls: number }[];
@@ -186,9 +190,15 @@ const useAfter = () => {
 };
 
 async function measureCase(c: Case, python: string | undefined, threads: number) {
-  const label = `${c.model} ${c.gated ? 'gated' : 'dense'} ${c.size}x${c.size} batch ${c.batch}`;
+  const label = `${c.model}${c.npmStart ? ' w0.5 (npm start)' : ''} ${c.gated ? 'gated' : 'dense'} ${c.size}x${c.size} batch ${c.batch}`;
   const loadStart = load();
-  const fixture = trainStepFixture({ model: c.model, gated: c.gated, batch: c.batch, size: c.size });
+  const fixture = trainStepFixture({
+    model: c.model,
+    gated: c.gated,
+    batch: c.batch,
+    size: c.size,
+    ...(c.npmStart && { widthMultiplier: 0.5, gateBiasInit: 1.5 }),
+  });
   const rounds = { before: [] as Rate[], after: [] as Rate[], pytorch: [] as Rate[] };
   let torchVersion = 'n/a';
   try {
@@ -203,7 +213,7 @@ async function measureCase(c: Case, python: string | undefined, threads: number)
         which === 'before' ? useBefore() : useAfter();
         rounds[which].push(await timeSteps(() => fixture.step(), c.steps, c.batch));
       }
-      if (python !== undefined) {
+      if (python !== undefined && !c.npmStart) {
         const t = torchImagesPerSecond(python, c, threads);
         rounds.pytorch.push({ wall: t.wall, cpu: t.cpu });
         torchVersion = t.version;
@@ -264,7 +274,11 @@ async function main(): Promise<void> {
   const threads = (tf.backend() as unknown as BackendWasm).wasm.tfjs.getThreadsCount();
   const python = ensureTorch();
   if (python === undefined) console.log('no PyTorch: wasm numbers only');
-  const cases = quick ? CASES.filter((c) => c.model === 'resnet20' && c.batch === 32) : CASES;
+  const cases = process.argv.includes('--npm-start')
+    ? CASES.filter((c) => c.npmStart)
+    : quick
+      ? CASES.filter((c) => c.model === 'resnet20' && c.batch === 32)
+      : CASES;
   const results: Awaited<ReturnType<typeof measureCase>>[] = [];
   for (const c of cases) results.push(await measureCase(c, python, threads));
 

@@ -14,13 +14,21 @@ export interface StepTimingOptions {
   batch: number;
   /** Input side (square), e.g. 32 for CIFAR models, 224 for ImageNet models. */
   size: number;
+  /** Channel width multiplier (default 1) and initial gate bias (default the library's), as in a preset. */
+  widthMultiplier?: number;
+  gateBiasInit?: number;
   steps: number;
   warmup?: number;
 }
 
 /** A fresh model, optimizer and random batch; `step()` runs one training step and frees its losses. */
 export function trainStepFixture(opts: Omit<StepTimingOptions, 'steps' | 'warmup'>) {
-  const model = createModel(opts.model, { gating: opts.gated ? 'channel' : 'none', seed: 1 });
+  const model = createModel(opts.model, {
+    gating: opts.gated ? 'channel' : 'none',
+    seed: 1,
+    ...(opts.widthMultiplier !== undefined && { widthMultiplier: opts.widthMultiplier }),
+    ...(opts.gateBiasInit !== undefined && { gateBiasInit: opts.gateBiasInit }),
+  });
   const classes = model.config.numClasses;
   // The library's own optimizer, as npm start and the notebooks train (SGD momentum 0.9, weight decay 5e-4 like
   // the PyTorch twin's torch.optim.SGD in bench/reference/resnet_torch.py).
