@@ -10,6 +10,10 @@
 // pack do not, the patches do: so large maps gather weights, 7x7 maps at batch 1 pack patches, and large
 // batches of small maps run masked dense. The MACs run on every thread, the gathering and packing on one: the
 // default repackCost grows with the wasm backend's thread count (conditional_network.ts).
+// With `direct` (the wasm backend on one XNNPACK thread, whose registered Conv2D is our own SIMD direct conv:
+// nothing is packed) a gathered channel set is padded with zero channels to a multiple of DIRECT_CHANNEL_BLOCK
+// and runs as tfjs's unfused conv2d: the gathered weights then cost only their host copies, a few times less
+// than packing, so skipping pays on much smaller maps.
 import type { FoldedConv, Lowering } from './folded_conv.js';
 
 export type SkipMode = 'auto' | 'always' | 'never';
@@ -25,6 +29,11 @@ export interface SkipPolicy {
   cacheSize: number;
   /** How the convs with gathered weights run ('matmul' needs the activations in host memory: wasm, cpu). */
   lowering: LoweringMode;
+  /**
+   * Gathered weights run as tfjs's unfused conv2d with channel counts padded to DIRECT_CHANNEL_BLOCK: on the
+   * wasm backend with one XNNPACK thread that is our direct SIMD conv, which packs nothing (directFits).
+   */
+  direct: boolean;
 }
 
 /**
@@ -44,6 +53,52 @@ export const DEFAULT_REPACK_COST = 100;
  */
 export const HOST_COPY_COST = 0.2;
 
+/**
+ * Packing-equivalents per number copied in bulk (whole runs: Float32Array.set on the host, then the upload
+ * into the wasm heap): ~0.2 ns each against ~14 ns per packed weight, on the dev machine's wasm.
+ */
+export const BULK_COPY_COST = 0.02;
+
+/** The direct conv's output-channel block: gathered channel counts are padded to a multiple of it. */
+export const DIRECT_CHANNEL_BLOCK = 16;
+
+/** k rounded up to a multiple of DIRECT_CHANNEL_BLOCK (k > 0), or k without `direct`. */
+export function paddedChannels(k: number, direct: boolean): number {
+  return direct ? Math.ceil(k / DIRECT_CHANNEL_BLOCK) * DIRECT_CHANNEL_BLOCK : k;
+}
+
+/**
+ * Whether the gated conv and the conv after it run directly with policy.direct: the wasm backend's direct
+ * conv takes float32 NHWC convs with a spatial kernel, 16+ input channels and output channels a multiple of 16
+ * (the gathered ones are padded to it); anything else (1x1 convs, an 8-channel ResNet-20 stage) and an explicit
+ * 'matmul' lowering keep the packed path.
+ */
+export function directFits(policy: SkipPolicy, gconv: FoldedConv, next: FoldedConv): boolean {
+  return (
+    policy.direct &&
+    policy.lowering !== 'matmul' &&
+    gconv.kernel > 1 &&
+    next.kernel > 1 &&
+    gconv.inChannels >= DIRECT_CHANNEL_BLOCK &&
+    next.outChannels % DIRECT_CHANNEL_BLOCK === 0
+  );
+}
+
+/**
+ * Cost (packing-equivalents, times repackCost for MACs) per gathered channel in the 'conv' layout: the gated
+ * conv's filter (gathered one weight at a time) and the next conv's input-channel slice (copied in rows);
+ * packed by XNNPACK, or only copied when running directly.
+ */
+export function channelGatherCost(gconv: FoldedConv, next: FoldedConv, direct: boolean): [number, number] {
+  if (direct) {
+    return [
+      gconv.weightsPerOutChannel * (HOST_COPY_COST + BULK_COPY_COST),
+      next.weightsPerInChannel * 2 * BULK_COPY_COST,
+    ];
+  }
+  return [gconv.weightsPerOutChannel * (1 + HOST_COPY_COST), next.weightsPerInChannel];
+}
+
 export interface SkipCase {
   channels: number;
   active: number;
@@ -56,6 +111,8 @@ export interface SkipCase {
 
 export interface SkipPlan {
   skip: boolean;
+  /** Gathered weights padded and run directly (directFits); the lowerings are then 'conv'. */
+  direct: boolean;
   /** Lowering of the gated conv (output channels gathered) and of the conv after it (input channels). */
   first: Lowering;
   second: Lowering;
@@ -75,6 +132,18 @@ function lower(mode: LoweringMode, conv: ConvCost, matmul: ConvCost): ConvCost {
 
 export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
   const { gconv, next, active: k } = s;
+  if (directFits(policy, gconv, next)) {
+    // Padded to kp channels: kp - k zero channels are computed, nothing is packed.
+    const kp = paddedChannels(k, true);
+    const [c1, c2] = channelGatherCost(gconv, next, true);
+    const plan = (skip: boolean): SkipPlan => ({ skip, direct: true, first: 'conv', second: 'conv' });
+    if (policy.mode === 'always') return plan(true);
+    if (policy.mode === 'never') return plan(false);
+    const saved =
+      (s.channels - kp) *
+      (s.gPositions * gconv.weightsPerOutChannel + s.nextPositions * next.weightsPerInChannel);
+    return plan(saved > policy.repackCost * kp * (c1 + c2));
+  }
   const firstWeights = k * gconv.weightsPerOutChannel;
   const secondWeights = k * next.weightsPerInChannel;
   // Gated conv: 'conv' gathers its filters one weight at a time (HWIO, output channel last), 'matmul' copies
@@ -92,7 +161,12 @@ export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
     { lowering: 'conv', cost: secondWeights },
     { lowering: 'matmul', cost: patches2 * (1 + HOST_COPY_COST) + HOST_COPY_COST * secondWeights },
   );
-  const plan = (skip: boolean): SkipPlan => ({ skip, first: first.lowering, second: second.lowering });
+  const plan = (skip: boolean): SkipPlan => ({
+    skip,
+    direct: false,
+    first: first.lowering,
+    second: second.lowering,
+  });
   if (policy.mode === 'always') return plan(true);
   if (policy.mode === 'never') return plan(false);
   const closed = s.channels - k;

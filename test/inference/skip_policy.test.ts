@@ -26,6 +26,7 @@ const policy = (p: Partial<SkipPolicy>): SkipPolicy => ({
   repackCost: 200,
   cacheSize: 0,
   lowering: 'conv',
+  direct: false,
   ...p,
 });
 
@@ -42,17 +43,17 @@ test("auto with the 'conv' lowering: saved MACs against repackCost x (gathered w
   // 16 open: cost 9216 * 1.2 + 9216 = 20275.2; saved 48 * 2 * 576 P = 55296 P: skip iff P > 73.3.
   assert.equal(planSkip(p, at(74, 16)).skip, true);
   assert.equal(planSkip(p, at(73, 16)).skip, false);
-  assert.deepEqual(planSkip(p, at(1)), { skip: false, first: 'conv', second: 'conv' });
+  assert.deepEqual(planSkip(p, at(1)), { skip: false, direct: false, first: 'conv', second: 'conv' });
 });
 
 test('auto lowering takes the cheaper of the two per conv', () => {
   const p = policy({ lowering: 'auto' });
   // First conv: 'conv' 22118.4, 'matmul' 576 P x 1.2 (patches of 64 channels, written one by one): matmul iff
   // 691.2 P < 22118.4, P < 32. Second conv: 'conv' 18432, 'matmul' 288 P x 1.2 + 0.2 x 18432: P < 42.7.
-  assert.deepEqual(planSkip(p, at(31)), { skip: false, first: 'matmul', second: 'matmul' });
-  assert.deepEqual(planSkip(p, at(33)), { skip: false, first: 'conv', second: 'matmul' });
-  assert.deepEqual(planSkip(p, at(42)), { skip: false, first: 'conv', second: 'matmul' });
-  assert.deepEqual(planSkip(p, at(43)), { skip: false, first: 'conv', second: 'conv' });
+  assert.deepEqual(planSkip(p, at(31)), { skip: false, direct: false, first: 'matmul', second: 'matmul' });
+  assert.deepEqual(planSkip(p, at(33)), { skip: false, direct: false, first: 'conv', second: 'matmul' });
+  assert.deepEqual(planSkip(p, at(42)), { skip: false, direct: false, first: 'conv', second: 'matmul' });
+  assert.deepEqual(planSkip(p, at(43)), { skip: false, direct: false, first: 'conv', second: 'conv' });
   // Packing patches lowers the break-even. At 15 positions saved = 552960; 'matmul' costs 10368 + 5184 +
   // 3686.4 = 19238.4, 'conv' 40550.4. At repackCost 25: 480960 < 552960 < 1013760.
   assert.equal(planSkip(policy({ lowering: 'auto', repackCost: 25 }), at(15)).skip, true);
@@ -62,6 +63,7 @@ test('auto lowering takes the cheaper of the two per conv', () => {
 test('a fixed lowering is used whatever the sizes', () => {
   assert.deepEqual(planSkip(policy({ mode: 'always', lowering: 'matmul' }), at(1000)), {
     skip: true,
+    direct: false,
     first: 'matmul',
     second: 'matmul',
   });
@@ -71,4 +73,23 @@ test("'always' and 'never' ignore the costs", () => {
   const s = { ...at(1), active: 63 };
   assert.equal(planSkip(policy({ mode: 'always', repackCost: 1e9 }), s).skip, true);
   assert.equal(planSkip(policy({ mode: 'never', repackCost: 0 }), { ...at(1e6), active: 1 }).skip, false);
+});
+
+test('direct: channels padded to 16, only host copies counted; not for 1x1 convs or an explicit matmul', () => {
+  // 32 open (already a multiple of 16): per channel 576 x (0.2 + 0.02) + 576 x 2 x 0.02 = 149.76, x 32 x 200
+  // = 958464; saved 32 x 2 x 576 P = 36864 P: skip iff P > 26.
+  const p = policy({ direct: true });
+  assert.deepEqual(planSkip(p, at(27)), { skip: true, direct: true, first: 'conv', second: 'conv' });
+  assert.equal(planSkip(p, at(25)).skip, false);
+  // 20 open run as 32 (12 zero channels): the same costs and savings as 32 open.
+  assert.equal(planSkip(p, at(27, 20)).skip, true);
+  assert.equal(planSkip(p, at(25, 20)).skip, false);
+  // 49 open pad to 64 = every channel: nothing saved.
+  assert.equal(planSkip(p, at(1e6, 49)).skip, false);
+  assert.equal(planSkip(policy({ direct: true, lowering: 'auto' }), at(27)).direct, true);
+  assert.equal(planSkip(policy({ direct: true, lowering: 'matmul' }), at(27)).direct, false);
+  const pointwise = { ...conv, kernel: 1, weightsPerOutChannel: 64, weightsPerInChannel: 64 } as FoldedConv;
+  assert.equal(planSkip(p, { ...at(27), gconv: pointwise }).direct, false);
+  assert.equal(planSkip(p, { ...at(27), next: { ...conv, outChannels: 40 } as FoldedConv }).direct, false);
+  assert.equal(planSkip(p, { ...at(27), gconv: { ...conv, inChannels: 8 } as FoldedConv }).direct, false);
 });
