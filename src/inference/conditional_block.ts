@@ -19,7 +19,14 @@ import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import { type HostReader, syncReader } from './host_reader.js';
 import type { Profiler } from './profiler.js';
-import { channelGatherCost, directFits, paddedChannels, planSkip, type SkipPolicy } from './skip_policy.js';
+import {
+  channelGatherCost,
+  directFits,
+  directSlowdown,
+  paddedChannels,
+  planSkip,
+  type SkipPolicy,
+} from './skip_policy.js';
 
 /** What one block did for one group of samples (for statistics and the benchmark). */
 export interface BlockRunInfo {
@@ -64,7 +71,9 @@ export class ConditionalBlock {
   /** Channels whose weights stay gathered and packed (setStaticChannels); undefined: none. */
   private group: StaticGroup | undefined;
   /** Output positions per sample of the gated conv and of the conv after it, from the last run. */
-  private geometry: { gPositions: number; nextPositions: number } | undefined;
+  private geometry:
+    | { gPositions: number; nextPositions: number; gWidth: number; nextWidth: number }
+    | undefined;
 
   constructor(block: ResidualBlock, name: string, read: HostReader = syncReader) {
     if (block.gate === undefined) {
@@ -133,7 +142,10 @@ export class ConditionalBlock {
     return m === 0 ? 0 : gain / (this.gatedChannels * m);
   }
 
-  /** Per channel and sample: MACs m of the gated conv and the conv after it, packing cost p when gathered. */
+  /**
+   * Per channel and sample: MACs m of the gated conv and the conv after it, and what it costs beyond m when
+   * gathered (p): packing, or with the direct conv (when cheaper) its copies and slowdown (skip_policy.ts).
+   */
   private channelCosts(fn: string, policy: SkipPolicy): { m: number; p: number } {
     const g = this.geometry;
     if (g === undefined) {
@@ -141,10 +153,19 @@ export class ConditionalBlock {
     }
     const gconv = this.convs[this.gated]!;
     const next = this.convs[this.gated + 1]!;
-    const m = g.gPositions * gconv.weightsPerOutChannel + g.nextPositions * next.weightsPerInChannel;
-    const [c1, c2] = channelGatherCost(gconv, next, directFits(policy, gconv, next));
-    const p = policy.repackCost * (c1 + c2);
-    return { m, p };
+    const m1 = g.gPositions * gconv.weightsPerOutChannel;
+    const m2 = g.nextPositions * next.weightsPerInChannel;
+    const [c1, c2] = channelGatherCost(gconv, next, false);
+    let p = policy.repackCost * (c1 + c2);
+    if (directFits(policy, gconv, next)) {
+      // The slowdown of a filter of half the channels (the dynamic part of a typical pattern).
+      const half = Math.ceil(this.gatedChannels / 2);
+      const [d1, d2] = channelGatherCost(gconv, next, true);
+      const slow1 = directSlowdown(g.gWidth, half * gconv.weightsPerOutChannel);
+      const slow2 = directSlowdown(g.nextWidth, half * next.weightsPerInChannel);
+      p = Math.min(p, m1 * (slow1 - 1) + m2 * (slow2 - 1) + policy.repackCost * (d1 + d2));
+    }
+    return { m: m1 + m2, p };
   }
 
   /** The channels of the static group (sorted), empty without one. */
@@ -187,7 +208,7 @@ export class ConditionalBlock {
     const [nh, nw] = next.outSize(gh, gw);
     const gPositions = decision.batch * gh * gw;
     const nextPositions = decision.batch * nh * nw;
-    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw };
+    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw, gWidth: gw, nextWidth: nw };
     let skipped = false;
     let cacheHit = false;
     let computed = k;
@@ -198,7 +219,16 @@ export class ConditionalBlock {
     const free = group === undefined ? c : c - group.idx.length;
     const plan =
       k > 0 && dyn.length < free && (dyn.length > 0 || policy.mode === 'never')
-        ? planSkip(policy, { channels: free, active: dyn.length, gPositions, nextPositions, gconv, next })
+        ? planSkip(policy, {
+            channels: free,
+            active: dyn.length,
+            gPositions,
+            nextPositions,
+            gWidth: gw,
+            nextWidth: nw,
+            gconv,
+            next,
+          })
         : undefined;
     const grouped = group !== undefined && k > 0 && policy.mode !== 'never' && dyn.length < free;
     let after: tf.Tensor4D; // output of `next` (pre-activation), [N, H', W', C_next]

@@ -13,7 +13,9 @@
 // With `direct` (the wasm backend on one XNNPACK thread, whose registered Conv2D is our own SIMD direct conv:
 // nothing is packed) a gathered channel set is padded with zero channels to a multiple of DIRECT_CHANNEL_BLOCK
 // and runs as tfjs's unfused conv2d: the gathered weights then cost only their host copies, a few times less
-// than packing, so skipping pays on much smaller maps.
+// than packing, so skipping pays on much smaller maps; but that conv is slower than XNNPACK's packed one where
+// the filter outgrows the cache on narrow maps (directSlowdown), so per block the plan takes the cheaper of the
+// two ways, counting everything in MACs of XNNPACK's cached conv.
 import type { FoldedConv, Lowering } from './folded_conv.js';
 
 export type SkipMode = 'auto' | 'always' | 'never';
@@ -62,6 +64,22 @@ export const BULK_COPY_COST = 0.02;
 /** The direct conv's output-channel block: gathered channel counts are padded to a multiple of it. */
 export const DIRECT_CHANNEL_BLOCK = 16;
 
+/** Bytes of a filter from which directSlowdown applies: about what stays in a core's L2 cache. */
+export const DIRECT_CACHED_FILTER_BYTES = 512 * 1024;
+
+/**
+ * Time per MAC of the wasm backend's direct conv over that of XNNPACK's cached (packed) conv, for an output
+ * width `outW` and a filter of `filterNumbers` weights. The direct conv streams the filter once per output row
+ * (its tile is 2 pixels x 16 channels), so a filter larger than the L2 cache is re-read from memory every
+ * W' / 2 tiles: 1 + (7 / W')^2 fits one thread of the dev machine's wasm (bench/conditional.ts's machine,
+ * 3x3 convs, batch 1, direct / XNNPACK cached): 56x56 and 28x28 maps 0.87-1.01, 14x14 with 256 -> 128 and
+ * 256 -> 256 channels 1.30 and 1.22, 7x7 with 512 -> 256, 256 -> 512 and 512 -> 512 1.58, 2.0 and 2.9.
+ * Filters that fit the cache: 1 (the direct conv was 1.0-1.26x faster than XNNPACK on ResNet-20's layers).
+ */
+export function directSlowdown(outW: number, filterNumbers: number): number {
+  return filterNumbers * 4 <= DIRECT_CACHED_FILTER_BYTES ? 1 : 1 + (7 / Math.max(outW, 1)) ** 2;
+}
+
 /** k rounded up to a multiple of DIRECT_CHANNEL_BLOCK (k > 0), or k without `direct`. */
 export function paddedChannels(k: number, direct: boolean): number {
   return direct ? Math.ceil(k / DIRECT_CHANNEL_BLOCK) * DIRECT_CHANNEL_BLOCK : k;
@@ -105,6 +123,9 @@ export interface SkipCase {
   /** Output positions (batch x H' x W') of the gated conv and of the conv after it. */
   gPositions: number;
   nextPositions: number;
+  /** Output width (W') of the gated conv and of the conv after it (directSlowdown). */
+  gWidth: number;
+  nextWidth: number;
   gconv: FoldedConv;
   next: FoldedConv;
 }
@@ -132,18 +153,9 @@ function lower(mode: LoweringMode, conv: ConvCost, matmul: ConvCost): ConvCost {
 
 export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
   const { gconv, next, active: k } = s;
-  if (directFits(policy, gconv, next)) {
-    // Padded to kp channels: kp - k zero channels are computed, nothing is packed.
-    const kp = paddedChannels(k, true);
-    const [c1, c2] = channelGatherCost(gconv, next, true);
-    const plan = (skip: boolean): SkipPlan => ({ skip, direct: true, first: 'conv', second: 'conv' });
-    if (policy.mode === 'always') return plan(true);
-    if (policy.mode === 'never') return plan(false);
-    const saved =
-      (s.channels - kp) *
-      (s.gPositions * gconv.weightsPerOutChannel + s.nextPositions * next.weightsPerInChannel);
-    return plan(saved > policy.repackCost * kp * (c1 + c2));
-  }
+  // Costs in MACs of XNNPACK's cached conv: the MACs computed plus repackCost per packed number.
+  const m1 = s.gPositions * gconv.weightsPerOutChannel; // per channel, gated conv
+  const m2 = s.nextPositions * next.weightsPerInChannel; // per channel, the conv after it
   const firstWeights = k * gconv.weightsPerOutChannel;
   const secondWeights = k * next.weightsPerInChannel;
   // Gated conv: 'conv' gathers its filters one weight at a time (HWIO, output channel last), 'matmul' copies
@@ -161,16 +173,24 @@ export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
     { lowering: 'conv', cost: secondWeights },
     { lowering: 'matmul', cost: patches2 * (1 + HOST_COPY_COST) + HOST_COPY_COST * secondWeights },
   );
-  const plan = (skip: boolean): SkipPlan => ({
-    skip,
+  let best: SkipPlan & { cost: number } = {
+    skip: false,
     direct: false,
     first: first.lowering,
     second: second.lowering,
-  });
-  if (policy.mode === 'always') return plan(true);
-  if (policy.mode === 'never') return plan(false);
-  const closed = s.channels - k;
-  const saved =
-    closed * (s.gPositions * gconv.weightsPerOutChannel + s.nextPositions * next.weightsPerInChannel);
-  return plan(saved > policy.repackCost * (first.cost + second.cost));
+    cost: k * (m1 + m2) + policy.repackCost * (first.cost + second.cost),
+  };
+  if (directFits(policy, gconv, next)) {
+    // Padded to kp channels (kp - k zero channels computed), nothing packed, each conv at its slowdown.
+    const kp = paddedChannels(k, true);
+    const [c1, c2] = channelGatherCost(gconv, next, true);
+    const slow1 = directSlowdown(s.gWidth, kp * gconv.weightsPerOutChannel);
+    const slow2 = directSlowdown(s.nextWidth, kp * next.weightsPerInChannel);
+    const cost = kp * (m1 * slow1 + m2 * slow2) + policy.repackCost * kp * (c1 + c2);
+    if (cost < best.cost) best = { skip: false, direct: true, first: 'conv', second: 'conv', cost };
+  }
+  const { cost, ...plan } = best;
+  if (policy.mode === 'always') return { ...plan, skip: true };
+  if (policy.mode === 'never') return plan;
+  return { ...plan, skip: cost < s.channels * (m1 + m2) };
 }

@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FoldedConv } from '../../src/inference/folded_conv.js';
-import { HOST_COPY_COST, planSkip, type SkipPolicy } from '../../src/inference/skip_policy.js';
+import {
+  directSlowdown,
+  HOST_COPY_COST,
+  planSkip,
+  type SkipPolicy,
+} from '../../src/inference/skip_policy.js';
 
 // A 3x3 conv 64 -> 64 followed by another: 576 weights per output channel of the first, 576 per input
 // channel of the second. With 32 channels open each gathered weight set has 32 * 576 = 18432 weights.
@@ -14,7 +19,7 @@ const conv = {
   weightsPerOutChannel: 576,
   weightsPerInChannel: 576,
 } as FoldedConv;
-const base = { channels: 64, active: 32, gconv: conv, next: conv };
+const base = { channels: 64, active: 32, gWidth: 56, nextWidth: 56, gconv: conv, next: conv };
 const at = (positions: number, active = 32) => ({
   ...base,
   active,
@@ -84,12 +89,47 @@ test('direct: channels padded to 16, only host copies counted; not for 1x1 convs
   // 20 open run as 32 (12 zero channels): the same costs and savings as 32 open.
   assert.equal(planSkip(p, at(27, 20)).skip, true);
   assert.equal(planSkip(p, at(25, 20)).skip, false);
-  // 49 open pad to 64 = every channel: nothing saved.
-  assert.equal(planSkip(p, at(1e6, 49)).skip, false);
+  // 49 open pad to 64 = every channel: direct saves nothing, so on a large map the packed way skips.
+  assert.deepEqual(planSkip(p, at(1e6, 49)), { skip: true, direct: false, first: 'conv', second: 'conv' });
+  assert.equal(planSkip(p, at(27, 49)).skip, false);
   assert.equal(planSkip(policy({ direct: true, lowering: 'auto' }), at(27)).direct, true);
   assert.equal(planSkip(policy({ direct: true, lowering: 'matmul' }), at(27)).direct, false);
   const pointwise = { ...conv, kernel: 1, weightsPerOutChannel: 64, weightsPerInChannel: 64 } as FoldedConv;
   assert.equal(planSkip(p, { ...at(27), gconv: pointwise }).direct, false);
   assert.equal(planSkip(p, { ...at(27), next: { ...conv, outChannels: 40 } as FoldedConv }).direct, false);
   assert.equal(planSkip(p, { ...at(27), gconv: { ...conv, inChannels: 8 } as FoldedConv }).direct, false);
+});
+
+test('directSlowdown: 1 for a filter in the cache, 1 + (7 / W)^2 beyond; planSkip weighs it against packing', () => {
+  assert.equal(directSlowdown(7, (512 * 1024) / 4), 1);
+  assert.equal(directSlowdown(7, 3 * 3 * 512 * 256), 2);
+  assert.equal(directSlowdown(14, 3 * 3 * 256 * 128), 1.25);
+  assert.equal(directSlowdown(56, 3 * 3 * 256 * 128), 1 + 1 / 64);
+  // A 7x7 block of ResNet-34's last stage, 3x3 512 -> 512 twice, 256 of 512 channels open, batch 1: direct
+  // costs 256 x 2 x 49 x 4608 x 2 + 100 x 256 x 4608 x 0.26 = 2.62e8, packed 256 x 2 x 49 x 4608 + 100 x 256 x
+  // 4608 x 2.2 = 3.75e8, dense 2.31e8: masked dense. With 128 open both skip, direct cheaper (1.31e8 < 1.88e8).
+  const wide = {
+    kernel: 3,
+    inChannels: 512,
+    outChannels: 512,
+    weightsPerOutChannel: 4608,
+    weightsPerInChannel: 4608,
+  } as FoldedConv;
+  const s7 = { channels: 512, active: 256, gPositions: 49, nextPositions: 49, gWidth: 7, nextWidth: 7 };
+  const p = policy({ direct: true, repackCost: 100 });
+  assert.equal(planSkip(p, { ...s7, gconv: wide, next: wide }).skip, false);
+  assert.deepEqual(planSkip(p, { ...s7, active: 128, gconv: wide, next: wide }), {
+    skip: true,
+    direct: true,
+    first: 'conv',
+    second: 'conv',
+  });
+  // Repacking cheap enough: the packed way (XNNPACK's faster conv) wins.
+  const cheap = planSkip(policy({ direct: true, repackCost: 10 }), {
+    ...s7,
+    active: 128,
+    gconv: wide,
+    next: wide,
+  });
+  assert.deepEqual(cheap, { skip: true, direct: false, first: 'conv', second: 'conv' });
 });
