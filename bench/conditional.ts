@@ -262,6 +262,10 @@ async function benchSetting(backend: string, s: Setting) {
     ms: Object.fromEntries(Object.entries(blockTimes).map(([k, v]) => [k, median(v.map((r) => r[i]!))])),
   }));
   log(`batch 1: speedup skip/dense x${speedup1.toFixed(2)}, MAC reduction x${macReduction1.toFixed(2)}`);
+  for (const k of Object.keys(phases)) {
+    const ph = Object.entries(medianPhases(k)).map(([p, ms]) => `${p} ${ms.toFixed(1)}`);
+    log(`batch 1 profile of ${k} (median ms per phase): ${ph.join(', ')}`);
+  }
 
   // ---- throughput at a batch: shared (union + mask) vs per-sample, against dense and masked.
   const xb = tf.randomNormal([s.batch, ...shape], 0, 1, 'float32', 303) as tf.Tensor4D;
@@ -333,6 +337,12 @@ async function benchSetting(backend: string, s: Setting) {
       /** The same for (g), without static channel groups (the engine before calibrate existed). */
       efficiencyUngrouped:
         median(latency.dense!.map((d, i) => d / latency.skipUngrouped![i]!)) / macReduction1,
+      /**
+       * speedup over (d) folded / MAC reduction: against the fastest dense execution we have (XNNPACK's cached
+       * convs, BN folded; it also runs the gates), where (a)'s model.apply is slower (e.g. on one wasm thread,
+       * whose registered Conv2D is the direct conv).
+       */
+      efficiencyVsFolded: median(latency.folded!.map((f, i) => f / latency.skip![i]!)) / macReduction1,
       /** The same for (h), gathered weights packed by XNNPACK (the engine before the direct path). */
       efficiencyPacked: median(latency.dense!.map((d, i) => d / latency.skipPacked![i]!)) / macReduction1,
       /** Median over samples of the ms per phase (cpu/wasm: ops are synchronous, so phases are exact). */
