@@ -59,13 +59,13 @@ export const HOST_COPY_COST = 0.2;
  * Packing-equivalents per number copied in bulk (whole runs: Float32Array.set on the host, then the upload
  * into the wasm heap): ~0.2 ns each against ~14 ns per packed weight, on the dev machine's wasm.
  */
-export const BULK_COPY_COST = 0.02;
+const BULK_COPY_COST = 0.02;
 
 /** The direct conv's output-channel block: gathered channel counts are padded to a multiple of it. */
-export const DIRECT_CHANNEL_BLOCK = 16;
+const DIRECT_CHANNEL_BLOCK = 16;
 
 /** Bytes of a filter from which directSlowdown applies: about what stays in a core's L2 cache. */
-export const DIRECT_CACHED_FILTER_BYTES = 512 * 1024;
+const DIRECT_CACHED_FILTER_BYTES = 512 * 1024;
 
 /**
  * Time per MAC of the wasm backend's direct conv over that of XNNPACK's cached (packed) conv, for an output
