@@ -4,8 +4,9 @@
 // matching input channels. Folded BN (FoldedConv) replaces conv + BN. The shortcut is never gated.
 // With a static channel group (setStaticChannels, channel_groups.ts) the gated conv runs twice, on the group's
 // pre-packed weights and on the gathered open channels outside it, and the conv after it sums the two terms.
-// With the policy's `direct` (wasm, one thread) gathered channel sets are padded with zero channels to a multiple
-// of 16 and run on the backend's direct conv, which packs nothing (skip_policy.ts).
+// With the policy's `direct` (wasm, one thread) the gated conv's gathered filters are padded with zero filters to
+// a multiple of 16 (its output sliced back to the open channels) and both convs run on the backend's direct conv,
+// which packs nothing (skip_policy.ts).
 // Numerically this is the masked dense block of models/blocks up to float32 rounding (BN folding, a
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
@@ -253,7 +254,7 @@ export class ConditionalBlock {
         );
         cacheHit = hit;
         const { first, secondWeight } = gathered;
-        let aD = prof.time('conv', () => gconv.run(h, first, true, direct)); // [N, H', W', kd (padded)]
+        let aD = prof.time('conv', () => trim(gconv.run(h, first, true, direct), dyn.length)); // [N, H', W', kd]
         if (anyClosed(decision, dyn)) aD = prof.time('mask', () => applyMask(aD, decision, dyn));
         const partial = prof.time('conv', () => next.runPartial(aD, secondWeight));
         after = prof.time('conv', () => tf.add(after, partial));
@@ -268,7 +269,7 @@ export class ConditionalBlock {
       );
       cacheHit = hit;
       const { first, secondWeight } = gathered;
-      let a = prof.time('conv', () => gconv.run(h, first, true, direct)); // [N, H', W', k (padded)]
+      let a = prof.time('conv', () => trim(gconv.run(h, first, true, direct), k)); // [N, H', W', k]
       if (!uniform) a = prof.time('mask', () => applyMask(a, decision, union));
       after = prof.time('conv', () =>
         next.run(a, { weight: secondWeight, bias: next.params.bias }, false, direct),
@@ -294,8 +295,8 @@ export class ConditionalBlock {
   }
 
   /**
-   * Gathered weights for the open channels `union` in the layouts of `lowering` (`direct`: padded with zero
-   * channels to the direct conv's block): fresh, or from this block's LRU cache of `cacheSize` patterns.
+   * Gathered weights for the open channels `union` in the layouts of `lowering` (`direct`: the gated conv's
+   * filters padded with zero filters to the direct conv's block): fresh, or from this block's LRU cache of `cacheSize` patterns.
    * Cached tensors are kept out of the caller's tidy and disposed on eviction or dispose().
    */
   private gathered(
@@ -309,7 +310,7 @@ export class ConditionalBlock {
     const width = paddedChannels(union.length, direct);
     const make = (): Gathered => ({
       first: gconv.outSubset(union, lowering[0], width),
-      secondWeight: next.inSubsetWeight(union, lowering[1], width),
+      secondWeight: next.inSubsetWeight(union, lowering[1]),
     });
     if (cacheSize === 0) return { gathered: make(), hit: false };
     const key = `${lowering.join('/')}${direct ? '/direct' : ''}:${union.join(',')}`;
@@ -396,15 +397,16 @@ function allChannels(c: number): Int32Array {
   return Int32Array.from({ length: c }, (_, i) => i);
 }
 
-/**
- * a [N, H, W, w] (channels `idx` of the gated conv, then w - k zero padding channels) times each sample's 0/1
- * gate on those channels.
- */
+/** a [N, H, W, k] (channels `idx` of the gated conv) times each sample's 0/1 gate on those channels. */
 function applyMask(a: tf.Tensor4D, decision: GateDecision, idx: Int32Array): tf.Tensor4D {
   const { batch: n, channels: c, mask } = decision;
   const k = idx.length;
-  const w = a.shape[3];
-  const m = new Float32Array(n * w); // padding channels: 0 (they are 0 already)
-  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) m[i * w + j] = mask[i * c + idx[j]!]!;
-  return tf.mul(a, tf.tensor4d(m, [n, 1, 1, w])); // [N, H, W, w] * [N, 1, 1, w]
+  const m = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) m[i * k + j] = mask[i * c + idx[j]!]!;
+  return tf.mul(a, tf.tensor4d(m, [n, 1, 1, k])); // [N, H, W, k] * [N, 1, 1, k]
+}
+
+/** a [N, H, W, kp] without its zero padding channels k.. (the direct path's padded gated conv): [N, H, W, k]. */
+function trim(a: tf.Tensor4D, k: number): tf.Tensor4D {
+  return a.shape[3] === k ? a : tf.slice(a, [0, 0, 0, 0], [-1, -1, -1, k]);
 }

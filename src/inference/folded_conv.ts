@@ -9,8 +9,8 @@
 // Two layouts of a (gathered) weight, two ways to run it: HWIO [kh, kw, Cin, Cout] runs as tfjs's conv2d;
 // rows [Cout, kh*kw*Cin] (OHWI flattened) run as that matrix times the input's patches (im2col.ts), for maps
 // so small that packing the patches costs less than packing the weights (skip_policy.ts, 'lowering').
-// A gathered subset can be padded with zero channels to a width the wasm backend's direct conv takes, and a
-// conv can run as tfjs's unfused conv2d + bias + ReLU ('direct'): on one wasm thread that conv packs nothing.
+// A gathered set of output channels can be padded with zero filters to a width the wasm backend's direct conv
+// takes, and a conv can run as tfjs's unfused conv2d + bias + ReLU ('direct'): on one wasm thread that conv packs nothing.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchNorm } from '../layers/batch_norm.js';
 import type { Conv2d } from '../layers/conv2d.js';
@@ -198,21 +198,15 @@ export class FoldedConv {
   }
 
   /**
-   * Slices of input channels `idx` (sorted): weight [kh, kw, width, Cout] for 'conv', [Cout, kh*kw*k] for
-   * 'matmul'; the bias is the full one (shared). `width` >= k (default k, 'conv' only): input channels k..
-   * get zero weights (the padded channels of outSubset).
+   * Slices of input channels `idx` (sorted): weight [kh, kw, k, Cout] for 'conv', [Cout, kh*kw*k] for
+   * 'matmul'; the bias is the full one (shared).
    */
-  inSubsetWeight(
-    idx: Int32Array,
-    lowering: Lowering = 'conv',
-    width = idx.length,
-  ): tf.Tensor4D | tf.Tensor2D {
+  inSubsetWeight(idx: Int32Array, lowering: Lowering = 'conv'): tf.Tensor4D | tf.Tensor2D {
     const cin = this.inChannels;
     const cout = this.outChannels;
     const k = idx.length;
-    checkWidth(this.name, 'inSubsetWeight', k, width, lowering);
     const taps = this.kernel * this.kernel;
-    const w = gatherBuffer(taps * width * cout, tf.getBackend());
+    const w = gatherBuffer(taps * k * cout, tf.getBackend());
     if (lowering === 'matmul') {
       const src = this.rowsWeight(); // [Cout, taps, Cin]
       for (let o = 0; o < cout; o++) {
@@ -229,11 +223,10 @@ export class FoldedConv {
     for (let t = 0; t < taps; t++) {
       for (let j = 0; j < k; j++) {
         const s = (t * cin + idx[j]!) * cout;
-        w.set(src.subarray(s, s + cout), (t * width + j) * cout);
+        w.set(src.subarray(s, s + cout), (t * k + j) * cout);
       }
-      w.fill(0, (t * width + k) * cout, (t + 1) * width * cout);
     }
-    return tf.tensor4d(w, [this.kernel, this.kernel, width, cout]);
+    return tf.tensor4d(w, [this.kernel, this.kernel, k, cout]);
   }
 
   /** Folded bias as a host array (for the all-gates-closed shortcut of a block). */

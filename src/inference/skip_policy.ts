@@ -11,8 +11,8 @@
 // batches of small maps run masked dense. The MACs run on every thread, the gathering and packing on one: the
 // default repackCost grows with the wasm backend's thread count (conditional_network.ts).
 // With `direct` (the wasm backend on one XNNPACK thread, whose registered Conv2D is our own SIMD direct conv:
-// nothing is packed) a gathered channel set is padded with zero channels to a multiple of DIRECT_CHANNEL_BLOCK
-// and runs as tfjs's unfused conv2d: the gathered weights then cost only their host copies, a few times less
+// nothing is packed) the gated conv's gathered filters are padded with zero filters to a multiple of
+// DIRECT_CHANNEL_BLOCK (its output is sliced back for the conv after it) and both run as tfjs's unfused conv2d: the gathered weights then cost only their host copies, a few times less
 // than packing, so skipping pays on much smaller maps; but that conv is slower than XNNPACK's packed one where
 // the filter outgrows the cache on narrow maps (directSlowdown), so per block the plan takes the cheaper of the
 // two ways, counting everything in MACs of XNNPACK's cached conv.
@@ -181,12 +181,13 @@ export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
     cost: k * (m1 + m2) + policy.repackCost * (first.cost + second.cost),
   };
   if (directFits(policy, gconv, next)) {
-    // Padded to kp channels (kp - k zero channels computed), nothing packed, each conv at its slowdown.
+    // The gated conv padded to kp output channels (kp - k zero channels computed; its output is sliced back to
+    // k for the conv after it), nothing packed, each conv at its slowdown.
     const kp = paddedChannels(k, true);
     const [c1, c2] = channelGatherCost(gconv, next, true);
     const slow1 = directSlowdown(s.gWidth, kp * gconv.weightsPerOutChannel);
-    const slow2 = directSlowdown(s.nextWidth, kp * next.weightsPerInChannel);
-    const cost = kp * (m1 * slow1 + m2 * slow2) + policy.repackCost * kp * (c1 + c2);
+    const slow2 = directSlowdown(s.nextWidth, k * next.weightsPerInChannel);
+    const cost = kp * m1 * slow1 + k * m2 * slow2 + policy.repackCost * (kp * c1 + k * c2);
     if (cost < best.cost) best = { skip: false, direct: true, first: 'conv', second: 'conv', cost };
   }
   const { cost, ...plan } = best;

@@ -86,9 +86,10 @@ test('direct: channels padded to 16, only host copies counted; not for 1x1 convs
   const p = policy({ direct: true });
   assert.deepEqual(planSkip(p, at(27)), { skip: true, direct: true, first: 'conv', second: 'conv' });
   assert.equal(planSkip(p, at(25)).skip, false);
-  // 20 open run as 32 (12 zero channels): the same costs and savings as 32 open.
-  assert.equal(planSkip(p, at(27, 20)).skip, true);
-  assert.equal(planSkip(p, at(25, 20)).skip, false);
+  // 20 open: the gated conv runs 32 filters (12 zero), the conv after it 20 input channels: 29952 P + 200 x
+  // (32 x 126.72 + 20 x 23.04) = 29952 P + 903168 against dense 73728 P: skip iff P > 20.6.
+  assert.equal(planSkip(p, at(21, 20)).skip, true);
+  assert.equal(planSkip(p, at(20, 20)).skip, false);
   // 49 open pad to 64 = every channel: direct saves nothing, so on a large map the packed way skips.
   assert.deepEqual(planSkip(p, at(1e6, 49)), { skip: true, direct: false, first: 'conv', second: 'conv' });
   assert.equal(planSkip(p, at(27, 49)).skip, false);
