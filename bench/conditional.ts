@@ -10,6 +10,8 @@
 //                 weights x im2col patches; separates the gain of the 'matmul' lowering on 7x7 maps
 //   (g) skipUngrouped (c) without calibration (batch 1 only): every open channel gathered and packed per
 //                 pattern; separates the gain of the static channel groups
+//   (h) skipPacked (c) with directConv false (batch 1 only), calibrated on its own: gathered weights packed
+//                 by XNNPACK as before the direct path (on one thread (c) runs them on our direct conv)
 // (c), (d), (e), (f) and the per-sample variant are calibrated on the calibration batch (net.calibrate,
 // minOnRate 'auto'): channels open on nearly all of it form a static group packed once (channel_groups.ts).
 // Batch-1 latency (median over distinct samples, variants interleaved per sample), throughput at a batch
@@ -140,11 +142,13 @@ async function benchSetting(backend: string, s: Setting) {
     skipAll: compileConditional(gated, { skip: 'always', batchMode: 'shared' }),
     skipConv: compileConditional(gated, { skip: 'auto', batchMode: 'shared', lowering: 'conv' }),
     skipUngrouped: compileConditional(gated, { skip: 'auto', batchMode: 'shared' }),
+    skipPacked: compileConditional(gated, { skip: 'auto', batchMode: 'shared', directConv: false }),
     skipPerSample: compileConditional(gated, { skip: 'auto', batchMode: 'per-sample' }),
   };
   // Static channel groups from the calibration batch (the timed images are other ones), shared by the variants.
   const t1 = performance.now();
   await nets.skip.calibrate(calib);
+  await nets.skipPacked.calibrate(calib);
   calib.dispose();
   for (const net of [nets.skipAll, nets.skipConv, nets.skipPerSample]) {
     net.blocks.forEach((b, i) => {
@@ -165,6 +169,7 @@ async function benchSetting(backend: string, s: Setting) {
     skipAll: netRunner(nets.skipAll),
     skipConv: netRunner(nets.skipConv),
     skipUngrouped: netRunner(nets.skipUngrouped),
+    skipPacked: netRunner(nets.skipPacked),
   };
   const denseMacs = countMacs(dense, shape).total;
 
@@ -179,8 +184,15 @@ async function benchSetting(backend: string, s: Setting) {
     skipAll: [],
     folded: [],
     skipUngrouped: [],
+    skipPacked: [],
   };
-  const blockTimes: Record<string, number[][]> = { skip: [], skipAll: [], folded: [], skipUngrouped: [] };
+  const blockTimes: Record<string, number[][]> = {
+    skip: [],
+    skipAll: [],
+    folded: [],
+    skipUngrouped: [],
+    skipPacked: [],
+  };
   const runsOfSkip: ConditionalOutput['runs'] = [];
   const patterns: string[][] = nets.skip.blocks.map(() => []);
   for (let i = 0; i < s.latencySamples; i++) {
@@ -238,12 +250,22 @@ async function benchSetting(backend: string, s: Setting) {
     staticFraction: b.staticChannels.length / b.gatedChannels,
     skippedFraction: runsOfSkip.filter((r) => r[i]!.skipped).length / runsOfSkip.length,
     /** Lowerings of the gated conv and the conv after it, per sample that skipped (skip_policy.ts). */
-    lowering: [...new Set(runsOfSkip.flatMap((r) => (r[i]!.lowering ? [r[i]!.lowering!.join('/')] : [])))],
+    lowering: [
+      ...new Set(
+        runsOfSkip.flatMap((r) =>
+          r[i]!.lowering ? [`${r[i]!.lowering!.join('/')}${r[i]!.direct ? ' direct' : ''}`] : [],
+        ),
+      ),
+    ],
     distinctPatterns: new Set(patterns[i]).size,
     /** Median ms of this block (gate included) per variant: where skipping pays and where it does not. */
     ms: Object.fromEntries(Object.entries(blockTimes).map(([k, v]) => [k, median(v.map((r) => r[i]!))])),
   }));
   log(`batch 1: speedup skip/dense x${speedup1.toFixed(2)}, MAC reduction x${macReduction1.toFixed(2)}`);
+  for (const k of Object.keys(phases)) {
+    const ph = Object.entries(medianPhases(k)).map(([p, ms]) => `${p} ${ms.toFixed(1)}`);
+    log(`batch 1 profile of ${k} (median ms per phase): ${ph.join(', ')}`);
+  }
 
   // ---- throughput at a batch: shared (union + mask) vs per-sample, against dense and masked.
   const xb = tf.randomNormal([s.batch, ...shape], 0, 1, 'float32', 303) as tf.Tensor4D;
@@ -305,6 +327,7 @@ async function benchSetting(backend: string, s: Setting) {
       speedupSkipAllOverDense: median(latency.dense!.map((d, i) => d / latency.skipAll![i]!)),
       speedupSkipConvOverDense: median(latency.dense!.map((d, i) => d / latency.skipConv![i]!)),
       speedupSkipUngroupedOverDense: median(latency.dense!.map((d, i) => d / latency.skipUngrouped![i]!)),
+      speedupSkipPackedOverDense: median(latency.dense!.map((d, i) => d / latency.skipPacked![i]!)),
       /** Static channels / gated channels over all blocks (calibration batch, minOnRate 'auto'). */
       staticFraction,
       /** dense MACs / median per-sample dynamic MACs (gate modules included). */
@@ -314,12 +337,21 @@ async function benchSetting(backend: string, s: Setting) {
       /** The same for (g), without static channel groups (the engine before calibrate existed). */
       efficiencyUngrouped:
         median(latency.dense!.map((d, i) => d / latency.skipUngrouped![i]!)) / macReduction1,
+      /**
+       * speedup over (d) folded / MAC reduction: against the fastest dense execution we have (XNNPACK's cached
+       * convs, BN folded; it also runs the gates), where (a)'s model.apply is slower (e.g. on one wasm thread,
+       * whose registered Conv2D is the direct conv).
+       */
+      efficiencyVsFolded: median(latency.folded!.map((f, i) => f / latency.skip![i]!)) / macReduction1,
+      /** The same for (h), gathered weights packed by XNNPACK (the engine before the direct path). */
+      efficiencyPacked: median(latency.dense!.map((d, i) => d / latency.skipPacked![i]!)) / macReduction1,
       /** Median over samples of the ms per phase (cpu/wasm: ops are synchronous, so phases are exact). */
       phasesMs: {
         skip: medianPhases('skip'),
         skipAll: medianPhases('skipAll'),
         folded: medianPhases('folded'),
         skipUngrouped: medianPhases('skipUngrouped'),
+        skipPacked: medianPhases('skipPacked'),
       },
       blocks,
       cache: {

@@ -4,6 +4,9 @@
 // matching input channels. Folded BN (FoldedConv) replaces conv + BN. The shortcut is never gated.
 // With a static channel group (setStaticChannels, channel_groups.ts) the gated conv runs twice, on the group's
 // pre-packed weights and on the gathered open channels outside it, and the conv after it sums the two terms.
+// With the policy's `direct` (wasm, one thread) the gated conv's gathered filters are padded with zero filters to
+// a multiple of 16 (its output sliced back to the open channels) and both convs run on the backend's direct conv,
+// which packs nothing (skip_policy.ts).
 // Numerically this is the masked dense block of models/blocks up to float32 rounding (BN folding, a
 // different summation order), which the tests bound against model.apply(x, { training: false }).
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,7 +20,14 @@ import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import { type HostReader, syncReader } from './host_reader.js';
 import type { Profiler } from './profiler.js';
-import { HOST_COPY_COST, planSkip, type SkipPolicy } from './skip_policy.js';
+import {
+  channelGatherCost,
+  directFits,
+  directSlowdown,
+  paddedChannels,
+  planSkip,
+  type SkipPolicy,
+} from './skip_policy.js';
 
 /** What one block did for one group of samples (for statistics and the benchmark). */
 export interface BlockRunInfo {
@@ -34,6 +44,8 @@ export interface BlockRunInfo {
   cacheHit: boolean;
   /** How the gated conv and the conv after it ran when skipped (skip_policy.ts). */
   lowering?: [Lowering, Lowering];
+  /** Whether the gathered channels ran padded on the direct conv (no packing; skip_policy.ts). */
+  direct?: boolean;
 }
 
 interface Gathered {
@@ -60,7 +72,9 @@ export class ConditionalBlock {
   /** Channels whose weights stay gathered and packed (setStaticChannels); undefined: none. */
   private group: StaticGroup | undefined;
   /** Output positions per sample of the gated conv and of the conv after it, from the last run. */
-  private geometry: { gPositions: number; nextPositions: number } | undefined;
+  private geometry:
+    | { gPositions: number; nextPositions: number; gWidth: number; nextWidth: number }
+    | undefined;
 
   constructor(block: ResidualBlock, name: string, read: HostReader = syncReader) {
     if (block.gate === undefined) {
@@ -108,11 +122,12 @@ export class ConditionalBlock {
    * The on-rate above which a channel costs less in the static group than gathered per pattern, at batch 1
    * on the map size of the last run: static, it always costs its MACs m (gated conv and the conv after it);
    * dynamic, it costs r (m + p), p = repackCost x the numbers its weights add to pack ('conv' lowering,
-   * skip_policy.ts): static pays iff r > m / (m + p). Large maps (many MACs per weight) keep only channels that
-   * are nearly always on; 7x7 maps also channels on a third of the time.
+   * skip_policy.ts; only copied with the policy's direct conv): static pays iff r > m / (m + p). Large maps
+   * (many MACs per weight) keep only channels that are nearly always on; 7x7 maps also channels on a third of
+   * the time (packed; with the direct conv, slower there, from about 0.44 on ResNet-34's 7x7 blocks).
    */
-  breakEvenOnRate(repackCost: number): number {
-    const { m, p } = this.channelCosts('breakEvenOnRate', repackCost);
+  breakEvenOnRate(policy: SkipPolicy): number {
+    const { m, p } = this.channelCosts('breakEvenOnRate', policy);
     return m + p === 0 ? 1 : m / (m + p);
   }
 
@@ -121,24 +136,37 @@ export class ConditionalBlock {
    * block's gated MACs (all channels): sum over the group of r (m + p) - m (packing avoided minus MACs of
    * closed channels computed), / (C m). Calibrate forms a group only above MIN_GROUP_GAIN.
    */
-  staticGroupGain(rates: Float64Array, idx: Int32Array, repackCost: number): number {
-    const { m, p } = this.channelCosts('staticGroupGain', repackCost);
+  staticGroupGain(rates: Float64Array, idx: Int32Array, policy: SkipPolicy): number {
+    const { m, p } = this.channelCosts('staticGroupGain', policy);
     let gain = 0;
     for (const j of idx) gain += rates[j]! * (m + p) - m;
     return m === 0 ? 0 : gain / (this.gatedChannels * m);
   }
 
-  /** Per channel and sample: MACs m of the gated conv and the conv after it, packing cost p when gathered. */
-  private channelCosts(fn: string, repackCost: number): { m: number; p: number } {
+  /**
+   * Per channel and sample: MACs m of the gated conv and the conv after it, and what it costs beyond m when
+   * gathered (p): packing, or with the direct conv (when cheaper) its copies and slowdown (skip_policy.ts).
+   */
+  private channelCosts(fn: string, policy: SkipPolicy): { m: number; p: number } {
     const g = this.geometry;
     if (g === undefined) {
       throw new Error(`ConditionalBlock '${this.name}': ${fn} needs a run first (its map size)`);
     }
     const gconv = this.convs[this.gated]!;
     const next = this.convs[this.gated + 1]!;
-    const m = g.gPositions * gconv.weightsPerOutChannel + g.nextPositions * next.weightsPerInChannel;
-    const p = repackCost * (gconv.weightsPerOutChannel * (1 + HOST_COPY_COST) + next.weightsPerInChannel);
-    return { m, p };
+    const m1 = g.gPositions * gconv.weightsPerOutChannel;
+    const m2 = g.nextPositions * next.weightsPerInChannel;
+    const [c1, c2] = channelGatherCost(gconv, next, false);
+    let p = policy.repackCost * (c1 + c2);
+    if (directFits(policy, gconv, next)) {
+      // The slowdown of a filter of half the channels (the dynamic part of a typical pattern).
+      const half = Math.ceil(this.gatedChannels / 2);
+      const [d1, d2] = channelGatherCost(gconv, next, true);
+      const slow1 = directSlowdown(g.gWidth, half * gconv.weightsPerOutChannel);
+      const slow2 = directSlowdown(g.nextWidth, half * next.weightsPerInChannel);
+      p = Math.min(p, m1 * (slow1 - 1) + m2 * (slow2 - 1) + policy.repackCost * (d1 + d2));
+    }
+    return { m: m1 + m2, p };
   }
 
   /** The channels of the static group (sorted), empty without one. */
@@ -181,7 +209,7 @@ export class ConditionalBlock {
     const [nh, nw] = next.outSize(gh, gw);
     const gPositions = decision.batch * gh * gw;
     const nextPositions = decision.batch * nh * nw;
-    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw };
+    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw, gWidth: gw, nextWidth: nw };
     let skipped = false;
     let cacheHit = false;
     let computed = k;
@@ -192,7 +220,16 @@ export class ConditionalBlock {
     const free = group === undefined ? c : c - group.idx.length;
     const plan =
       k > 0 && dyn.length < free && (dyn.length > 0 || policy.mode === 'never')
-        ? planSkip(policy, { channels: free, active: dyn.length, gPositions, nextPositions, gconv, next })
+        ? planSkip(policy, {
+            channels: free,
+            active: dyn.length,
+            gPositions,
+            nextPositions,
+            gWidth: gw,
+            nextWidth: nw,
+            gconv,
+            next,
+          })
         : undefined;
     const grouped = group !== undefined && k > 0 && policy.mode !== 'never' && dyn.length < free;
     let after: tf.Tensor4D; // output of `next` (pre-activation), [N, H', W', C_next]
@@ -211,10 +248,13 @@ export class ConditionalBlock {
       );
       if (dyn.length > 0) {
         const lowering: [Lowering, Lowering] = [plan!.first, plan!.second];
-        const { gathered, hit } = prof.time('gather', () => this.gathered(dyn, lowering, policy.cacheSize));
+        const direct = plan!.direct;
+        const { gathered, hit } = prof.time('gather', () =>
+          this.gathered(dyn, lowering, policy.cacheSize, direct),
+        );
         cacheHit = hit;
         const { first, secondWeight } = gathered;
-        let aD = prof.time('conv', () => gconv.run(h, first, true)); // [N, H', W', kd]
+        let aD = prof.time('conv', () => trim(gconv.run(h, first, true, direct), dyn.length)); // [N, H', W', kd]
         if (anyClosed(decision, dyn)) aD = prof.time('mask', () => applyMask(aD, decision, dyn));
         const partial = prof.time('conv', () => next.runPartial(aD, secondWeight));
         after = prof.time('conv', () => tf.add(after, partial));
@@ -223,12 +263,17 @@ export class ConditionalBlock {
     } else if (plan?.skip && group === undefined) {
       skipped = true;
       const lowering: [Lowering, Lowering] = [plan.first, plan.second];
-      const { gathered, hit } = prof.time('gather', () => this.gathered(union, lowering, policy.cacheSize));
+      const direct = plan.direct;
+      const { gathered, hit } = prof.time('gather', () =>
+        this.gathered(union, lowering, policy.cacheSize, direct),
+      );
       cacheHit = hit;
       const { first, secondWeight } = gathered;
-      let a = prof.time('conv', () => gconv.run(h, first, true)); // [N, H', W', k]
+      let a = prof.time('conv', () => trim(gconv.run(h, first, true, direct), k)); // [N, H', W', k]
       if (!uniform) a = prof.time('mask', () => applyMask(a, decision, union));
-      after = prof.time('conv', () => next.run(a, { weight: secondWeight, bias: next.params.bias }, false));
+      after = prof.time('conv', () =>
+        next.run(a, { weight: secondWeight, bias: next.params.bias }, false, direct),
+      );
       if (policy.cacheSize === 0) tf.dispose([first.weight, first.bias, secondWeight]);
     } else {
       let a = prof.time('conv', () => gconv.run(h, gconv.params, true)); // [N, H', W', C]
@@ -242,28 +287,33 @@ export class ConditionalBlock {
     }
     const y = prof.time('residual', () => tf.relu(tf.add(after, this.shortcut.run(x))) as tf.Tensor4D);
     const info: BlockRunInfo = { computed, staticChannels, skipped, cacheHit };
-    if (skipped && k > 0 && dyn.length > 0 && plan !== undefined) info.lowering = [plan.first, plan.second];
+    if (skipped && k > 0 && dyn.length > 0 && plan !== undefined) {
+      info.lowering = [plan.first, plan.second];
+      info.direct = plan.direct;
+    }
     return { y, info };
   }
 
   /**
-   * Gathered weights for the open channels `union` in the layouts of `lowering`: fresh, or from this block's
-   * LRU cache of `cacheSize` patterns. Cached tensors are kept out of the caller's tidy and disposed on
-   * eviction or dispose().
+   * Gathered weights for the open channels `union` in the layouts of `lowering` (`direct`: the gated conv's
+   * filters padded with zero filters to the direct conv's block): fresh, or from this block's LRU cache of `cacheSize` patterns.
+   * Cached tensors are kept out of the caller's tidy and disposed on eviction or dispose().
    */
   private gathered(
     union: Int32Array,
     lowering: [Lowering, Lowering],
     cacheSize: number,
+    direct: boolean,
   ): { gathered: Gathered; hit: boolean } {
     const gconv = this.convs[this.gated]!;
     const next = this.convs[this.gated + 1]!;
+    const width = paddedChannels(union.length, direct);
     const make = (): Gathered => ({
-      first: gconv.outSubset(union, lowering[0]),
+      first: gconv.outSubset(union, lowering[0], width),
       secondWeight: next.inSubsetWeight(union, lowering[1]),
     });
     if (cacheSize === 0) return { gathered: make(), hit: false };
-    const key = `${lowering.join('/')}:${union.join(',')}`;
+    const key = `${lowering.join('/')}${direct ? '/direct' : ''}:${union.join(',')}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.cache.delete(key); // re-insert: Map order is the recency order
@@ -354,4 +404,9 @@ function applyMask(a: tf.Tensor4D, decision: GateDecision, idx: Int32Array): tf.
   const m = new Float32Array(n * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) m[i * k + j] = mask[i * c + idx[j]!]!;
   return tf.mul(a, tf.tensor4d(m, [n, 1, 1, k])); // [N, H, W, k] * [N, 1, 1, k]
+}
+
+/** a [N, H, W, kp] without its zero padding channels k.. (the direct path's padded gated conv): [N, H, W, k]. */
+function trim(a: tf.Tensor4D, k: number): tf.Tensor4D {
+  return a.shape[3] === k ? a : tf.slice(a, [0, 0, 0, 0], [-1, -1, -1, k]);
 }

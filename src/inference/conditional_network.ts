@@ -66,6 +66,14 @@ export interface ConditionalOptions {
    * rarely repeats (bench/conditional.ts counts the distinct ones), so a cache only holds memory.
    */
   cacheSize?: number;
+  /**
+   * Run gathered weights as tfjs's unfused conv2d, channel counts padded with zero channels to a multiple of
+   * 16 (skip_policy.ts): on the wasm backend with one XNNPACK thread its Conv2D is our direct SIMD conv, which
+   * packs nothing, so a new gate pattern costs only the host copies of its weights. Default: true there (wasm,
+   * one thread), false elsewhere (XNNPACK with threads and the other backends pack or transform any conv
+   * weight: the fused conv saves the separate bias and ReLU). Results are the same either way.
+   */
+  directConv?: boolean;
 }
 
 /**
@@ -81,8 +89,9 @@ export interface CalibrateOptions {
   /**
    * A channel open on at least this fraction of the calibration samples is static: a number in (0, 1], or
    * 'auto' (default): per block the break-even on-rate of ConditionalBlock.breakEvenOnRate with the
-   * network's repackCost (from about 0.97 on 56x56 maps to about 0.3 on 7x7 maps on one wasm thread), and
-   * no group in a block where it would save less than MIN_GROUP_GAIN of the block's MACs.
+   * network's repackCost (with XNNPACK's packing: from about 0.97 on 56x56 maps to about 0.3 on 7x7 maps; with
+   * the direct conv, which packs nothing, about 0.98 on 56x56 and 28x28 maps, 0.76 on 14x14, 0.44 on 7x7
+   * (ResNet-34, where it is slower on large filters)), and no group in a block where it would save less than MIN_GROUP_GAIN of the block's MACs.
    */
   minOnRate?: number | 'auto';
 }
@@ -184,7 +193,11 @@ function resolveOptions(
   }
   const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
   const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
-  return { policy: { mode: skip, repackCost, cacheSize, lowering }, batchMode };
+  const direct = options.directConv ?? (tf.getBackend() === 'wasm' && computeThreads() === 1);
+  if (typeof direct !== 'boolean') {
+    throw new Error(`${fn}: option 'directConv' must be a boolean; got ${JSON.stringify(direct)}`);
+  }
+  return { policy: { mode: skip, repackCost, cacheSize, lowering, direct }, batchMode };
 }
 
 export class ConditionalNetwork {
@@ -371,10 +384,9 @@ export class ConditionalNetwork {
     out.logits.dispose();
     return this.blocks.map((block, i) => {
       const rates = onRates(out.gates[i]!.mask, block.gatedChannels);
-      const cost = this.policy.repackCost;
-      const threshold = minOnRate === 'auto' ? block.breakEvenOnRate(cost) : minOnRate;
+      const threshold = minOnRate === 'auto' ? block.breakEvenOnRate(this.policy) : minOnRate;
       const idx = frequentChannels(rates, threshold);
-      const worth = minOnRate !== 'auto' || block.staticGroupGain(rates, idx, cost) >= MIN_GROUP_GAIN;
+      const worth = minOnRate !== 'auto' || block.staticGroupGain(rates, idx, this.policy) >= MIN_GROUP_GAIN;
       block.setStaticChannels(worth ? idx : new Int32Array(0));
       return Array.from(rates);
     });

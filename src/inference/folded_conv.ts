@@ -9,6 +9,8 @@
 // Two layouts of a (gathered) weight, two ways to run it: HWIO [kh, kw, Cin, Cout] runs as tfjs's conv2d;
 // rows [Cout, kh*kw*Cin] (OHWI flattened) run as that matrix times the input's patches (im2col.ts), for maps
 // so small that packing the patches costs less than packing the weights (skip_policy.ts, 'lowering').
+// A gathered set of output channels can be padded with zero filters to a width the wasm backend's direct conv
+// takes, and a conv can run as tfjs's unfused conv2d + bias + ReLU ('direct'): on one wasm thread that conv packs nothing.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchNorm } from '../layers/batch_norm.js';
 import type { Conv2d } from '../layers/conv2d.js';
@@ -92,9 +94,17 @@ export class FoldedConv {
     return this.kernel * this.kernel * this.outChannels;
   }
 
-  /** x [N, H, W, Cin'] -> [N, H', W', Cout'] with the given (possibly gathered) parameters. */
-  run(x: tf.Tensor4D, p: ConvParams, relu: boolean): tf.Tensor4D {
+  /**
+   * x [N, H, W, Cin'] -> [N, H', W', Cout'] with the given (possibly gathered) parameters. `direct`: as the
+   * unfused conv2d (Conv2D: the wasm backend's direct conv on one thread, where weights new per gate pattern
+   * are not packed), then bias and ReLU; else the fused conv (XNNPACK packs the weight once per tensor).
+   */
+  run(x: tf.Tensor4D, p: ConvParams, relu: boolean, direct = false): tf.Tensor4D {
     if (p.weight.rank === 2) return this.runMatmul(x, p.weight as tf.Tensor2D, p.bias, relu);
+    if (direct) {
+      const y = tf.add(this.runPartial(x, p.weight), p.bias) as tf.Tensor4D;
+      return relu ? tf.relu(y) : y;
+    }
     return tf.fused.conv2d({
       x,
       filter: p.weight as tf.Tensor4D,
@@ -158,16 +168,18 @@ export class FoldedConv {
   }
 
   /**
-   * Filters and biases of output channels `idx` (sorted): weight [kh, kw, Cin, k] for 'conv',
-   * [k, kh*kw*Cin] for 'matmul'; bias [k].
+   * Filters and biases of output channels `idx` (sorted): weight [kh, kw, Cin, width] for 'conv',
+   * [k, kh*kw*Cin] for 'matmul'; bias [width]. `width` >= k (default k, 'conv' only): channels k.. are zero
+   * filters with zero bias (a padded subset for the direct conv; ReLU keeps them 0).
    */
-  outSubset(idx: Int32Array, lowering: Lowering = 'conv'): ConvParams {
+  outSubset(idx: Int32Array, lowering: Lowering = 'conv', width = idx.length): ConvParams {
     const k = idx.length;
+    checkWidth(this.name, 'outSubset', k, width, lowering);
     const per = this.weightsPerOutChannel;
-    const b = new Float32Array(k);
+    const b = new Float32Array(width);
     for (let j = 0; j < k; j++) b[j] = this.hostBias[idx[j]!]!;
     const bias = tf.tensor1d(b);
-    const w = gatherBuffer(per * k, tf.getBackend());
+    const w = gatherBuffer(per * width, tf.getBackend());
     if (lowering === 'matmul') {
       // Rows layout: one output channel's filter is contiguous, so each is one memcpy.
       const src = this.rowsWeight();
@@ -178,10 +190,11 @@ export class FoldedConv {
     const src = this.hostWeight;
     for (let r = 0; r < per; r++) {
       const s = r * cout;
-      const d = r * k;
+      const d = r * width;
       for (let j = 0; j < k; j++) w[d + j] = src[s + idx[j]!]!;
+      for (let j = k; j < width; j++) w[d + j] = 0;
     }
-    return { weight: tf.tensor4d(w, [this.kernel, this.kernel, this.inChannels, k]), bias };
+    return { weight: tf.tensor4d(w, [this.kernel, this.kernel, this.inChannels, width]), bias };
   }
 
   /**
@@ -223,5 +236,13 @@ export class FoldedConv {
 
   dispose(): void {
     tf.dispose([this.params.weight, this.params.bias]);
+  }
+}
+
+function checkWidth(name: string, fn: string, k: number, width: number, lowering: Lowering): void {
+  if (!Number.isInteger(width) || width < k || (width > k && lowering !== 'conv')) {
+    throw new Error(
+      `FoldedConv '${name}': ${fn} width must be an integer >= the ${k} channels ('conv' lowering only when larger); got ${width} ('${lowering}')`,
+    );
   }
 }

@@ -14,7 +14,9 @@
 // with a mask; on wasm a 7x7 map's convs run as weights x im2col patches, so the small patches are what gets
 // packed (folded_conv.ts). calibrate measures each gate's on-rates on representative images and makes the
 // channels open often enough a static group gathered and packed once (channel_groups.ts): a pattern then only
-// gathers its open channels outside the group. Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
+// gathers its open channels outside the group. On one wasm thread (directConv) gathered channels, padded with zero
+// channels to a multiple of 16, run on the backend's own direct SIMD conv, which packs nothing; per block the cost
+// model takes that or XNNPACK's packed conv, whichever is cheaper (skip_policy.ts). Batches: 'shared' (default: union of the batch's open channels + mask) or 'per-sample'.
 // Measured speedups: bench/conditional.ts -> bench/results/conditional.json.
 // Backends: compileConditional + apply read the weights and each gate decision synchronously (cpu, wasm,
 // tensorflow); compileConditionalAsync + applyAsync read them with `await t.data()` and run on every backend,

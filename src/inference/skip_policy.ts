@@ -10,6 +10,12 @@
 // pack do not, the patches do: so large maps gather weights, 7x7 maps at batch 1 pack patches, and large
 // batches of small maps run masked dense. The MACs run on every thread, the gathering and packing on one: the
 // default repackCost grows with the wasm backend's thread count (conditional_network.ts).
+// With `direct` (the wasm backend on one XNNPACK thread, whose registered Conv2D is our own SIMD direct conv:
+// nothing is packed) the gated conv's gathered filters are padded with zero filters to a multiple of
+// DIRECT_CHANNEL_BLOCK (its output is sliced back for the conv after it) and both run as tfjs's unfused conv2d: the gathered weights then cost only their host copies, a few times less
+// than packing, so skipping pays on much smaller maps; but that conv is slower than XNNPACK's packed one where
+// the filter outgrows the cache on narrow maps (directSlowdown), so per block the plan takes the cheaper of the
+// two ways, counting everything in MACs of XNNPACK's cached conv.
 import type { FoldedConv, Lowering } from './folded_conv.js';
 
 export type SkipMode = 'auto' | 'always' | 'never';
@@ -25,6 +31,11 @@ export interface SkipPolicy {
   cacheSize: number;
   /** How the convs with gathered weights run ('matmul' needs the activations in host memory: wasm, cpu). */
   lowering: LoweringMode;
+  /**
+   * Gathered weights run as tfjs's unfused conv2d with channel counts padded to DIRECT_CHANNEL_BLOCK: on the
+   * wasm backend with one XNNPACK thread that is our direct SIMD conv, which packs nothing (directFits).
+   */
+  direct: boolean;
 }
 
 /**
@@ -44,18 +55,85 @@ export const DEFAULT_REPACK_COST = 100;
  */
 export const HOST_COPY_COST = 0.2;
 
+/**
+ * Packing-equivalents per number copied in bulk (whole runs: Float32Array.set on the host, then the upload
+ * into the wasm heap): ~0.2 ns each against ~14 ns per packed weight, on the dev machine's wasm.
+ */
+const BULK_COPY_COST = 0.02;
+
+/** The direct conv's output-channel block: gathered channel counts are padded to a multiple of it. */
+const DIRECT_CHANNEL_BLOCK = 16;
+
+/** Bytes of a filter from which directSlowdown applies: about what stays in a core's L2 cache. */
+const DIRECT_CACHED_FILTER_BYTES = 512 * 1024;
+
+/**
+ * Time per MAC of the wasm backend's direct conv over that of XNNPACK's cached (packed) conv, for an output
+ * width `outW` and a filter of `filterNumbers` weights. The direct conv streams the filter once per output row
+ * (its tile is 2 pixels x 16 channels), so a filter larger than the L2 cache is re-read from memory every
+ * W' / 2 tiles: 1 + (7 / W')^2 fits one thread of the dev machine's wasm (bench/conditional.ts's machine,
+ * 3x3 convs, batch 1, direct / XNNPACK cached): 56x56 and 28x28 maps 0.87-1.01, 14x14 with 256 -> 128 and
+ * 256 -> 256 channels 1.30 and 1.22, 7x7 with 512 -> 256, 256 -> 512 and 512 -> 512 1.58, 2.0 and 2.9.
+ * Filters that fit the cache: 1 (the direct conv was 1.0-1.26x faster than XNNPACK on ResNet-20's layers).
+ */
+export function directSlowdown(outW: number, filterNumbers: number): number {
+  return filterNumbers * 4 <= DIRECT_CACHED_FILTER_BYTES ? 1 : 1 + (7 / Math.max(outW, 1)) ** 2;
+}
+
+/** k rounded up to a multiple of DIRECT_CHANNEL_BLOCK (k > 0), or k without `direct`. */
+export function paddedChannels(k: number, direct: boolean): number {
+  return direct ? Math.ceil(k / DIRECT_CHANNEL_BLOCK) * DIRECT_CHANNEL_BLOCK : k;
+}
+
+/**
+ * Whether the gated conv and the conv after it run directly with policy.direct: the wasm backend's direct
+ * conv takes float32 NHWC convs with a spatial kernel, 16+ input channels and output channels a multiple of 16
+ * (the gathered ones are padded to it); anything else (1x1 convs, an 8-channel ResNet-20 stage) and an explicit
+ * 'matmul' lowering keep the packed path.
+ */
+export function directFits(policy: SkipPolicy, gconv: FoldedConv, next: FoldedConv): boolean {
+  return (
+    policy.direct &&
+    policy.lowering !== 'matmul' &&
+    gconv.kernel > 1 &&
+    next.kernel > 1 &&
+    gconv.inChannels >= DIRECT_CHANNEL_BLOCK &&
+    next.outChannels % DIRECT_CHANNEL_BLOCK === 0
+  );
+}
+
+/**
+ * Cost (packing-equivalents, times repackCost for MACs) per gathered channel in the 'conv' layout: the gated
+ * conv's filter (gathered one weight at a time) and the next conv's input-channel slice (copied in rows);
+ * packed by XNNPACK, or only copied when running directly.
+ */
+export function channelGatherCost(gconv: FoldedConv, next: FoldedConv, direct: boolean): [number, number] {
+  if (direct) {
+    return [
+      gconv.weightsPerOutChannel * (HOST_COPY_COST + BULK_COPY_COST),
+      next.weightsPerInChannel * 2 * BULK_COPY_COST,
+    ];
+  }
+  return [gconv.weightsPerOutChannel * (1 + HOST_COPY_COST), next.weightsPerInChannel];
+}
+
 export interface SkipCase {
   channels: number;
   active: number;
   /** Output positions (batch x H' x W') of the gated conv and of the conv after it. */
   gPositions: number;
   nextPositions: number;
+  /** Output width (W') of the gated conv and of the conv after it (directSlowdown). */
+  gWidth: number;
+  nextWidth: number;
   gconv: FoldedConv;
   next: FoldedConv;
 }
 
 export interface SkipPlan {
   skip: boolean;
+  /** Gathered weights padded and run directly (directFits); the lowerings are then 'conv'. */
+  direct: boolean;
   /** Lowering of the gated conv (output channels gathered) and of the conv after it (input channels). */
   first: Lowering;
   second: Lowering;
@@ -75,6 +153,9 @@ function lower(mode: LoweringMode, conv: ConvCost, matmul: ConvCost): ConvCost {
 
 export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
   const { gconv, next, active: k } = s;
+  // Costs in MACs of XNNPACK's cached conv: the MACs computed plus repackCost per packed number.
+  const m1 = s.gPositions * gconv.weightsPerOutChannel; // per channel, gated conv
+  const m2 = s.nextPositions * next.weightsPerInChannel; // per channel, the conv after it
   const firstWeights = k * gconv.weightsPerOutChannel;
   const secondWeights = k * next.weightsPerInChannel;
   // Gated conv: 'conv' gathers its filters one weight at a time (HWIO, output channel last), 'matmul' copies
@@ -92,11 +173,25 @@ export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
     { lowering: 'conv', cost: secondWeights },
     { lowering: 'matmul', cost: patches2 * (1 + HOST_COPY_COST) + HOST_COPY_COST * secondWeights },
   );
-  const plan = (skip: boolean): SkipPlan => ({ skip, first: first.lowering, second: second.lowering });
-  if (policy.mode === 'always') return plan(true);
-  if (policy.mode === 'never') return plan(false);
-  const closed = s.channels - k;
-  const saved =
-    closed * (s.gPositions * gconv.weightsPerOutChannel + s.nextPositions * next.weightsPerInChannel);
-  return plan(saved > policy.repackCost * (first.cost + second.cost));
+  let best: SkipPlan & { cost: number } = {
+    skip: false,
+    direct: false,
+    first: first.lowering,
+    second: second.lowering,
+    cost: k * (m1 + m2) + policy.repackCost * (first.cost + second.cost),
+  };
+  if (directFits(policy, gconv, next)) {
+    // The gated conv padded to kp output channels (kp - k zero channels computed; its output is sliced back to
+    // k for the conv after it), nothing packed, each conv at its slowdown.
+    const kp = paddedChannels(k, true);
+    const [c1, c2] = channelGatherCost(gconv, next, true);
+    const slow1 = directSlowdown(s.gWidth, kp * gconv.weightsPerOutChannel);
+    const slow2 = directSlowdown(s.nextWidth, k * next.weightsPerInChannel);
+    const cost = kp * m1 * slow1 + k * m2 * slow2 + policy.repackCost * (kp * c1 + k * c2);
+    if (cost < best.cost) best = { skip: false, direct: true, first: 'conv', second: 'conv', cost };
+  }
+  const { cost, ...plan } = best;
+  if (policy.mode === 'always') return { ...plan, skip: true };
+  if (policy.mode === 'never') return plan;
+  return { ...plan, skip: cost < s.channels * (m1 + m2) };
 }

@@ -15,6 +15,7 @@ import { setGateUsage } from '../../src/inference/gate_usage.js';
 import { measureLatency } from '../../src/inference/latency.js';
 import type { GatedModel, ModelName, ModelOptions } from '../../src/models/model_types.js';
 import { createModel, listModels, modelInfo } from '../../src/models/registry.js';
+import { expectNoWasmLeak } from '../backend/wasm/wasm_test_utils.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
 /** Seeded uniform values in [lo, hi) (a different stream per seed). */
@@ -101,15 +102,10 @@ async function checkModel(c: Case, seed: number): Promise<void> {
         const rates = await net.calibrate(x, { minOnRate });
         assert.equal(rates.length, net.blocks.length);
         for (const [i, b] of net.blocks.entries()) {
-          const threshold: number =
-            minOnRate === 'auto' ? b.breakEvenOnRate(net.policy.repackCost) : minOnRate;
+          const threshold: number = minOnRate === 'auto' ? b.breakEvenOnRate(net.policy) : minOnRate;
           assert.ok(threshold > 0 && threshold <= 1, `${c.label}: break-even on-rate ${threshold}`);
           const frequent: number[] = rates[i]!.flatMap((r: number, j: number) => (r >= threshold ? [j] : []));
-          const gain = b.staticGroupGain(
-            Float64Array.from(rates[i]!),
-            Int32Array.from(frequent),
-            net.policy.repackCost,
-          );
+          const gain = b.staticGroupGain(Float64Array.from(rates[i]!), Int32Array.from(frequent), net.policy);
           const expected: number[] = minOnRate === 'auto' && gain < MIN_GROUP_GAIN ? [] : frequent;
           assert.deepEqual(
             Array.from(b.staticChannels),
@@ -164,6 +160,114 @@ for (const backend of TEST_BACKENDS.filter((b) => hasSyncReadback(b))) {
     });
   });
 }
+
+// The direct path (directConv: gathered channel sets padded with zero channels to a multiple of 16, run as the
+// unfused conv2d: on one wasm thread our direct SIMD conv, nothing packed). The small settings above have
+// fewer than 16 channels, so it needs wider models: ResNet-20 at width 1 (16-64 channels, 1-3 open channels
+// padded to 16 and 17-31 to 32) and ResNet-18 at width 0.25 (16-128 channels, 1x1 to 8x8 maps).
+const DIRECT_CASES: { name: ModelName; size: number; options: ModelOptions }[] = [
+  { name: 'resnet20', size: 8, options: {} },
+  { name: 'resnet18', size: 32, options: { widthMultiplier: 0.25 } },
+];
+
+async function checkDirect(
+  name: ModelName,
+  size: number,
+  options: ModelOptions,
+  seed: number,
+): Promise<void> {
+  const model = createModel(name, { ...options, seed });
+  const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
+  try {
+    randomizeBatchNorm(model, seed + 2);
+    setGateUsage(model, x, { seed });
+    const ref = model.apply(x, { training: false });
+    const refMasks = ref.gates.map((g) => g.mask.arraySync() as number[][]);
+    const before = tf.memory().numTensors;
+    const configs = [
+      { batchMode: 'shared', skip: 'always', lowering: 'conv' },
+      { batchMode: 'per-sample', skip: 'always', lowering: 'auto' },
+      { batchMode: 'shared', skip: 'always', lowering: 'auto', minOnRate: 0.5 },
+      { batchMode: 'per-sample', skip: 'always', lowering: 'conv', minOnRate: 0.5, cacheSize: 2 },
+      { batchMode: 'shared', skip: 'auto', lowering: 'auto', minOnRate: 'auto' },
+    ] as const;
+    for (const config of configs) {
+      const { batchMode, skip, lowering } = config;
+      const minOnRate = 'minOnRate' in config ? config.minOnRate : undefined;
+      const cacheSize = 'cacheSize' in config ? config.cacheSize : 0;
+      const tag = `${name} ${batchMode}/${skip}/${lowering}/${minOnRate ?? 'no groups'}`;
+      const net = compileConditional(model, { skip, batchMode, lowering, cacheSize, directConv: true });
+      assert.equal(net.policy.direct, true);
+      if (minOnRate !== undefined) await net.calibrate(x, { minOnRate });
+      for (let rep = 0; rep < (cacheSize > 0 ? 2 : 1); rep++) {
+        const out = net.apply(x);
+        for (const [i, g] of out.gates.entries()) assert.deepEqual(g.mask, refMasks[i], `${tag} ${g.name}`);
+        const err = maxRelError(out.logits, ref.logits);
+        assert.ok(err <= 1e-5, `${tag}: relative error ${err}`);
+        if (skip === 'always') {
+          const ran = out.runs.flat().filter((r) => r.skipped && r.direct === true);
+          assert.ok(ran.length > 0, `${tag}: no block gathered onto the direct conv`);
+          // Padded to 16: a block whose open channels are no multiple of 16 computed zero channels too.
+          assert.ok(
+            ran.some((r) => (r.computed - r.staticChannels) % 16 !== 0),
+            `${tag}: nothing padded`,
+          );
+        }
+        out.logits.dispose();
+      }
+      net.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, `${name}: tensors leaked`);
+    tf.dispose([ref.logits, ...ref.gates.flatMap((g) => [g.probs, g.mask])]);
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
+
+for (const backend of TEST_BACKENDS.filter((b) => hasSyncReadback(b))) {
+  describe(`direct conv (padded gathered channels) equals masked dense [${backend}]`, () => {
+    before(() => useBackend(backend));
+    DIRECT_CASES.forEach(({ name, size, options }, i) => {
+      test(name, () => checkDirect(name, size, options, 100 + 10 * i));
+    });
+  });
+}
+
+describe('direct conv on one wasm thread', () => {
+  before(() => useBackend('wasm'));
+
+  test('is the default there, refused when not a boolean, and leaks nothing on the wasm heap', async () => {
+    const model = createModel('resnet20', { seed: 3 });
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    try {
+      setGateUsage(model, x, { seed: 3 });
+      assert.throws(
+        () => compileConditional(model, { directConv: 1 as unknown as boolean }),
+        /option 'directConv' must be a boolean; got 1/,
+      );
+      const net = compileConditional(model, { skip: 'always' });
+      assert.equal(net.policy.direct, true, 'default on wasm with one thread');
+      const x1 = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+      await expectNoWasmLeak(() => {
+        const out = net.apply(x1);
+        assert.ok(out.runs[0]!.some((r) => r.direct === true));
+        out.logits.dispose();
+      }, 'conditional apply on the direct conv');
+      x1.dispose();
+      net.dispose();
+      const packed = compileConditional(model, { skip: 'always', directConv: false });
+      assert.equal(packed.policy.direct, false);
+      const out = packed.apply(x);
+      assert.ok(out.runs.flat().every((r) => r.direct !== true));
+      out.logits.dispose();
+      packed.dispose();
+    } finally {
+      x.dispose();
+      model.dispose();
+    }
+  });
+});
 
 /** Gate biases spread over [-2, 2] (seeded), so that some channels are open and some closed, per sample. */
 function spreadGateBiases(model: GatedModel, seed: number): void {
@@ -336,9 +440,9 @@ describe('ConditionalNetwork.calibrate: static channel groups', () => {
       setGateUsage(model, x, { seed: 8 });
       const before = tf.memory().numTensors;
       const net = compileConditional(model, { skip: 'always' });
-      assert.throws(() => net.blocks[0]!.breakEvenOnRate(100), /breakEvenOnRate needs a run first/);
+      assert.throws(() => net.blocks[0]!.breakEvenOnRate(net.policy), /breakEvenOnRate needs a run first/);
       assert.throws(
-        () => net.blocks[0]!.staticGroupGain(new Float64Array(4), new Int32Array(0), 100),
+        () => net.blocks[0]!.staticGroupGain(new Float64Array(4), new Int32Array(0), net.policy),
         /staticGroupGain needs a run first/,
       );
       await assert.rejects(
@@ -353,9 +457,9 @@ describe('ConditionalNetwork.calibrate: static channel groups', () => {
       // Gain: a channel always on saves its packing; one never on costs its MACs; none saves nothing.
       const b0 = net.blocks[0]!;
       const ones = new Float64Array(b0.gatedChannels).fill(1);
-      assert.ok(b0.staticGroupGain(ones, Int32Array.from([0]), 100) > 0);
-      assert.ok(b0.staticGroupGain(new Float64Array(b0.gatedChannels), Int32Array.from([0]), 100) < 0);
-      assert.equal(b0.staticGroupGain(ones, new Int32Array(0), 100), 0);
+      assert.ok(b0.staticGroupGain(ones, Int32Array.from([0]), net.policy) > 0);
+      assert.ok(b0.staticGroupGain(new Float64Array(b0.gatedChannels), Int32Array.from([0]), net.policy) < 0);
+      assert.equal(b0.staticGroupGain(ones, new Int32Array(0), net.policy), 0);
       assert.ok(tf.memory().numTensors > withGroups, 'calibrate packs static groups');
       assert.ok(net.blocks.some((b) => b.staticChannels.length > 0));
       const out = net.apply(x);

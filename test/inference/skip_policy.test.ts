@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FoldedConv } from '../../src/inference/folded_conv.js';
-import { HOST_COPY_COST, planSkip, type SkipPolicy } from '../../src/inference/skip_policy.js';
+import {
+  directSlowdown,
+  HOST_COPY_COST,
+  planSkip,
+  type SkipPolicy,
+} from '../../src/inference/skip_policy.js';
 
 // A 3x3 conv 64 -> 64 followed by another: 576 weights per output channel of the first, 576 per input
 // channel of the second. With 32 channels open each gathered weight set has 32 * 576 = 18432 weights.
@@ -14,7 +19,7 @@ const conv = {
   weightsPerOutChannel: 576,
   weightsPerInChannel: 576,
 } as FoldedConv;
-const base = { channels: 64, active: 32, gconv: conv, next: conv };
+const base = { channels: 64, active: 32, gWidth: 56, nextWidth: 56, gconv: conv, next: conv };
 const at = (positions: number, active = 32) => ({
   ...base,
   active,
@@ -26,6 +31,7 @@ const policy = (p: Partial<SkipPolicy>): SkipPolicy => ({
   repackCost: 200,
   cacheSize: 0,
   lowering: 'conv',
+  direct: false,
   ...p,
 });
 
@@ -42,17 +48,17 @@ test("auto with the 'conv' lowering: saved MACs against repackCost x (gathered w
   // 16 open: cost 9216 * 1.2 + 9216 = 20275.2; saved 48 * 2 * 576 P = 55296 P: skip iff P > 73.3.
   assert.equal(planSkip(p, at(74, 16)).skip, true);
   assert.equal(planSkip(p, at(73, 16)).skip, false);
-  assert.deepEqual(planSkip(p, at(1)), { skip: false, first: 'conv', second: 'conv' });
+  assert.deepEqual(planSkip(p, at(1)), { skip: false, direct: false, first: 'conv', second: 'conv' });
 });
 
 test('auto lowering takes the cheaper of the two per conv', () => {
   const p = policy({ lowering: 'auto' });
   // First conv: 'conv' 22118.4, 'matmul' 576 P x 1.2 (patches of 64 channels, written one by one): matmul iff
   // 691.2 P < 22118.4, P < 32. Second conv: 'conv' 18432, 'matmul' 288 P x 1.2 + 0.2 x 18432: P < 42.7.
-  assert.deepEqual(planSkip(p, at(31)), { skip: false, first: 'matmul', second: 'matmul' });
-  assert.deepEqual(planSkip(p, at(33)), { skip: false, first: 'conv', second: 'matmul' });
-  assert.deepEqual(planSkip(p, at(42)), { skip: false, first: 'conv', second: 'matmul' });
-  assert.deepEqual(planSkip(p, at(43)), { skip: false, first: 'conv', second: 'conv' });
+  assert.deepEqual(planSkip(p, at(31)), { skip: false, direct: false, first: 'matmul', second: 'matmul' });
+  assert.deepEqual(planSkip(p, at(33)), { skip: false, direct: false, first: 'conv', second: 'matmul' });
+  assert.deepEqual(planSkip(p, at(42)), { skip: false, direct: false, first: 'conv', second: 'matmul' });
+  assert.deepEqual(planSkip(p, at(43)), { skip: false, direct: false, first: 'conv', second: 'conv' });
   // Packing patches lowers the break-even. At 15 positions saved = 552960; 'matmul' costs 10368 + 5184 +
   // 3686.4 = 19238.4, 'conv' 40550.4. At repackCost 25: 480960 < 552960 < 1013760.
   assert.equal(planSkip(policy({ lowering: 'auto', repackCost: 25 }), at(15)).skip, true);
@@ -62,6 +68,7 @@ test('auto lowering takes the cheaper of the two per conv', () => {
 test('a fixed lowering is used whatever the sizes', () => {
   assert.deepEqual(planSkip(policy({ mode: 'always', lowering: 'matmul' }), at(1000)), {
     skip: true,
+    direct: false,
     first: 'matmul',
     second: 'matmul',
   });
@@ -71,4 +78,59 @@ test("'always' and 'never' ignore the costs", () => {
   const s = { ...at(1), active: 63 };
   assert.equal(planSkip(policy({ mode: 'always', repackCost: 1e9 }), s).skip, true);
   assert.equal(planSkip(policy({ mode: 'never', repackCost: 0 }), { ...at(1e6), active: 1 }).skip, false);
+});
+
+test('direct: channels padded to 16, only host copies counted; not for 1x1 convs or an explicit matmul', () => {
+  // 32 open (already a multiple of 16): per channel 576 x (0.2 + 0.02) + 576 x 2 x 0.02 = 149.76, x 32 x 200
+  // = 958464; saved 32 x 2 x 576 P = 36864 P: skip iff P > 26.
+  const p = policy({ direct: true });
+  assert.deepEqual(planSkip(p, at(27)), { skip: true, direct: true, first: 'conv', second: 'conv' });
+  assert.equal(planSkip(p, at(25)).skip, false);
+  // 20 open: the gated conv runs 32 filters (12 zero), the conv after it 20 input channels: 29952 P + 200 x
+  // (32 x 126.72 + 20 x 23.04) = 29952 P + 903168 against dense 73728 P: skip iff P > 20.6.
+  assert.equal(planSkip(p, at(21, 20)).skip, true);
+  assert.equal(planSkip(p, at(20, 20)).skip, false);
+  // 49 open pad to 64 = every channel: direct saves nothing, so on a large map the packed way skips.
+  assert.deepEqual(planSkip(p, at(1e6, 49)), { skip: true, direct: false, first: 'conv', second: 'conv' });
+  assert.equal(planSkip(p, at(27, 49)).skip, false);
+  assert.equal(planSkip(policy({ direct: true, lowering: 'auto' }), at(27)).direct, true);
+  assert.equal(planSkip(policy({ direct: true, lowering: 'matmul' }), at(27)).direct, false);
+  const pointwise = { ...conv, kernel: 1, weightsPerOutChannel: 64, weightsPerInChannel: 64 } as FoldedConv;
+  assert.equal(planSkip(p, { ...at(27), gconv: pointwise }).direct, false);
+  assert.equal(planSkip(p, { ...at(27), next: { ...conv, outChannels: 40 } as FoldedConv }).direct, false);
+  assert.equal(planSkip(p, { ...at(27), gconv: { ...conv, inChannels: 8 } as FoldedConv }).direct, false);
+});
+
+test('directSlowdown: 1 for a filter in the cache, 1 + (7 / W)^2 beyond; planSkip weighs it against packing', () => {
+  assert.equal(directSlowdown(7, (512 * 1024) / 4), 1);
+  assert.equal(directSlowdown(7, 3 * 3 * 512 * 256), 2);
+  assert.equal(directSlowdown(14, 3 * 3 * 256 * 128), 1.25);
+  assert.equal(directSlowdown(56, 3 * 3 * 256 * 128), 1 + 1 / 64);
+  // A 7x7 block of ResNet-34's last stage, 3x3 512 -> 512 twice, 256 of 512 channels open, batch 1: direct
+  // costs 256 x 2 x 49 x 4608 x 2 + 100 x 256 x 4608 x 0.26 = 2.62e8, packed 256 x 2 x 49 x 4608 + 100 x 256 x
+  // 4608 x 2.2 = 3.75e8, dense 2.31e8: masked dense. With 128 open both skip, direct cheaper (1.31e8 < 1.88e8).
+  const wide = {
+    kernel: 3,
+    inChannels: 512,
+    outChannels: 512,
+    weightsPerOutChannel: 4608,
+    weightsPerInChannel: 4608,
+  } as FoldedConv;
+  const s7 = { channels: 512, active: 256, gPositions: 49, nextPositions: 49, gWidth: 7, nextWidth: 7 };
+  const p = policy({ direct: true, repackCost: 100 });
+  assert.equal(planSkip(p, { ...s7, gconv: wide, next: wide }).skip, false);
+  assert.deepEqual(planSkip(p, { ...s7, active: 128, gconv: wide, next: wide }), {
+    skip: true,
+    direct: true,
+    first: 'conv',
+    second: 'conv',
+  });
+  // Repacking cheap enough: the packed way (XNNPACK's faster conv) wins.
+  const cheap = planSkip(policy({ direct: true, repackCost: 10 }), {
+    ...s7,
+    active: 128,
+    gconv: wide,
+    next: wide,
+  });
+  assert.deepEqual(cheap, { skip: true, direct: false, first: 'conv', second: 'conv' });
 });
