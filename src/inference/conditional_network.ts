@@ -15,7 +15,7 @@ import { PSPNet } from '../models/pspnet.js';
 import { ResNet } from '../models/resnet.js';
 import { frequentChannels, onRates } from './channel_groups.js';
 import { type BlockRunInfo, ConditionalBlock } from './conditional_block.js';
-import { FoldedConv } from './folded_conv.js';
+import { FoldedConv, hasDirectConv2D } from './folded_conv.js';
 import { maskRows } from './gate_decision.js';
 import { type HostReader, prefetchModel, syncReader } from './host_reader.js';
 import { type Phase, Profiler } from './profiler.js';
@@ -67,11 +67,12 @@ export interface ConditionalOptions {
    */
   cacheSize?: number;
   /**
-   * Run gathered weights as tfjs's unfused conv2d, channel counts padded with zero channels to a multiple of
-   * 16 (skip_policy.ts): on the wasm backend with one XNNPACK thread its Conv2D is our direct SIMD conv, which
-   * packs nothing, so a new gate pattern costs only the host copies of its weights. Default: true there (wasm,
-   * one thread), false elsewhere (XNNPACK with threads and the other backends pack or transform any conv
-   * weight: the fused conv saves the separate bias and ReLU). Results are the same either way.
+   * Run gathered weights through the backend's DIRECT_CONV2D_KERNEL (folded_conv.ts), channel counts padded with
+   * zero channels to a multiple of 16 (skip_policy.ts), then bias and ReLU: on the wasm backend that is our
+   * direct SIMD conv (split over its threads), which packs nothing, so a new gate pattern costs only the host
+   * copies of its weights. Default: true where the backend has that kernel (wasm), false elsewhere (the other
+   * backends pack or transform any conv weight: the fused conv saves the separate bias and ReLU). Results are the
+   * same either way.
    */
   directConv?: boolean;
 }
@@ -193,7 +194,7 @@ function resolveOptions(
   }
   const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
   const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
-  const direct = options.directConv ?? (tf.getBackend() === 'wasm' && computeThreads() === 1);
+  const direct = options.directConv ?? hasDirectConv2D();
   if (typeof direct !== 'boolean') {
     throw new Error(`${fn}: option 'directConv' must be a boolean; got ${JSON.stringify(direct)}`);
   }

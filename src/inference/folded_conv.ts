@@ -20,6 +20,18 @@ import { type HostReader, syncReader } from './host_reader.js';
 import { im2colTransposed } from './im2col.js';
 
 /** How a conv runs: tfjs's conv2d on an HWIO weight, or a matmul of a rows weight with im2col patches. */
+/**
+ * Optional backend kernel (inputs x, filter; Conv2D's attributes) for a conv whose weights are new at every call
+ * (gathered per gate pattern): it computes without packing them. The wasm backend registers one
+ * (src/backend/wasm/conv2d.ts: our SIMD direct conv, split over its threads); elsewhere tf.conv2d runs.
+ */
+const DIRECT_CONV2D_KERNEL = 'BatchShapingDirectConv2D';
+
+/** Whether the active backend has DIRECT_CONV2D_KERNEL. */
+export function hasDirectConv2D(): boolean {
+  return tf.getKernel(DIRECT_CONV2D_KERNEL, tf.getBackend()) !== undefined;
+}
+
 export type Lowering = 'conv' | 'matmul';
 
 /** Folded weight and bias tensors of one conv; the holder disposes them. */
@@ -102,7 +114,7 @@ export class FoldedConv {
   run(x: tf.Tensor4D, p: ConvParams, relu: boolean, direct = false): tf.Tensor4D {
     if (p.weight.rank === 2) return this.runMatmul(x, p.weight as tf.Tensor2D, p.bias, relu);
     if (direct) {
-      const y = tf.add(this.runPartial(x, p.weight), p.bias) as tf.Tensor4D;
+      const y = tf.add(this.runPartial(x, p.weight, true), p.bias) as tf.Tensor4D;
       return relu ? tf.relu(y) : y;
     }
     return tf.fused.conv2d({
@@ -120,8 +132,17 @@ export class FoldedConv {
    * x [N, H, W, Cin'] -> [N, H', W', Cout'] without bias or activation: one term of a sum over input-channel
    * groups (conditional_block.ts adds the terms and the bias goes with one of them).
    */
-  runPartial(x: tf.Tensor4D, weight: tf.Tensor4D | tf.Tensor2D): tf.Tensor4D {
+  runPartial(x: tf.Tensor4D, weight: tf.Tensor4D | tf.Tensor2D, direct = false): tf.Tensor4D {
     if (weight.rank === 2) return this.runMatmul(x, weight as tf.Tensor2D, undefined, false);
+    if (direct && hasDirectConv2D()) {
+      return tf
+        .engine()
+        .runKernel(
+          DIRECT_CONV2D_KERNEL,
+          { x, filter: weight },
+          { strides: this.stride, pad: this.pad, dataFormat: 'NHWC', dilations: this.dilation },
+        ) as tf.Tensor4D;
+    }
     return tf.conv2d(x, weight as tf.Tensor4D, this.stride, this.pad, 'NHWC', this.dilation);
   }
 

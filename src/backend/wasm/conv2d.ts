@@ -17,6 +17,7 @@ import { simdPool, splitRange } from './simd_pool.js';
 import {
   type BackendWasm,
   disposeInfo,
+  runWasmKernel,
   type TensorInfo,
   type WasmKernelArgs,
   withStockFallback,
@@ -38,13 +39,13 @@ interface Conv2DAttrs {
 }
 
 /** The conv's geometry when our kernel computes it, else undefined (the stock kernel then does). */
-function directConvInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs) {
+function directConvInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs, anyWidth = false) {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4) return undefined;
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return undefined;
   const [fh, fw, , co] = filter.shape as [number, number, number, number];
   const ci = x.shape[3]!;
   if (outChannelBlock(co) === undefined || fh * fw === 1 || ci < 8) return undefined;
-  if (fh * fw * ci * 16 * 4 > MAX_FILTER_BLOCK_BYTES) return undefined;
+  if (!anyWidth && fh * fw * ci * 16 * 4 > MAX_FILTER_BLOCK_BYTES) return undefined;
   return tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
@@ -111,6 +112,30 @@ function directConv2D(
   if (input !== x) disposeInfo(backend, input);
   return y;
 }
+
+/**
+ * Our conv for weights that are new at every call (conditional inference gathers a filter per gate pattern), where
+ * XNNPACK would pack them each time: the direct conv for any 3x3 or larger float32 NHWC conv with output channels
+ * a multiple of 8, whatever the input channels; otherwise the registered Conv2D. Inference only (no gradient).
+ * = DIRECT_CONV2D_KERNEL of src/inference/folded_conv.ts.
+ */
+export const DIRECT_CONV2D = 'BatchShapingDirectConv2D';
+
+export const directConv2DConfig: tf.KernelConfig = {
+  kernelName: DIRECT_CONV2D,
+  backendName: 'wasm',
+  kernelFunc: ((args: WasmKernelArgs) => {
+    const { backend } = args;
+    const x = args.inputs.x!;
+    const filter = args.inputs.filter!;
+    const info = directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs, true);
+    const kernels = info === undefined ? undefined : convKernels(backend);
+    if (info === undefined || kernels === undefined) {
+      return runWasmKernel(tf.Conv2D, backend, { x, filter }, args.attrs ?? {});
+    }
+    return directConv2D(backend, kernels, x, filter, info);
+  }) as unknown as tf.KernelFunc,
+};
 
 export function makeConv2DConfig(stock: tf.KernelConfig | undefined): tf.KernelConfig {
   return withStockFallback(tf.Conv2D, stock, (args: WasmKernelArgs, fn) => {

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
 import { makeBroadcastBinaryConfig } from './broadcast_binary.js';
 import { channelMaskConfig, channelMaskGradConfig } from './channel_mask.js';
-import { makeConv2DConfig } from './conv2d.js';
+import { directConv2DConfig, makeConv2DConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { identityConfig } from './identity.js';
@@ -37,6 +37,7 @@ const FACTORIES: KernelFactory[] = [
   () => conv2dBackpropFilterConfig,
   () => conv2dBackpropInputConfig,
   makeConv2DConfig,
+  () => directConv2DConfig,
   makeTileConfig,
   () => unsortedSegmentSumConfig,
   makeBatchMatMulConfig,

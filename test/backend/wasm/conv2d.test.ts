@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { DIRECT_CONV2D } from '../../../src/backend/wasm/conv2d.js';
 import {
   isOurWasmKernel,
   registerWasmKernels,
@@ -9,7 +10,14 @@ import {
 import { convKernels } from '../../../src/backend/wasm/simd/conv.js';
 import { useBackend } from '../../helpers/backends.js';
 import { outSize, type Pad } from '../../helpers/conv_grad_cases.js';
-import { expectCpuWasmMatch, expectNoWasmLeak, randomHost, runOn, wasmBackend } from './wasm_test_utils.js';
+import {
+  expectCpuWasmMatch,
+  expectNoWasmLeak,
+  maxRelErr,
+  randomHost,
+  runOn,
+  wasmBackend,
+} from './wasm_test_utils.js';
 
 type Stride = number | [number, number];
 
@@ -78,6 +86,28 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
       conv(1, 'same'),
       'ci 3',
     );
+  });
+
+  it('BatchShapingDirectConv2D (fresh weights per call) computes any input width, and falls back on Conv2D', async () => {
+    const direct = (x: tf.Tensor, w: tf.Tensor) =>
+      tf
+        .engine()
+        .runKernel(
+          DIRECT_CONV2D,
+          { x, filter: w },
+          { strides: 1, pad: 1, dataFormat: 'NHWC', dilations: 1 },
+        ) as tf.Tensor;
+    const cpuConv = (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 1);
+    for (const [ci, co] of [
+      [128, 16], // wider than the registered Conv2D takes ours for
+      [96, 24], // 8-wide tiles
+      [16, 5], // not a multiple of 8: the registered Conv2D (stock)
+    ] as const) {
+      const inputs = [randomHost([2, 7, 9, ci], ci), randomHost([3, 3, ci, co], co)];
+      const [want] = await runOn('cpu', inputs, cpuConv);
+      const [got] = await runOn('wasm', inputs, direct);
+      assert.ok(maxRelErr(want!, got!) <= 1e-4, `direct conv ${ci}->${co}: ${maxRelErr(want!, got!)}`);
+    }
   });
 
   it('leaks no tensors and no wasm heap over repeated calls (padded and unpadded)', async () => {
