@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isDeno } from '../io/deno_runtime.js';
 import type { BackendName } from './backend_names.js';
 import { registerWasmKernels } from './wasm/register_wasm_kernels.js';
-import { simdPool } from './wasm/simd_pool.js';
+import { setSimdWorkerHost, simdPool } from './wasm/simd_pool.js';
+import { nodeSimdWorkerHost } from './wasm/simd_worker_host.js';
 import type { BackendWasm } from './wasm/wasm_kernel_utils.js';
 import { configureWasmThreads } from './wasm/wasm_threads.js';
 import { adapterLabel, softwareAdapterReason } from './webgpu/adapter_description.js';
@@ -116,6 +117,7 @@ const wasmCandidate: Candidate = {
     await setActive('wasm');
     registerWasmKernels();
     // Our SIMD kernels' worker threads start now, so that the first training step already has them.
+    setSimdWorkerHost(nodeSimdWorkerHost);
     await simdPool(tf.backend() as BackendWasm).whenReady();
     return `XNNPACK on the CPU, ${threads.inUse} thread(s)${threads.note ? ` (${threads.note})` : ''}`;
   },

@@ -7,7 +7,6 @@
 // start (a worker's start may need the main thread's event loop, e.g. under a module loader): jobs go to the
 // workers that are ready, and until one is, everything runs on the calling thread, as it does without shared
 // memory, with one XNNPACK thread, or where workers cannot be made (the reason is kept in `note`).
-import { Worker } from 'node:worker_threads';
 import { SIMD_BINARIES } from './simd/binaries.js';
 import { type SimdBinary, simdBackendMemory, simdModule } from './simd_module.js';
 import {
@@ -23,7 +22,6 @@ import {
   SLOT_WORDS,
 } from './simd_pool_layout.js';
 import type { BackendWasm } from './wasm_kernel_utils.js';
-import { wasmPoolThreads } from './wasm_threads.js';
 
 /** A pool worker: instantiates the modules on the shared memory, says it is ready, then runs jobs forever. */
 const WORKER_SOURCE = `
@@ -69,8 +67,26 @@ export interface SimdPool {
   whenReady(timeoutMs?: number): Promise<void>;
 }
 
+/**
+ * How this runtime starts a worker on a script and learns XNNPACK's thread count: set by the Node/Deno backend
+ * set-up (simd_worker_host.ts, from initBackend), so that this file, loaded in browsers too (the gate explorer
+ * registers our kernels), imports no Node built-in. Without a host every job runs on the calling thread.
+ */
+export interface SimdWorkerHost {
+  /** Threads in XNNPACK's pool now. */
+  threads(): number;
+  /** Starts a worker evaluating `source` (plain JavaScript, CommonJS `require` available) with `workerData`. */
+  start(source: string, workerData: unknown): { unref(): void; terminate(): unknown };
+}
+
+let host: SimdWorkerHost | undefined;
+
+export function setSimdWorkerHost(h: SimdWorkerHost): void {
+  host = h;
+}
+
 interface WorkerSlot {
-  worker: Worker;
+  worker: { unref(): void; terminate(): unknown };
   words: Int32Array;
 }
 
@@ -87,14 +103,15 @@ function kernelOf(backend: BackendWasm, binary: SimdBinary, fn: string): Kernel 
 }
 
 /** Starts one worker on `slot` (it becomes usable once it sets READY). */
-function startWorker(memory: WebAssembly.Memory, control: SharedArrayBuffer, slot: number): WorkerSlot {
+function startWorker(
+  h: SimdWorkerHost,
+  memory: WebAssembly.Memory,
+  control: SharedArrayBuffer,
+  slot: number,
+): WorkerSlot {
   const words = new Int32Array(control, slot * SLOT_WORDS * 4, SLOT_WORDS);
   const binaries = SIMD_BINARIES.map((b) => b.shared);
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    execArgv: [],
-    workerData: { memory, control, slot, binaries },
-  });
+  const worker = h.start(WORKER_SOURCE, { memory, control, slot, binaries });
   worker.unref();
   return { worker, words };
 }
@@ -109,7 +126,9 @@ function makePool(backend: BackendWasm, memory: WebAssembly.Memory | undefined):
     },
     whenReady: () => Promise.resolve(),
   });
-  const wanted = wasmPoolThreads();
+  if (host === undefined) return single('no worker host in this runtime');
+  const h = host;
+  const wanted = h.threads();
   if (wanted <= 1) return single();
   if (memory === undefined || !(memory.buffer instanceof SharedArrayBuffer)) {
     return single('the backend memory is not shared');
@@ -117,7 +136,7 @@ function makePool(backend: BackendWasm, memory: WebAssembly.Memory | undefined):
   const control = new SharedArrayBuffer((wanted - 1) * SLOT_WORDS * 4);
   const slots: WorkerSlot[] = [];
   try {
-    for (let i = 0; i < wanted - 1; i++) slots.push(startWorker(memory, control, i));
+    for (let i = 0; i < wanted - 1; i++) slots.push(startWorker(h, memory, control, i));
   } catch (err) {
     for (const s of slots) void s.worker.terminate();
     return single(`workers unavailable: ${err instanceof Error ? err.message : String(err)}`);
