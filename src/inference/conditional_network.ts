@@ -70,8 +70,10 @@ export interface ConditionalOptions {
    * Run gathered weights through the backend's DIRECT_CONV2D_KERNEL (folded_conv.ts), channel counts padded with
    * zero channels to a multiple of 16 (skip_policy.ts), then bias and ReLU: on the wasm backend that is our
    * direct SIMD conv (split over its threads), which packs nothing, so a new gate pattern costs only the host
-   * copies of its weights. Default: true where the backend has that kernel (wasm), false elsewhere (the other
-   * backends pack or transform any conv weight: the fused conv saves the separate bias and ReLU). Results are the
+   * copies of its weights. Default: true where the backend has that kernel (wasm) and runs one thread; false
+   * elsewhere: with two wasm threads XNNPACK's packed convs measured faster (ResNet-34, batch 1: 121 against 136
+   * ms, bench/results/conditional-threads2.json, whose `skipPacked` / `skip` are those two), and the other
+   * backends pack or transform any conv weight (the fused conv saves the separate bias and ReLU). Results are the
    * same either way.
    */
   directConv?: boolean;
@@ -194,7 +196,7 @@ function resolveOptions(
   }
   const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
   const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
-  const direct = options.directConv ?? hasDirectConv2D();
+  const direct = options.directConv ?? (hasDirectConv2D() && computeThreads() === 1);
   if (typeof direct !== 'boolean') {
     throw new Error(`${fn}: option 'directConv' must be a boolean; got ${JSON.stringify(direct)}`);
   }
