@@ -72,7 +72,7 @@ export interface ConditionalOptions {
    * direct SIMD conv (split over its threads), which packs nothing, so a new gate pattern costs only the host
    * copies of its weights. Default: true where the backend has that kernel (wasm) and runs one thread; false
    * elsewhere: with two wasm threads XNNPACK's packed convs measured faster (ResNet-34, batch 1: 121 against 136
-   * ms, bench/results/conditional-threads2.json, whose `skipPacked` / `skip` are those two), and the other
+   * ms, `skipPacked` / `skip` of bench/conditional.ts --threads 2 with the direct path on), and the other
    * backends pack or transform any conv weight (the fused conv saves the separate bias and ReLU). Results are the
    * same either way.
    */

@@ -1,10 +1,13 @@
 // Conv2D for the wasm backend on our own SIMD module (simd/conv.wat, `conv2d`), in place on the heap:
 // 2 neighbouring output pixels x 16 output channels per register tile (4 x 8 where the output channels are a
 // multiple of 8 but not of 16: half-width ResNets), over an input zero-padded once into a
-// temporary (`padNHWC`); with threads, the output rows are split over our pool (simd_pool.ts). On ResNet-20's
-// narrow 3x3 layers it is 1.1-1.4x faster than XNNPACK's convolution (the stock kernel), on 1 and 2 threads
-// (bench/simd_kernels.ts), and bit-identical to it (same summation order, no fused multiply-add). It also speeds
-// up Conv2DBackpropInput, a forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D).
+// temporary (`padNHWC`). On one thread it is 1.07-1.16x faster than XNNPACK's convolution (the stock kernel) on
+// ResNet-20's and ResNet-18's 3x3 layers up to 64 input channels (bench/simd_kernels.ts, results/simd_kernels.json),
+// and bit-identical to it (same summation order, no fused multiply-add); it also speeds up Conv2DBackpropInput, a
+// forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D). With threads the stock conv stays:
+// split over our pool (simd_pool.ts) ours measured 0.67-1.08x XNNPACK's wall time on 2 threads
+// (simd_kernels-threads2.json; XNNPACK's idle threads spin for a while after each of its ops, on the cores our
+// workers need). BatchShapingDirectConv2D below splits over the pool.
 // Used for float32 NHWC convs with a spatial kernel (1x1 stays on XNNPACK's GEMM), 8 to 64 input channels for
 // 3x3 (see MAX_FILTER_BLOCK_BYTES; the 3-channel stem is at parity) and output channels a multiple of 8, once the
 // module is on the heap; everything else goes to the stock kernel.
@@ -142,7 +145,11 @@ export function makeConv2DConfig(stock: tf.KernelConfig | undefined): tf.KernelC
     const { backend } = args;
     const x = args.inputs.x!;
     const filter = args.inputs.filter!;
-    const info = directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs);
+    // With more threads, XNNPACK's own conv (its packed weights cached per filter) measured as fast or faster.
+    const info =
+      simdPool(backend).threads === 1
+        ? directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs)
+        : undefined;
     const kernels = info === undefined ? undefined : convKernels(backend);
     if (info === undefined || kernels === undefined) {
       return fn(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;

@@ -6,10 +6,10 @@
 //   stride' = the forward dilation, dilation' = the forward stride, same top/left padding
 //   output [Ci, FH, FW, Co] -> [FH, FW, Ci, Co]
 // A probe found slice-and-matmul formulations 2-17x slower (strided slices and gathers are slow on wasm).
-// First choice, wherever the output channels are a multiple of 8 (every ResNet layer): our own register-tiled
-// SIMD kernel on the heap (filter_grad_direct.ts; 1.0-5x faster than both XNNPACK forms on one thread,
-// bench/wasm_kernels.ts --filter-grad). Otherwise, where it measured faster (strided layers, 3-channel stems,
-// 128+ output channels; see preferGemm), the patches of x and one GEMM (filter_grad_gemm.ts).
+// First choice, wherever the output channels are a multiple of 8 and the input channels fewer than 256: our own
+// register-tiled SIMD kernel on the heap (filter_grad_direct.ts; 1.3-3.6x less time than the better XNNPACK form
+// on one thread, 1.0-2.9x on two: npm run bench:simd). Otherwise, where it measured faster (strided layers,
+// 3-channel stems, 128+ output channels; see preferGemm), the patches of x and one GEMM (filter_grad_gemm.ts).
 // Exception, 1x1 kernels without padding (ResNet projection shortcuts): there the swapped conv has a huge
 // dilated kernel and, with stride 2, computes a 2x2 output to keep 1x1 of it; instead dW = xs^T dy, one
 // matrix product, with xs = x subsampled by the stride through a 1x1 identity-filter conv (XNNPACK).
@@ -87,8 +87,11 @@ function conv2dBackpropFilterWasm(args: WasmKernelArgs, forcedPath?: FilterGradP
     padLeft: left,
   };
   const kernels = convKernels(backend);
+  // Direct below 256 input channels; at 256-512 on 14x14 and 7x7 maps im2col + GEMM measured faster (0.70-0.87x
+  // on 2 threads, 0.73x at 512 on one: bench/results/simd_kernels*.json).
   const directFits = kernels !== undefined && directFilterGradFits(x, dy);
-  const path = forcedPath ?? (directFits ? 'direct' : preferGemm(x, dy, geometry) ? 'gemm' : 'swapped');
+  const preferDirect = directFits && x.shape[3]! < 256;
+  const path = forcedPath ?? (preferDirect ? 'direct' : preferGemm(x, dy, geometry) ? 'gemm' : 'swapped');
   if (path === 'direct') {
     if (!directFits) {
       throw new Error(

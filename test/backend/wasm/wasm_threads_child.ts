@@ -6,6 +6,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/init_backend.js';
+import { DIRECT_CONV2D } from '../../../src/backend/wasm/conv2d.js';
 import { convKernels, convKernelsUnavailable } from '../../../src/backend/wasm/simd/conv.js';
 import { simdPool } from '../../../src/backend/wasm/simd_pool.js';
 import { isDeno } from '../../../src/io/deno_runtime.js';
@@ -20,9 +21,9 @@ if (process.argv[3] === 'no-shared-memory') {
 await initBackend('cpu');
 const report = await initBackend('wasm', { wasmThreads: threads });
 
-// Two convs: 8 -> 16 channels, stride 2 (XNNPACK's forward conv; our filter gradient split over input channel
-// pairs), and 16 -> 32, stride 1 (our forward conv split over output rows; our filter gradient over output
-// channel blocks), so that every way our SIMD pool splits a job runs here on 2 threads.
+// Two convs: 8 -> 16 channels, stride 2 (our filter gradient split over input channel groups), and 16 -> 32,
+// stride 1 (our filter gradient split over output channel blocks); with the direct conv below (split over output
+// rows), every way our SIMD pool splits a job runs here on 2 threads.
 const cases = [
   { x: randomHost([8, 16, 16, 8], 1), w: randomHost([3, 3, 8, 16], 2), stride: 2 },
   { x: randomHost([4, 10, 10, 16], 3), w: randomHost([3, 3, 16, 32], 4), stride: 1 },
@@ -42,6 +43,29 @@ function grads(backend: string): Float32Array[] {
 }
 const ref = grads('cpu');
 const got = grads('wasm');
+// Conditional inference's conv (BatchShapingDirectConv2D: our forward conv, split over the pool by output rows)
+// against the cpu backend's conv2d.
+const { x: cx, w: cw } = cases[1]!;
+function forward(backend: string, kernel?: string): Float32Array {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xs = tf.tensor4d(cx.values, cx.shape as [number, number, number, number]);
+    const ws = tf.tensor4d(cw.values, cw.shape as [number, number, number, number]);
+    const y =
+      kernel === undefined
+        ? tf.conv2d(xs, ws, 1, 'same')
+        : (tf
+            .engine()
+            .runKernel(
+              kernel,
+              { x: xs, filter: ws },
+              { strides: 1, pad: 'same', dataFormat: 'NHWC' },
+            ) as tf.Tensor);
+    return y.dataSync() as Float32Array;
+  });
+}
+ref.push(forward('cpu'));
+got.push(forward('wasm', DIRECT_CONV2D));
 const err = Math.max(...ref.map((r, i) => maxRelErr(r, got[i]!)));
 // Our SIMD module on this backend's heap (shared memory when threaded): the filter gradient above ran on it.
 const simd =
