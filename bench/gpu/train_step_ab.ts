@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelName } from '../../src/models/model_types.js';
 import { createModel } from '../../src/models/registry.js';
-import { Optimizer, UNIFORM_GROUPS } from '../../src/train/optimizer.js';
 import { gatedLossGradients } from '../../src/train/train_step.js';
+import { benchOptimizer } from '../lib/train_step_timer.js';
 import { applyVariant, type KernelVariant } from './kernel_switch.js';
 
 /** The batch-shaping and L0 weights of the benchmark step (the CIFAR recipe's). */
@@ -52,16 +52,7 @@ function median(xs: number[]): number {
 export async function timeTrainStepVariants(opts: StepAbOptions): Promise<VariantTiming[]> {
   const model = createModel(opts.model, { gating: opts.gated ? 'channel' : 'none', seed: 1 });
   const classes = model.config.numClasses;
-  const optimizer = new Optimizer(model.namedWeights(), {
-    kind: 'sgd',
-    momentum: 0.9,
-    nesterov: false,
-    beta1: 0.9,
-    beta2: 0.999,
-    eps: 1e-8,
-    weightDecay: 5e-4,
-    groups: UNIFORM_GROUPS,
-  });
+  const optimizer = benchOptimizer(model);
   const images = tf.randomNormal<tf.Rank.R4>([opts.batch, opts.size, opts.size, 3], 0, 1, 'float32', 2);
   const labels = tf.tensor1d(
     Int32Array.from({ length: opts.batch }, (_, i) => i % classes),

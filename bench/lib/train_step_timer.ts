@@ -1,7 +1,7 @@
 // Times the project's own training step (trainStep: forward, backward, SGD momentum; gated models add the
 // batch-shaping and L0 terms) of a registered model on the active backend. Shared by the benchmarks.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelName } from '../../src/models/model_types.js';
+import type { GatedModel, ModelName } from '../../src/models/model_types.js';
 import { createModel } from '../../src/models/registry.js';
 import { Optimizer, UNIFORM_GROUPS } from '../../src/train/optimizer.js';
 import { trainStep } from '../../src/train/train_step.js';
@@ -21,18 +21,12 @@ export interface StepTimingOptions {
   warmup?: number;
 }
 
-/** A fresh model, optimizer and random batch; `step()` runs one training step and frees its losses. */
-export function trainStepFixture(opts: Omit<StepTimingOptions, 'steps' | 'warmup'>) {
-  const model = createModel(opts.model, {
-    gating: opts.gated ? 'channel' : 'none',
-    seed: 1,
-    ...(opts.widthMultiplier !== undefined && { widthMultiplier: opts.widthMultiplier }),
-    ...(opts.gateBiasInit !== undefined && { gateBiasInit: opts.gateBiasInit }),
-  });
-  const classes = model.config.numClasses;
-  // The library's own optimizer, as npm start and the notebooks train (SGD momentum 0.9, weight decay 5e-4 like
-  // the PyTorch twin's torch.optim.SGD in bench/reference/resnet_torch.py).
-  const optimizer = new Optimizer(model.namedWeights(), {
+/**
+ * The library's own optimizer, as npm start and the notebooks train: SGD momentum 0.9, weight decay 5e-4 (as the
+ * PyTorch twin's torch.optim.SGD in bench/reference/resnet_torch.py).
+ */
+export function benchOptimizer(model: GatedModel): Optimizer {
+  return new Optimizer(model.namedWeights(), {
     kind: 'sgd',
     momentum: 0.9,
     nesterov: false,
@@ -42,6 +36,18 @@ export function trainStepFixture(opts: Omit<StepTimingOptions, 'steps' | 'warmup
     weightDecay: 5e-4,
     groups: UNIFORM_GROUPS,
   });
+}
+
+/** A fresh model, optimizer and random batch; `step()` runs one training step and frees its losses. */
+export function trainStepFixture(opts: Omit<StepTimingOptions, 'steps' | 'warmup'>) {
+  const model = createModel(opts.model, {
+    gating: opts.gated ? 'channel' : 'none',
+    seed: 1,
+    ...(opts.widthMultiplier !== undefined && { widthMultiplier: opts.widthMultiplier }),
+    ...(opts.gateBiasInit !== undefined && { gateBiasInit: opts.gateBiasInit }),
+  });
+  const classes = model.config.numClasses;
+  const optimizer = benchOptimizer(model);
   const images = tf.randomNormal<tf.Rank.R4>([opts.batch, opts.size, opts.size, 3], 0, 1, 'float32', 2);
   const labels = tf.tensor1d(
     Int32Array.from({ length: opts.batch }, (_, i) => i % classes),
