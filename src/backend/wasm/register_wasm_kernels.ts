@@ -2,8 +2,11 @@
 // Idempotent: safe to call on every initBackend('wasm').
 //
 // NOTES (details, measurements and method in ./README.md; numbers in bench/results/wasm_kernels.json):
-//   Conv2DBackpropFilter  missing in tfjs-backend-wasm; one XNNPACK Conv2D with batch/channel roles swapped
-//                         (2-3x the forward conv's time for 3x3; 1x1 via subsample + one matmul)
+//   Conv2DBackpropFilter  missing in tfjs-backend-wasm; our SIMD kernel (simd/conv.wat) below 256 input channels,
+//                         1.7-3.6x less time than XNNPACK's forms (bench/results/simd_kernels*.json); else one
+//                         XNNPACK Conv2D with batch/channel roles swapped or im2col + GEMM; 1x1: subsample + matmul
+//   Conv2D                our SIMD kernel on one XNNPACK thread for 3x3 over 8-64 input channels, 1.07-1.16x,
+//                         bit-identical; BatchShapingDirectConv2D: the same at any width (conditional inference)
 //   Conv2DBackpropInput   stock is a scalar loop; ours 7.5-11x (3x3 s1), 4.6x (3x3 s2, sub-pixel), 9x (1x1 s2)
 //   Tile                  stock ~50 ns/element; copy doubling on the heap, ~150x for [C] -> [N,H,W,C]
 //   UnsortedSegmentSum    missing (tf.gather had no gradient); one pass on the heap
@@ -15,6 +18,8 @@
 //                         quiet; bit-identical results;
 //                         small float32 ones (<= 1024 elements) in JavaScript on the heap (no wasm call, no pool)
 //   Square                x * x on XNNPACK's same-shape Multiply, 5-9x under load, 0.5x quiet (bit-identical)
+//   BatchShapingChannelMask(Grad), BatchShapingSgdUpdate: the gated step's mask and the optimizer update, one
+//                         SIMD pass each (simd/channel_mask.wat, simd/sgd_update.wat)
 // A gated ResNet-20 training step runs 2.2-2.8x faster with these than with the stock kernels (1 thread).
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
