@@ -2,15 +2,18 @@
 // global average pool [N, C_in] -> dense C_in -> 16 (no bias) -> BN -> ReLU -> dense 16 -> C_gated (bias)
 // = gate logits [N, C_gated]. Training: stochastic hard gate with straight-through gradient; inference:
 // 1[logit > 0]. The layers come from src/layers (shared primitives with no dependency on models). In training the
-// logits come from one fused op with a closed-form backward (gate_logits.ts): fewer, cheaper ops per step.
+// logits come from one fused op with a closed-form backward (gate_logits.ts): fewer, cheaper ops per step; where
+// the backend has kernels for the whole gate (wasm), logits, probabilities and mask come from one kernel and
+// their gradient from one more (fused_gate.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm } from '../layers/batch_norm.js';
 import { Dense } from '../layers/dense.js';
 import { constant } from '../layers/initializers.js';
 import type { LayerCost } from '../layers/layer_cost.js';
 import type { Scope } from '../layers/param_store.js';
+import { fusedTrainingGate, hasFusedGate } from './fused_gate.js';
 import { GATE_TAU, gateProbabilities, straightThroughGate, thresholdGate } from './gate_functions.js';
-import { trainingGateLogits } from './gate_logits.js';
+import { type GateParams, trainingGateLogits } from './gate_logits.js';
 import type { NoiseSource } from './noise_source.js';
 
 /**
@@ -85,9 +88,13 @@ export class ChannelGate {
     if (options.training && options.noise === undefined) {
       throw new Error(`ChannelGate '${this.name}': training needs options.noise (a NoiseSource); got none`);
     }
-    const gateLogits = options.training
-      ? trainingGateLogits(x, { w1: this.fc1.weight, bn: this.bn, w2: this.fc2.weight, b2: this.fc2.bias! })
-      : this.layerLogits(x, false); // [N, C_gated]
+    if (options.training && hasFusedGate()) {
+      const uniform = options.noise!.uniform([x.shape[0], this.gatedChannels]) as tf.Tensor2D;
+      const fused = fusedTrainingGate(x, this.params(), uniform, this.tau);
+      uniform.dispose();
+      return { gateLogits: fused.logits, gateProbs: fused.probs, gateMask: fused.mask };
+    }
+    const gateLogits = options.training ? trainingGateLogits(x, this.params()) : this.layerLogits(x, false); // [N, C_gated]
     const gateProbs = gateProbabilities(gateLogits) as tf.Tensor2D;
     let gateMask: tf.Tensor2D;
     if (options.training) {
@@ -98,6 +105,10 @@ export class ChannelGate {
       gateMask = thresholdGate(gateLogits, options.threshold) as tf.Tensor2D;
     }
     return { gateLogits, gateProbs, gateMask };
+  }
+
+  private params(): GateParams {
+    return { w1: this.fc1.weight, bn: this.bn, w2: this.fc2.weight, b2: this.fc2.bias! };
   }
 
   /**

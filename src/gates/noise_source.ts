@@ -39,11 +39,18 @@ export class NoiseSource {
 
   /** Logistic noise l = log u - log(1 - u), u ~ U(0, 1), of the given shape. */
   logistic(shape: number[]): tf.Tensor {
-    const seed = this.nextSeed();
     return tf.tidy(() => {
-      const u = tf.randomUniform(shape, U_MIN, U_MAX, 'float32', seed);
+      const u = this.uniform(shape);
       return tf.sub(tf.log(u), tf.log1p(tf.neg(u)));
     });
+  }
+
+  /**
+   * The uniform draws u in (0, 1) that logistic() transforms (one draw: the same counter step and values), for
+   * fused ops that apply the transform themselves (src/gates/fused_gate.ts).
+   */
+  uniform(shape: number[]): tf.Tensor {
+    return tf.randomUniform(shape, U_MIN, U_MAX, 'float32', this.nextSeed());
   }
 
   state(): NoiseState {

@@ -23,6 +23,18 @@ for (const backend of TEST_BACKENDS) {
       assert.notDeepEqual(await draw(a, [4, 8]), first, 'successive draws differ');
     });
 
+    it('uniform() is the draw logistic() transforms: same counter step, same values', async () => {
+      const [a, b] = [new NoiseSource(21), new NoiseSource(21)];
+      const u = await numbers(a.uniform([3, 5]));
+      assert.ok(u.every((v) => v > 0 && v < 1));
+      const logistic = await draw(b, [3, 5]);
+      assert.deepEqual(a.state(), b.state());
+      for (const [i, v] of u.entries()) {
+        const expected = Math.fround(Math.log(v)) - Math.fround(Math.log1p(-v));
+        assert.ok(Math.abs(logistic[i]! - expected) <= 1e-5 * (1 + Math.abs(expected)), `element ${i}`);
+      }
+    });
+
     it('state() / restore() replays the draws that follow', async () => {
       const a = new NoiseSource(3);
       await draw(a, [5]);

@@ -20,6 +20,8 @@
 //   Square                x * x on XNNPACK's same-shape Multiply, 5-9x under load, 0.5x quiet (bit-identical)
 //   BatchShapingChannelMask(Grad), BatchShapingSgdUpdate: the gated step's mask and the optimizer update, one
 //                         SIMD pass each (simd/channel_mask.wat, simd/sgd_update.wat)
+//   BatchShapingGateForward/Backward: a gate module's training forward and backward, one kernel each (~55 kernels
+//                         of the tf-op form per gate and step)
 // A gated ResNet-20 training step runs 2.2-2.8x faster with these than with the stock kernels (1 thread).
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
@@ -28,6 +30,7 @@ import { channelMaskConfig, channelMaskGradConfig } from './channel_mask.js';
 import { directConv2DConfig, makeConv2DConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
+import { gateBackwardConfig, gateForwardConfig } from './gate_module.js';
 import { identityConfig } from './identity.js';
 import { makeReduceConfig } from './reduce_over_axes.js';
 import { sgdUpdateConfig } from './sgd_update.js';
@@ -56,6 +59,8 @@ const FACTORIES: KernelFactory[] = [
   () => channelMaskConfig,
   () => channelMaskGradConfig,
   () => sgdUpdateConfig,
+  () => gateForwardConfig,
+  () => gateBackwardConfig,
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */
