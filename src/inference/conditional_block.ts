@@ -20,14 +20,7 @@ import { FoldedGate } from './folded_gate.js';
 import { activeChannels, type GateDecision } from './gate_decision.js';
 import { type HostReader, syncReader } from './host_reader.js';
 import type { Profiler } from './profiler.js';
-import {
-  channelGatherCost,
-  directFits,
-  directSlowdown,
-  paddedChannels,
-  planSkip,
-  type SkipPolicy,
-} from './skip_policy.js';
+import { channelGatherCost, directFits, paddedChannels, planSkip, type SkipPolicy } from './skip_policy.js';
 
 /** What one block did for one group of samples (for statistics and the benchmark). */
 export interface BlockRunInfo {
@@ -50,7 +43,7 @@ export interface BlockRunInfo {
 
 interface Gathered {
   first: ConvParams;
-  secondWeight: tf.Tensor4D | tf.Tensor2D;
+  secondWeight: tf.Tensor4D | tf.Tensor2D | tf.Tensor5D;
 }
 
 function disposeGathered(g: Gathered): void {
@@ -145,7 +138,7 @@ export class ConditionalBlock {
 
   /**
    * Per channel and sample: MACs m of the gated conv and the conv after it, and what it costs beyond m when
-   * gathered (p): packing, or with the direct conv (when cheaper) its copies and slowdown (skip_policy.ts).
+   * gathered (p): packing, or with the direct conv (when cheaper) its gathers on the backend (skip_policy.ts).
    */
   private channelCosts(fn: string, policy: SkipPolicy): { m: number; p: number } {
     const g = this.geometry;
@@ -159,12 +152,8 @@ export class ConditionalBlock {
     const [c1, c2] = channelGatherCost(gconv, next, false);
     let p = policy.repackCost * (c1 + c2);
     if (directFits(policy, gconv, next)) {
-      // The slowdown of a filter of half the channels (the dynamic part of a typical pattern).
-      const half = Math.ceil(this.gatedChannels / 2);
       const [d1, d2] = channelGatherCost(gconv, next, true);
-      const slow1 = directSlowdown(g.gWidth, half * gconv.weightsPerOutChannel);
-      const slow2 = directSlowdown(g.nextWidth, half * next.weightsPerInChannel);
-      p = Math.min(p, m1 * (slow1 - 1) + m2 * (slow2 - 1) + policy.repackCost * (d1 + d2));
+      p = Math.min(p, policy.repackCost * (d1 + d2));
     }
     return { m: m1 + m2, p };
   }
@@ -256,7 +245,7 @@ export class ConditionalBlock {
         const { first, secondWeight } = gathered;
         let aD = prof.time('conv', () => trim(gconv.run(h, first, true, direct), dyn.length)); // [N, H', W', kd]
         if (anyClosed(decision, dyn)) aD = prof.time('mask', () => applyMask(aD, decision, dyn));
-        const partial = prof.time('conv', () => next.runPartial(aD, secondWeight));
+        const partial = prof.time('conv', () => next.runPartial(aD, secondWeight, direct));
         after = prof.time('conv', () => tf.add(after, partial));
         if (policy.cacheSize === 0) tf.dispose([first.weight, first.bias, secondWeight]);
       }
@@ -309,8 +298,8 @@ export class ConditionalBlock {
     const next = this.convs[this.gated + 1]!;
     const width = paddedChannels(union.length, direct);
     const make = (): Gathered => ({
-      first: gconv.outSubset(union, lowering[0], width),
-      secondWeight: next.inSubsetWeight(union, lowering[1]),
+      first: gconv.outSubset(union, lowering[0], width, direct),
+      secondWeight: next.inSubsetWeight(union, lowering[1], direct),
     });
     if (cacheSize === 0) return { gathered: make(), hit: false };
     const key = `${lowering.join('/')}${direct ? '/direct' : ''}:${union.join(',')}`;

@@ -32,12 +32,50 @@ export function hasDirectConv2D(): boolean {
   return tf.getKernel(DIRECT_CONV2D_KERNEL, tf.getBackend()) !== undefined;
 }
 
+/**
+ * Optional backend kernel (inputs x: a weight [..., Cin, Cout], indices: int32 [k]; attrs axis 'out' | 'in',
+ * width) gathering channels where the weight lives: 'out' the output channels, zero-padded to `width`; 'in' the
+ * input channels. The wasm backend registers one (src/backend/wasm/gather_channels.ts); elsewhere the host copy is
+ * gathered and uploaded.
+ */
+const GATHER_CHANNELS_KERNEL = 'BatchShapingGatherChannels';
+
+function hasGatherChannels(): boolean {
+  return tf.getKernel(GATHER_CHANNELS_KERNEL, tf.getBackend()) !== undefined;
+}
+
+/**
+ * Whether gathered weights can be written packed per 16 output channels for DIRECT_CONV2D_KERNEL
+ * ([Cout/16, kh, kw, Cin, 16]: the direct conv then streams each block's filter in order instead of reading the
+ * HWIO filter 4 * Cout bytes apart; the wasm backend has both kernels).
+ */
+export function packsGathered(): boolean {
+  return hasGatherChannels() && hasDirectConv2D();
+}
+
+function gatherOnBackend(
+  weight: tf.Tensor,
+  idx: Int32Array,
+  axis: 'out' | 'in',
+  width: number,
+  packed: boolean,
+): tf.Tensor {
+  const indices = tf.tensor1d(idx, 'int32');
+  const attrs = { axis, width, packed };
+  const out = tf.engine().runKernel(GATHER_CHANNELS_KERNEL, { x: weight, indices }, attrs) as tf.Tensor;
+  indices.dispose();
+  return out;
+}
+
 export type Lowering = 'conv' | 'matmul';
 
 /** Folded weight and bias tensors of one conv; the holder disposes them. */
 export interface ConvParams {
-  /** [kh, kw, Cin, Cout] (HWIO: runs as a conv) or [Cout, kh*kw*Cin] (rows: runs as a matmul). */
-  weight: tf.Tensor4D | tf.Tensor2D;
+  /**
+   * [kh, kw, Cin, Cout] (HWIO: runs as a conv), [Cout, kh*kw*Cin] (rows: runs as a matmul) or, gathered for the
+   * direct conv, [Cout/16, kh, kw, Cin, 16] (packed: runs as DIRECT_CONV2D_KERNEL).
+   */
+  weight: tf.Tensor4D | tf.Tensor2D | tf.Tensor5D;
   bias: tf.Tensor1D; // [Cout]
 }
 
@@ -113,7 +151,7 @@ export class FoldedConv {
    */
   run(x: tf.Tensor4D, p: ConvParams, relu: boolean, direct = false): tf.Tensor4D {
     if (p.weight.rank === 2) return this.runMatmul(x, p.weight as tf.Tensor2D, p.bias, relu);
-    if (direct) {
+    if (direct || p.weight.rank === 5) {
       const y = tf.add(this.runPartial(x, p.weight, true), p.bias) as tf.Tensor4D;
       return relu ? tf.relu(y) : y;
     }
@@ -132,9 +170,9 @@ export class FoldedConv {
    * x [N, H, W, Cin'] -> [N, H', W', Cout'] without bias or activation: one term of a sum over input-channel
    * groups (conditional_block.ts adds the terms and the bias goes with one of them).
    */
-  runPartial(x: tf.Tensor4D, weight: tf.Tensor4D | tf.Tensor2D, direct = false): tf.Tensor4D {
+  runPartial(x: tf.Tensor4D, weight: tf.Tensor4D | tf.Tensor2D | tf.Tensor5D, direct = false): tf.Tensor4D {
     if (weight.rank === 2) return this.runMatmul(x, weight as tf.Tensor2D, undefined, false);
-    if (direct && hasDirectConv2D()) {
+    if (weight.rank === 5 || (direct && hasDirectConv2D())) {
       return tf
         .engine()
         .runKernel(
@@ -193,7 +231,7 @@ export class FoldedConv {
    * [k, kh*kw*Cin] for 'matmul'; bias [width]. `width` >= k (default k, 'conv' only): channels k.. are zero
    * filters with zero bias (a padded subset for the direct conv; ReLU keeps them 0).
    */
-  outSubset(idx: Int32Array, lowering: Lowering = 'conv', width = idx.length): ConvParams {
+  outSubset(idx: Int32Array, lowering: Lowering = 'conv', width = idx.length, packed = false): ConvParams {
     const k = idx.length;
     checkWidth(this.name, 'outSubset', k, width, lowering);
     const per = this.weightsPerOutChannel;
@@ -206,6 +244,10 @@ export class FoldedConv {
       const src = this.rowsWeight();
       for (let j = 0; j < k; j++) w.set(src.subarray(idx[j]! * per, (idx[j]! + 1) * per), j * per);
       return { weight: tf.tensor2d(w, [k, per]), bias };
+    }
+    if (hasGatherChannels()) {
+      const weight = gatherOnBackend(this.params.weight, idx, 'out', width, packed && packsGathered());
+      return { weight: weight as tf.Tensor4D | tf.Tensor5D, bias };
     }
     const cout = this.outChannels;
     const src = this.hostWeight;
@@ -222,7 +264,11 @@ export class FoldedConv {
    * Slices of input channels `idx` (sorted): weight [kh, kw, k, Cout] for 'conv', [Cout, kh*kw*k] for
    * 'matmul'; the bias is the full one (shared).
    */
-  inSubsetWeight(idx: Int32Array, lowering: Lowering = 'conv'): tf.Tensor4D | tf.Tensor2D {
+  inSubsetWeight(
+    idx: Int32Array,
+    lowering: Lowering = 'conv',
+    packed = false,
+  ): tf.Tensor4D | tf.Tensor2D | tf.Tensor5D {
     const cin = this.inChannels;
     const cout = this.outChannels;
     const k = idx.length;
@@ -238,6 +284,10 @@ export class FoldedConv {
         }
       }
       return tf.tensor2d(w, [cout, taps * k]);
+    }
+    if (hasGatherChannels()) {
+      const pack = packed && packsGathered() && this.outChannels % 16 === 0;
+      return gatherOnBackend(this.params.weight, idx, 'in', k, pack) as tf.Tensor4D | tf.Tensor5D;
     }
     const src = this.hostWeight;
     // HWIO: the Cout weights of one (tap, input channel) are contiguous, so each is one memcpy.

@@ -12,10 +12,11 @@
 // default repackCost grows with the wasm backend's thread count (conditional_network.ts).
 // With `direct` (the wasm backend on one XNNPACK thread, whose registered Conv2D is our own SIMD direct conv:
 // nothing is packed) the gated conv's gathered filters are padded with zero filters to a multiple of
-// DIRECT_CHANNEL_BLOCK (its output is sliced back for the conv after it) and both run as tfjs's unfused conv2d: the gathered weights then cost only their host copies, a few times less
-// than packing, so skipping pays on much smaller maps; but that conv is slower than XNNPACK's packed one where
-// the filter outgrows the cache on narrow maps (directSlowdown), so per block the plan takes the cheaper of the
-// two ways, counting everything in MACs of XNNPACK's cached conv.
+// DIRECT_CHANNEL_BLOCK (its output is sliced back for the conv after it); both convs' weights are gathered on the
+// backend, laid out per 16 output channels as the direct conv streams them, and run on it. That conv measured as
+// fast per MAC as XNNPACK's packed one on ResNet-34's gated layers (0.7-1.04x the time, batch 1, one thread), and
+// the gathers cost ~1 ns per weight (DIRECT_GATHER_COST), so skipping pays on much smaller maps; per block the plan
+// still takes the cheaper of the two ways, counting everything in MACs of XNNPACK's cached conv.
 import type { FoldedConv, Lowering } from './folded_conv.js';
 
 export type SkipMode = 'auto' | 'always' | 'never';
@@ -55,30 +56,15 @@ export const DEFAULT_REPACK_COST = 100;
  */
 export const HOST_COPY_COST = 0.2;
 
-/**
- * Packing-equivalents per number copied in bulk (whole runs: Float32Array.set on the host, then the upload
- * into the wasm heap): ~0.2 ns each against ~14 ns per packed weight, on the dev machine's wasm.
- */
-const BULK_COPY_COST = 0.02;
-
 /** The direct conv's output-channel block: gathered channel counts are padded to a multiple of it. */
 const DIRECT_CHANNEL_BLOCK = 16;
 
-/** Bytes of a filter from which directSlowdown applies: about what stays in a core's L2 cache. */
-const DIRECT_CACHED_FILTER_BYTES = 512 * 1024;
-
 /**
- * Time per MAC of the wasm backend's direct conv over that of XNNPACK's cached (packed) conv, for an output
- * width `outW` and a filter of `filterNumbers` weights. The direct conv streams the filter once per output row
- * (its tile is 2 pixels x 16 channels), so a filter larger than the L2 cache is re-read from memory every
- * W' / 2 tiles: 1 + (7 / W')^2 fits one thread of the dev machine's wasm (bench/conditional.ts's machine,
- * 3x3 convs, batch 1, direct / XNNPACK cached): 56x56 and 28x28 maps 0.87-1.01, 14x14 with 256 -> 128 and
- * 256 -> 256 channels 1.30 and 1.22, 7x7 with 512 -> 256, 256 -> 512 and 512 -> 512 1.58, 2.0 and 2.9.
- * Filters that fit the cache: 1 (the direct conv was 1.0-1.26x faster than XNNPACK on ResNet-20's layers).
+ * Packing-equivalents per weight gathered on the backend for the direct conv (BatchShapingGatherChannels, packed
+ * per 16 output channels): 1.15 ms for 256 of a [3, 3, 512, 512] weight's output channels (1.2M weights, ~1 ns
+ * each) against ~14 ns per weight of a new XNNPACK conv operator; wasm, one thread.
  */
-export function directSlowdown(outW: number, filterNumbers: number): number {
-  return filterNumbers * 4 <= DIRECT_CACHED_FILTER_BYTES ? 1 : 1 + (7 / Math.max(outW, 1)) ** 2;
-}
+export const DIRECT_GATHER_COST = 0.07;
 
 /** k rounded up to a multiple of DIRECT_CHANNEL_BLOCK (k > 0), or k without `direct`. */
 export function paddedChannels(k: number, direct: boolean): number {
@@ -108,12 +94,8 @@ export function directFits(policy: SkipPolicy, gconv: FoldedConv, next: FoldedCo
  * packed by XNNPACK, or only copied when running directly.
  */
 export function channelGatherCost(gconv: FoldedConv, next: FoldedConv, direct: boolean): [number, number] {
-  if (direct) {
-    return [
-      gconv.weightsPerOutChannel * (HOST_COPY_COST + BULK_COPY_COST),
-      next.weightsPerInChannel * 2 * BULK_COPY_COST,
-    ];
-  }
+  if (direct)
+    return [gconv.weightsPerOutChannel * DIRECT_GATHER_COST, next.weightsPerInChannel * DIRECT_GATHER_COST];
   return [gconv.weightsPerOutChannel * (1 + HOST_COPY_COST), next.weightsPerInChannel];
 }
 
@@ -182,12 +164,10 @@ export function planSkip(policy: SkipPolicy, s: SkipCase): SkipPlan {
   };
   if (directFits(policy, gconv, next)) {
     // The gated conv padded to kp output channels (kp - k zero channels computed; its output is sliced back to
-    // k for the conv after it), nothing packed, each conv at its slowdown.
+    // k for the conv after it), nothing packed: the weights gathered on the backend, packed per 16 channels.
     const kp = paddedChannels(k, true);
     const [c1, c2] = channelGatherCost(gconv, next, true);
-    const slow1 = directSlowdown(s.gWidth, kp * gconv.weightsPerOutChannel);
-    const slow2 = directSlowdown(s.nextWidth, k * next.weightsPerInChannel);
-    const cost = kp * m1 * slow1 + k * m2 * slow2 + policy.repackCost * (kp * c1 + k * c2);
+    const cost = kp * m1 + k * m2 + policy.repackCost * (kp * c1 + k * c2);
     if (cost < best.cost) best = { skip: false, direct: true, first: 'conv', second: 'conv', cost };
   }
   const { cost, ...plan } = best;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FoldedConv } from '../../src/inference/folded_conv.js';
 import {
-  directSlowdown,
+  DIRECT_GATHER_COST,
   HOST_COPY_COST,
   planSkip,
   type SkipPolicy,
@@ -80,16 +80,16 @@ test("'always' and 'never' ignore the costs", () => {
   assert.equal(planSkip(policy({ mode: 'never', repackCost: 0 }), { ...at(1e6), active: 1 }).skip, false);
 });
 
-test('direct: channels padded to 16, only host copies counted; not for 1x1 convs or an explicit matmul', () => {
-  // 32 open (already a multiple of 16): per channel 576 x (0.2 + 0.02) + 576 x 2 x 0.02 = 149.76, x 32 x 200
-  // = 958464; saved 32 x 2 x 576 P = 36864 P: skip iff P > 26.
+test('direct: channels padded to 16, only the gathers on the backend counted; not for 1x1 convs or an explicit matmul', () => {
+  // 32 open (already a multiple of 16): per channel 576 x 0.07 + 576 x 0.07 = 80.64, x 32 x 200 = 516096; saved
+  // 32 x 2 x 576 P = 36864 P: skip iff P > 14.
   const p = policy({ direct: true });
-  assert.deepEqual(planSkip(p, at(27)), { skip: true, direct: true, first: 'conv', second: 'conv' });
-  assert.equal(planSkip(p, at(25)).skip, false);
+  assert.deepEqual(planSkip(p, at(15)), { skip: true, direct: true, first: 'conv', second: 'conv' });
+  assert.equal(planSkip(p, at(14)).skip, false);
   // 20 open: the gated conv runs 32 filters (12 zero), the conv after it 20 input channels: 29952 P + 200 x
-  // (32 x 126.72 + 20 x 23.04) = 29952 P + 903168 against dense 73728 P: skip iff P > 20.6.
-  assert.equal(planSkip(p, at(21, 20)).skip, true);
-  assert.equal(planSkip(p, at(20, 20)).skip, false);
+  // (32 + 20) x 40.32 = 29952 P + 419328 against dense 73728 P: skip iff P > 9.6.
+  assert.equal(planSkip(p, at(10, 20)).skip, true);
+  assert.equal(planSkip(p, at(9, 20)).skip, false);
   // 49 open pad to 64 = every channel: direct saves nothing, so on a large map the packed way skips.
   assert.deepEqual(planSkip(p, at(1e6, 49)), { skip: true, direct: false, first: 'conv', second: 'conv' });
   assert.equal(planSkip(p, at(27, 49)).skip, false);
@@ -101,14 +101,11 @@ test('direct: channels padded to 16, only host copies counted; not for 1x1 convs
   assert.equal(planSkip(p, { ...at(27), gconv: { ...conv, inChannels: 8 } as FoldedConv }).direct, false);
 });
 
-test('directSlowdown: 1 for a filter in the cache, 1 + (7 / W)^2 beyond; planSkip weighs it against packing', () => {
-  assert.equal(directSlowdown(7, (512 * 1024) / 4), 1);
-  assert.equal(directSlowdown(7, 3 * 3 * 512 * 256), 2);
-  assert.equal(directSlowdown(14, 3 * 3 * 256 * 128), 1.25);
-  assert.equal(directSlowdown(56, 3 * 3 * 256 * 128), 1 + 1 / 64);
-  // A 7x7 block of ResNet-34's last stage, 3x3 512 -> 512 twice, 256 of 512 channels open, batch 1: direct
-  // costs 256 x 2 x 49 x 4608 x 2 + 100 x 256 x 4608 x 0.26 = 2.62e8, packed 256 x 2 x 49 x 4608 + 100 x 256 x
-  // 4608 x 2.2 = 3.75e8, dense 2.31e8: masked dense. With 128 open both skip, direct cheaper (1.31e8 < 1.88e8).
+test('direct: the MACs (gated conv padded to 16) plus DIRECT_GATHER_COST per gathered weight, against packing', () => {
+  assert.equal(DIRECT_GATHER_COST, 0.07);
+  // A 7x7 block of ResNet-34's last stage, 3x3 512 -> 512 twice, batch 1, m = 49 x 4608 per channel and conv.
+  // 256 of 512 open: direct 256 x 2m + 100 x 256 x 2 x 4608 x 0.07 = 1.32e8; packed (matmul lowerings, patches
+  // copied) 1.16e8 + 100 x 6.4e5 = 1.80e8; dense 2.31e8: skip, direct.
   const wide = {
     kernel: 3,
     inChannels: 512,
@@ -118,19 +115,20 @@ test('directSlowdown: 1 for a filter in the cache, 1 + (7 / W)^2 beyond; planSki
   } as FoldedConv;
   const s7 = { channels: 512, active: 256, gPositions: 49, nextPositions: 49, gWidth: 7, nextWidth: 7 };
   const p = policy({ direct: true, repackCost: 100 });
-  assert.equal(planSkip(p, { ...s7, gconv: wide, next: wide }).skip, false);
-  assert.deepEqual(planSkip(p, { ...s7, active: 128, gconv: wide, next: wide }), {
+  assert.deepEqual(planSkip(p, { ...s7, gconv: wide, next: wide }), {
     skip: true,
     direct: true,
     first: 'conv',
     second: 'conv',
   });
-  // Repacking cheap enough: the packed way (XNNPACK's faster conv) wins.
-  const cheap = planSkip(policy({ direct: true, repackCost: 10 }), {
+  // 500 open: direct 1.15e8 + 100 x 1.03e6 x 0.07 x ... > dense: masked dense.
+  assert.equal(planSkip(p, { ...s7, active: 500, gconv: wide, next: wide }).skip, false);
+  // 250 open and packing nearly free: the 6 zero filters the direct conv pads to 256 cost more than packing.
+  const cheap = planSkip(policy({ direct: true, repackCost: 1, lowering: 'auto' }), {
     ...s7,
-    active: 128,
+    active: 250,
     gconv: wide,
     next: wide,
   });
-  assert.deepEqual(cheap, { skip: true, direct: false, first: 'conv', second: 'conv' });
+  assert.deepEqual(cheap, { skip: true, direct: false, first: 'matmul', second: 'matmul' });
 });

@@ -18,8 +18,11 @@ import { CONV_BINARY, type ConvKernels, convKernels } from './simd/conv.js';
 import { heapOffset } from './simd_module.js';
 import { simdPool, splitRange } from './simd_pool.js';
 import {
+  type Attrs,
+  assertNHWC,
   type BackendWasm,
   disposeInfo,
+  heapView,
   runWasmKernel,
   type TensorInfo,
   type WasmKernelArgs,
@@ -61,13 +64,17 @@ function directConvInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs, a
   );
 }
 
-/** y = conv(x, filter) on our SIMD module (see the header); the caller checked directConvInfo. */
+/**
+ * y = conv(x, filter) on our SIMD module (see the header); the caller checked directConvInfo. `packed`: the
+ * filter is [Co/16, FH, FW, Ci, 16] (packedFilterShape).
+ */
 function directConv2D(
   backend: BackendWasm,
   kernels: ConvKernels,
   x: TensorInfo,
   filter: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  packed = false,
 ): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { top, bottom, left, right } = info.padInfo;
@@ -111,7 +118,8 @@ function directConv2D(
   ];
   const pool = simdPool(backend);
   const parts = splitRange(batchSize * outHeight, pool.threads).map(([r0, r1]) => [...common, r0, r1]);
-  pool.run(CONV_BINARY, outChannelBlock(outChannels) === 16 ? 'conv2d' : 'conv2d8', parts);
+  const fn = packed ? 'conv2dPacked' : outChannelBlock(outChannels) === 16 ? 'conv2d' : 'conv2d8';
+  pool.run(CONV_BINARY, fn, parts);
   if (input !== x) disposeInfo(backend, input);
   return y;
 }
@@ -131,6 +139,8 @@ export const directConv2DConfig: tf.KernelConfig = {
     const { backend } = args;
     const x = args.inputs.x!;
     const filter = args.inputs.filter!;
+    if (filter.shape.length === 5)
+      return packedConv2D(backend, x, filter, args.attrs as unknown as Conv2DAttrs);
     const info = directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs, true);
     const kernels = info === undefined ? undefined : convKernels(backend);
     if (info === undefined || kernels === undefined) {
@@ -139,6 +149,71 @@ export const directConv2DConfig: tf.KernelConfig = {
     return directConv2D(backend, kernels, x, filter, info);
   }) as unknown as tf.KernelFunc,
 };
+
+/**
+ * BatchShapingDirectConv2D with a filter packed per 16 output channels, [Co/16, FH, FW, Ci, 16] (as
+ * BatchShapingGatherChannels writes gathered filters with attrs.packed): our conv2dPacked, for any input channel
+ * count; without our SIMD module, unpacked to HWIO for the stock Conv2D.
+ */
+function packedConv2D(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DAttrs,
+): TensorInfo {
+  const [blocks, fh, fw, ci, lanes] = filter.shape as [number, number, number, number, number];
+  if (
+    lanes !== 16 ||
+    x.shape.length !== 4 ||
+    x.shape[3] !== ci ||
+    x.dtype !== 'float32' ||
+    filter.dtype !== 'float32'
+  ) {
+    throw new Error(
+      `${DIRECT_CONV2D} (wasm): a packed 'filter' must be float32 [Co/16, FH, FW, Ci, 16] for 'x' float32 [N, H, W, Ci]; got [${filter.shape}] and [${x.shape}]`,
+    );
+  }
+  assertNHWC(DIRECT_CONV2D, attrs.dataFormat);
+  const hwio: [number, number, number, number] = [fh, fw, ci, blocks * 16];
+  const kernels = convKernels(backend);
+  if (kernels === undefined) {
+    const unpacked = backend.makeOutput(hwio, 'float32');
+    unpackFilter(
+      heapView(backend, filter) as Float32Array,
+      heapView(backend, unpacked) as Float32Array,
+      hwio,
+    );
+    const y = runWasmKernel(tf.Conv2D, backend, { x, filter: unpacked }, attrs as unknown as Attrs);
+    disposeInfo(backend, unpacked);
+    return y;
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    hwio,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  return directConv2D(backend, kernels, x, filter, info, true);
+}
+
+/** [Co/16, FH, FW, Ci, 16] -> HWIO [FH, FW, Ci, Co]. */
+export function unpackFilter(
+  packed: Float32Array,
+  hwio: Float32Array,
+  shape: [number, number, number, number],
+): void {
+  const [fh, fw, ci, co] = shape;
+  const perBlock = fh * fw * ci * 16;
+  for (let b = 0; b < co / 16; b++) {
+    for (let r = 0; r < fh * fw * ci; r++) {
+      for (let l = 0; l < 16; l++) hwio[r * co + b * 16 + l] = packed[b * perBlock + r * 16 + l]!;
+    }
+  }
+}
 
 export function makeConv2DConfig(stock: tf.KernelConfig | undefined): tf.KernelConfig {
   return withStockFallback(tf.Conv2D, stock, (args: WasmKernelArgs, fn) => {

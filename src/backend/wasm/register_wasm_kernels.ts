@@ -22,6 +22,7 @@
 //                         SIMD pass each (simd/channel_mask.wat, simd/sgd_update.wat)
 //   BatchShapingGateForward/Backward: a gate module's training forward and backward, one kernel each (~55 kernels
 //                         of the tf-op form per gate and step)
+//   BatchShapingGatherChannels: conditional inference's open channels of a conv weight, gathered on the heap
 // A gated ResNet-20 training step runs 2.2-2.8x faster with these than with the stock kernels (1 thread).
 import * as tf from '@tensorflow/tfjs-core';
 import { makeBatchMatMulConfig } from './batch_mat_mul.js';
@@ -31,6 +32,7 @@ import { directConv2DConfig, makeConv2DConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input.js';
 import { gateBackwardConfig, gateForwardConfig } from './gate_module.js';
+import { gatherChannelsConfig } from './gather_channels.js';
 import { identityConfig } from './identity.js';
 import { makeReduceConfig } from './reduce_over_axes.js';
 import { sgdUpdateConfig } from './sgd_update.js';
@@ -61,6 +63,7 @@ const FACTORIES: KernelFactory[] = [
   () => sgdUpdateConfig,
   () => gateForwardConfig,
   () => gateBackwardConfig,
+  () => gatherChannelsConfig,
 ];
 
 /** The stock kernels we replaced, kept for fallbacks and for benchmarks that compare against them. */

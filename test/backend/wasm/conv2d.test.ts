@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { DIRECT_CONV2D } from '../../../src/backend/wasm/conv2d.js';
+import { DIRECT_CONV2D, unpackFilter } from '../../../src/backend/wasm/conv2d.js';
 import {
   isOurWasmKernel,
   registerWasmKernels,
@@ -108,6 +108,43 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
       const [got] = await runOn('wasm', inputs, direct);
       assert.ok(maxRelErr(want!, got!) <= 1e-4, `direct conv ${ci}->${co}: ${maxRelErr(want!, got!)}`);
     }
+  });
+
+  it('BatchShapingDirectConv2D on a filter packed per 16 output channels: bit-identical to the HWIO one', async () => {
+    await useBackend('wasm');
+    const attrs = { strides: 1, pad: 1, dataFormat: 'NHWC', dilations: 1 };
+    for (const [ci, co, hw, stride] of [
+      [5, 32, 9, 1], // few input channels (the conv after a gate with 5 open)
+      [64, 16, 7, 1],
+      [24, 48, 8, 2],
+    ] as const) {
+      const x = tf.tensor(randomHost([2, hw, hw, ci], ci).values, [2, hw, hw, ci]);
+      const w = tf.tensor(randomHost([3, 3, ci, co], co).values, [3, 3, ci, co]);
+      const packed = tf.transpose(tf.reshape(w, [3, 3, ci, co / 16, 16]), [3, 0, 1, 2, 4]);
+      const run = (filter: tf.Tensor) =>
+        tf.engine().runKernel(DIRECT_CONV2D, { x, filter }, { ...attrs, strides: stride }) as tf.Tensor;
+      const want = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 1);
+      const hwio = ci >= 8 ? run(w) : want;
+      const got = run(packed);
+      assert.ok(maxRelErr(await want.data(), await got.data()) <= 1e-4, `packed ${ci}->${co}`);
+      assert.deepEqual(
+        Array.from(await got.data()),
+        Array.from(await hwio.data()),
+        `bit-identical ${ci}->${co}`,
+      );
+      tf.dispose([x, w, packed, want, hwio, got]);
+    }
+    // Without our module the packed filter is unpacked for the stock Conv2D: unpackFilter inverts the packing.
+    const w = tf.tensor(randomHost([3, 3, 4, 32], 9).values, [3, 3, 4, 32]);
+    const packed = tf.transpose(tf.reshape(w, [3, 3, 4, 2, 16]), [3, 0, 1, 2, 4]);
+    const back = new Float32Array(w.size);
+    unpackFilter((await packed.data()) as Float32Array, back, [3, 3, 4, 32]);
+    assert.deepEqual(Array.from(back), Array.from(await w.data()));
+    assert.throws(
+      () => tf.engine().runKernel(DIRECT_CONV2D, { x: tf.zeros([1, 4, 4, 3]), filter: packed }, attrs),
+      /a packed 'filter' must be float32 \[Co\/16, FH, FW, Ci, 16\] for 'x' float32 \[N, H, W, Ci\]/,
+    );
+    tf.dispose([w, packed]);
   });
 
   it('leaks no tensors and no wasm heap over repeated calls (padded and unpadded)', async () => {

@@ -46,14 +46,16 @@ const got = grads('wasm');
 // Conditional inference's conv (BatchShapingDirectConv2D: our forward conv, split over the pool by output rows)
 // against the cpu backend's conv2d.
 const { x: cx, w: cw } = cases[1]!;
-function forward(backend: string, kernel?: string): Float32Array {
+function forward(backend: string, kernel?: string, packed = false): Float32Array {
   tf.setBackend(backend);
   return tf.tidy(() => {
     const xs = tf.tensor4d(cx.values, cx.shape as [number, number, number, number]);
-    const ws = tf.tensor4d(cw.values, cw.shape as [number, number, number, number]);
+    const hwio = tf.tensor4d(cw.values, cw.shape as [number, number, number, number]);
+    // Packed per 16 output channels ([Co/16, FH, FW, Ci, 16]): conditional inference's gathered filters.
+    const ws = packed ? tf.transpose(tf.reshape(hwio, [3, 3, 16, 2, 16]), [3, 0, 1, 2, 4]) : hwio;
     const y =
       kernel === undefined
-        ? tf.conv2d(xs, ws, 1, 'same')
+        ? tf.conv2d(xs, hwio, 1, 'same')
         : (tf
             .engine()
             .runKernel(
@@ -64,8 +66,8 @@ function forward(backend: string, kernel?: string): Float32Array {
     return y.dataSync() as Float32Array;
   });
 }
-ref.push(forward('cpu'));
-got.push(forward('wasm', DIRECT_CONV2D));
+ref.push(forward('cpu'), forward('cpu'));
+got.push(forward('wasm', DIRECT_CONV2D), forward('wasm', DIRECT_CONV2D, true));
 const err = Math.max(...ref.map((r, i) => maxRelErr(r, got[i]!)));
 // Our SIMD module on this backend's heap (shared memory when threaded): the filter gradient above ran on it.
 const simd =

@@ -68,6 +68,8 @@ export interface ConvKernels {
 export interface ConvKernels {
   filterGrad8: ConvKernels['filterGrad'];
   conv2d8: ConvKernels['conv2d'];
+  /** conv2d on a filter packed per 16 output channels, [outC / 16, filterH, filterW, inC, 16]. */
+  conv2dPacked: ConvKernels['conv2d'];
 }
 
 /** conv.wat on this backend's heap, or undefined (convKernelsUnavailable() says why). */

@@ -286,6 +286,110 @@
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $row_loop))))
 
+  ;; conv2d with the filter packed per block of 16 output channels, w [CO/16, FH, FW, CI, 16] (each block's
+  ;; weights contiguous, 64 bytes per tap and input channel: the inner loop streams them in order), and the
+  ;; blocks outermost, so one block (FH*FW*CI*64 bytes) serves every row of the range before the next is read:
+  ;; for narrow maps with wide filters (conditional inference's gathered filters on 14x14 and 7x7 maps), where
+  ;; conv2d re-reads the whole HWIO filter, 4*CO bytes apart per input channel, for every pixel pair. The same
+  ;; sums in the same order as conv2d (bit-identical). Same arguments and contract.
+  (func (export "conv2dPacked")
+    (param $x i32) (param $w i32) (param $y i32)
+    (param $N i32) (param $HP i32) (param $WP i32) (param $CI i32)
+    (param $OH i32) (param $OW i32) (param $CO i32)
+    (param $FH i32) (param $FW i32) (param $SH i32) (param $SW i32) (param $DH i32) (param $DWL i32)
+    (param $R0 i32) (param $R1 i32)
+    (local $row i32) (local $n i32) (local $oy i32) (local $o i32) (local $ox i32) (local $ky i32) (local $kx i32)
+    (local $xrow i32) (local $yrow i32) (local $xbase i32) (local $xp i32) (local $wp i32) (local $end i32)
+    (local $yp i32) (local $off2 i32) (local $second i32) (local $pxBytes i32) (local $wstep i32)
+    (local $wblock i32) (local $blockBytes i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $s0 v128) (local $s1 v128)
+    (local.set $pxBytes (i32.shl (i32.mul (local.get $SW) (local.get $CI)) (i32.const 2)))
+    (local.set $wstep (i32.shl (local.get $CO) (i32.const 2)))
+    ;; the block of output channels o .. o+15 starts at w + o * blockBytes (blockBytes = FH*FW*CI*4)
+    (local.set $blockBytes (i32.shl (i32.mul (i32.mul (local.get $FH) (local.get $FW)) (local.get $CI)) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $o_done (loop $o_loop
+      (br_if $o_done (i32.ge_u (local.get $o) (local.get $CO)))
+      (local.set $wblock (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $blockBytes))))
+      (local.set $row (local.get $R0))
+      (block $row_done (loop $row_loop
+        (br_if $row_done (i32.ge_u (local.get $row) (local.get $R1)))
+        (local.set $n (i32.div_u (local.get $row) (local.get $OH)))
+        (local.set $oy (i32.rem_u (local.get $row) (local.get $OH)))
+        (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.add
+          (i32.mul (local.get $n) (local.get $HP)) (i32.mul (local.get $oy) (local.get $SH)))
+          (local.get $WP)) (local.get $CI)) (i32.const 2))))
+        (local.set $yrow (i32.add (local.get $y) (i32.shl (i32.mul (i32.mul (i32.add
+          (i32.mul (local.get $n) (local.get $OH)) (local.get $oy)) (local.get $OW)) (local.get $CO)) (i32.const 2))))
+          (local.set $ox (i32.const 0))
+          (block $ox_done (loop $ox_loop
+            (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $OW)))
+            (local.set $second (i32.lt_u (i32.add (local.get $ox) (i32.const 1)) (local.get $OW)))
+            (local.set $off2 (select (local.get $pxBytes) (i32.const 0) (local.get $second)))
+            (local.set $xbase (i32.add (local.get $xrow) (i32.mul (local.get $ox) (local.get $pxBytes))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $a4 (v128.const i32x4 0 0 0 0))
+            (local.set $a5 (v128.const i32x4 0 0 0 0))
+            (local.set $a6 (v128.const i32x4 0 0 0 0))
+            (local.set $a7 (v128.const i32x4 0 0 0 0))
+            (local.set $ky (i32.const 0))
+            (block $ky_done (loop $ky_loop
+              (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $FH)))
+              (local.set $kx (i32.const 0))
+              (block $kx_done (loop $kx_loop
+                (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $FW)))
+                (local.set $xp (i32.add (local.get $xbase) (i32.shl (i32.mul (i32.add
+                  (i32.mul (i32.mul (local.get $ky) (local.get $DH)) (local.get $WP))
+                  (i32.mul (local.get $kx) (local.get $DWL))) (local.get $CI)) (i32.const 2))))
+                (local.set $wp (i32.add (local.get $wblock) (i32.shl (i32.mul (i32.add
+                  (i32.mul (local.get $ky) (local.get $FW)) (local.get $kx)) (local.get $CI)) (i32.const 6))))
+                (local.set $end (i32.add (local.get $xp) (i32.shl (local.get $CI) (i32.const 2))))
+                (loop $c_loop
+                  (local.set $w0 (v128.load offset=0 (local.get $wp)))
+                  (local.set $w1 (v128.load offset=16 (local.get $wp)))
+                  (local.set $w2 (v128.load offset=32 (local.get $wp)))
+                  (local.set $w3 (v128.load offset=48 (local.get $wp)))
+                  (local.set $s0 (v128.load32_splat (local.get $xp)))
+                  (local.set $s1 (v128.load32_splat (i32.add (local.get $xp) (local.get $off2))))
+                  (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s0) (local.get $w0))))
+                  (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s0) (local.get $w1))))
+                  (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s0) (local.get $w2))))
+                  (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s0) (local.get $w3))))
+                  (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s1) (local.get $w0))))
+                  (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s1) (local.get $w1))))
+                  (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s1) (local.get $w2))))
+                  (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s1) (local.get $w3))))
+                  (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+                  (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
+                  (br_if $c_loop (i32.lt_u (local.get $xp) (local.get $end))))
+                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                (br $kx_loop)))
+              (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+              (br $ky_loop)))
+            (local.set $yp (i32.add (local.get $yrow) (i32.shl (i32.add (i32.mul (local.get $ox) (local.get $CO))
+              (local.get $o)) (i32.const 2))))
+            (v128.store offset=0 (local.get $yp) (local.get $a0))
+            (v128.store offset=16 (local.get $yp) (local.get $a1))
+            (v128.store offset=32 (local.get $yp) (local.get $a2))
+            (v128.store offset=48 (local.get $yp) (local.get $a3))
+            (if (local.get $second) (then
+              (v128.store offset=0 (i32.add (local.get $yp) (local.get $wstep)) (local.get $a4))
+              (v128.store offset=16 (i32.add (local.get $yp) (local.get $wstep)) (local.get $a5))
+              (v128.store offset=32 (i32.add (local.get $yp) (local.get $wstep)) (local.get $a6))
+              (v128.store offset=48 (i32.add (local.get $yp) (local.get $wstep)) (local.get $a7))))
+            (local.set $ox (i32.add (local.get $ox) (i32.const 2)))
+            (br $ox_loop)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $row_loop)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $o_loop))))
+
   ;; filterGrad for output channels a multiple of 8 (not of 16): register tile 4 input channels x 8 output
   ;; channels (8 f32x4 accumulators); same arguments and contract, with c0 a multiple of 4 and o0, o1 multiples
   ;; of 8. A missing 2nd-4th input channel of the last group re-reads the first and is not stored.
