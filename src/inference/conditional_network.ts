@@ -69,12 +69,12 @@ export interface ConditionalOptions {
   /**
    * Run gathered weights through the backend's DIRECT_CONV2D_KERNEL (folded_conv.ts), channel counts padded with
    * zero channels to a multiple of 16 (skip_policy.ts), then bias and ReLU: on the wasm backend that is our
-   * direct SIMD conv (split over its threads), which packs nothing, so a new gate pattern costs only the host
-   * copies of its weights. Default: true where the backend has that kernel (wasm) and runs one thread; false
-   * elsewhere: with two wasm threads XNNPACK's packed convs measured faster (ResNet-34, batch 1: 121 against 136
-   * ms, `skipPacked` / `skip` of bench/conditional.ts --threads 2 with the direct path on), and the other
-   * backends pack or transform any conv weight (the fused conv saves the separate bias and ReLU). Results are the
-   * same either way.
+   * direct SIMD conv (split over its threads), which packs nothing: the weights of a new gate pattern are gathered
+   * on the backend straight into the layout that conv streams (packed per 16 output channels). Default: true where
+   * the backend has that kernel (wasm, any thread count: ResNet-34 at batch 1 skipped in 92 ms against 99 ms with
+   * XNNPACK's packed convs on two threads, `skip` / `skipPacked` of bench/conditional.ts --threads 2); false
+   * elsewhere: the other backends pack or transform any conv weight (the fused conv saves the separate bias and
+   * ReLU). Results are the same either way.
    */
   directConv?: boolean;
 }
@@ -196,7 +196,7 @@ function resolveOptions(
   }
   const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
   const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
-  const direct = options.directConv ?? (hasDirectConv2D() && computeThreads() === 1);
+  const direct = options.directConv ?? hasDirectConv2D();
   if (typeof direct !== 'boolean') {
     throw new Error(`${fn}: option 'directConv' must be a boolean; got ${JSON.stringify(direct)}`);
   }

@@ -49,7 +49,7 @@ function hasGatherChannels(): boolean {
  * ([Cout/16, kh, kw, Cin, 16]: the direct conv then streams each block's filter in order instead of reading the
  * HWIO filter 4 * Cout bytes apart; the wasm backend has both kernels).
  */
-export function packsGathered(): boolean {
+function packsGathered(): boolean {
   return hasGatherChannels() && hasDirectConv2D();
 }
 

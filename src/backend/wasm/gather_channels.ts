@@ -7,8 +7,9 @@
 // result: two passes, and a scalar JS loop for the columns. Where our module is unavailable the same loops run
 // in JavaScript on the heap.
 import * as tf from '@tensorflow/tfjs-core';
-import { gatherChannelsKernels } from './simd/gather_channels.js';
+import { GATHER_CHANNELS_BINARY, gatherChannelsKernels } from './simd/gather_channels.js';
 import { heapOffset } from './simd_module.js';
+import { simdPool, splitRange } from './simd_pool.js';
 import { type BackendWasm, heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_utils.js';
 
 const GATHER_CHANNELS = 'BatchShapingGatherChannels'; // = GATHER_CHANNELS_KERNEL of src/inference/folded_conv.ts
@@ -81,10 +82,17 @@ function gatherChannels({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo 
       number,
       number,
     ];
-    const columns = g.packed ? simd.gatherColumnsPacked : simd.gatherColumns;
-    const rows = g.packed ? simd.gatherRowsPacked : simd.gatherRows;
-    if (g.axis === 'out') columns(src, idx, dst, g.taps * g.cin, g.cout, g.k, g.width);
-    else rows(src, idx, dst, g.taps, g.cin, g.k, g.cout);
+    if (g.packed) {
+      // Split over the pool's threads by rows (taps for the input channels).
+      const [fn, size, common] =
+        g.axis === 'out'
+          ? ['gatherColumnsPacked', g.taps * g.cin, [src, idx, dst, g.taps * g.cin, g.cout, g.k, g.width]]
+          : ['gatherRowsPacked', g.taps, [src, idx, dst, g.taps, g.cin, g.k, g.cout]];
+      const pool = simdPool(backend);
+      const parts = splitRange(size, pool.threads).map(([r0, r1]) => [...common, r0, r1]);
+      pool.run(GATHER_CHANNELS_BINARY, fn, parts);
+    } else if (g.axis === 'out') simd.gatherColumns(src, idx, dst, g.taps * g.cin, g.cout, g.k, g.width);
+    else simd.gatherRows(src, idx, dst, g.taps, g.cin, g.k, g.cout);
     return out;
   }
   gatherChannelsJs(backend, x, indices, out, g);

@@ -63,47 +63,56 @@
   ;; The same gathers written packed per block of 16 output channels, the layout of conv.wat's conv2dPacked:
   ;; [WIDTH/16, ROWS, 16] for columns (WIDTH a multiple of 16; padding columns zero) and [LEN/16, TAPS, K, 16] for
   ;; rows (LEN a multiple of 16). Both read the source once, row by row, and write each row's values to the
-  ;; blocks (one 64-byte run per block and row).
+  ;; blocks (one 64-byte run per block and row). They fill rows [R0, R1) (taps [R0, R1) for gatherRowsPacked):
+  ;; several threads split the rows.
   (func (export "gatherColumnsPacked")
     (param $src i32) (param $idx i32) (param $dst i32)
-    (param $ROWS i32) (param $COLS i32) (param $K i32) (param $WIDTH i32)
-    (local $r i32) (local $j i32) (local $rowBytes i32) (local $blockBytes i32) (local $d i32)
+    (param $ROWS i32) (param $COLS i32) (param $K i32) (param $WIDTH i32) (param $R0 i32) (param $R1 i32)
+    (local $r i32) (local $b i32) (local $l i32) (local $j i32) (local $s i32) (local $d i32) (local $ip i32)
+    (local $blockBytes i32) (local $rowBytes i32) (local $live i32)
     (local.set $rowBytes (i32.shl (local.get $COLS) (i32.const 2)))
     (local.set $blockBytes (i32.shl (local.get $ROWS) (i32.const 6)))
-    (local.set $r (i32.const 0))
+    (local.set $r (local.get $R0))
     (block $r_done (loop $r_loop
-      (br_if $r_done (i32.ge_u (local.get $r) (local.get $ROWS)))
-      (local.set $j (i32.const 0))
-      (block $j_done (loop $j_loop
-        (br_if $j_done (i32.ge_u (local.get $j) (local.get $WIDTH)))
-        ;; dst[j / 16, r, j % 16]
-        (local.set $d (i32.add (i32.add (local.get $dst)
-          (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $blockBytes)))
-          (i32.shl (i32.and (local.get $j) (i32.const 15)) (i32.const 2))))
-        (f32.store (local.get $d)
-          (if (result f32) (i32.lt_u (local.get $j) (local.get $K))
-            (then (f32.load (i32.add (local.get $src)
-              (i32.shl (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2))))
-                (i32.const 2)))))
-            (else (f32.const 0))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $j_loop)))
-      (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $R1)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $rowBytes))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 6))))
+      (local.set $ip (local.get $idx))
+      (local.set $b (i32.const 0))
+      (block $b_done (loop $b_loop
+        (br_if $b_done (i32.ge_u (local.get $b) (local.get $WIDTH)))
+        ;; this block's gathered channels: live = min(16, K - b) (0 for padding blocks), then zeros
+        (local.set $live (i32.const 0))
+        (if (i32.lt_u (local.get $b) (local.get $K)) (then
+          (local.set $live (i32.sub (local.get $K) (local.get $b)))
+          (if (i32.gt_u (local.get $live) (i32.const 16)) (then (local.set $live (i32.const 16))))))
+        (local.set $l (i32.const 0))
+        (block $l_done (loop $l_loop
+          (br_if $l_done (i32.ge_u (local.get $l) (local.get $live)))
+          (f32.store (i32.add (local.get $d) (i32.shl (local.get $l) (i32.const 2)))
+            (f32.load (i32.add (local.get $s) (i32.shl (i32.load (local.get $ip)) (i32.const 2)))))
+          (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+          (local.set $l (i32.add (local.get $l) (i32.const 1)))
+          (br $l_loop)))
+        (memory.fill (i32.add (local.get $d) (i32.shl (local.get $live) (i32.const 2))) (i32.const 0)
+          (i32.shl (i32.sub (i32.const 16) (local.get $live)) (i32.const 2)))
+        (local.set $d (i32.add (local.get $d) (local.get $blockBytes)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (br $b_loop)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $r_loop)))
   )
 
   (func (export "gatherRowsPacked")
     (param $src i32) (param $idx i32) (param $dst i32)
-    (param $TAPS i32) (param $CIN i32) (param $K i32) (param $LEN i32)
+    (param $TAPS i32) (param $CIN i32) (param $K i32) (param $LEN i32) (param $R0 i32) (param $R1 i32)
     (local $t i32) (local $j i32) (local $b i32) (local $s i32) (local $d i32) (local $rowBytes i32)
     (local $blockBytes i32)
     (local.set $rowBytes (i32.shl (local.get $LEN) (i32.const 2)))
     (local.set $blockBytes (i32.shl (i32.mul (local.get $TAPS) (local.get $K)) (i32.const 6)))
-    (local.set $t (i32.const 0))
+    (local.set $t (local.get $R0))
     (block $t_done (loop $t_loop
-      (br_if $t_done (i32.ge_u (local.get $t) (local.get $TAPS)))
+      (br_if $t_done (i32.ge_u (local.get $t) (local.get $R1)))
       (local.set $j (i32.const 0))
       (block $j_done (loop $j_loop
         (br_if $j_done (i32.ge_u (local.get $j) (local.get $K)))
