@@ -2,6 +2,5 @@
 // all at start, and a job names its module by its index here.
 import type { SimdBinary } from '../simd_module.js';
 import { BINARY as CONV } from './conv_wasm.js';
-import { BINARY as GATHER_CHANNELS } from './gather_channels_wasm.js';
 
-export const SIMD_BINARIES: readonly SimdBinary[] = [CONV, GATHER_CHANNELS];
+export const SIMD_BINARIES: readonly SimdBinary[] = [CONV];

@@ -18,7 +18,7 @@ export interface GatherChannelsKernels {
   gatherRows(src: number, idx: number, dst: number, taps: number, cin: number, k: number, len: number): void;
   /**
    * The same, packed per 16 output channels ([width/16, rows, 16] and [len/16, taps, k, 16]), for rows (taps)
-   * [r0, r1): the pool's threads split them.
+   * [r0, r1) (the whole range: gathers run on the calling thread, gather_channels.ts).
    */
   gatherColumnsPacked(
     src: number,
@@ -48,5 +48,3 @@ export interface GatherChannelsKernels {
 export function gatherChannelsKernels(backend: BackendWasm): GatherChannelsKernels | undefined {
   return simdModule<GatherChannelsKernels>(backend, BINARY);
 }
-
-export { BINARY as GATHER_CHANNELS_BINARY };

@@ -63,8 +63,8 @@
   ;; The same gathers written packed per block of 16 output channels, the layout of conv.wat's conv2dPacked:
   ;; [WIDTH/16, ROWS, 16] for columns (WIDTH a multiple of 16; padding columns zero) and [LEN/16, TAPS, K, 16] for
   ;; rows (LEN a multiple of 16). Both read the source once, row by row, and write each row's values to the
-  ;; blocks (one 64-byte run per block and row). They fill rows [R0, R1) (taps [R0, R1) for gatherRowsPacked):
-  ;; several threads split the rows.
+  ;; blocks (one 64-byte run per block and row). They fill rows [R0, R1) (taps [R0, R1) for gatherRowsPacked), so
+  ;; threads could split them (gather_channels.ts runs them whole on the calling thread).
   (func (export "gatherColumnsPacked")
     (param $src i32) (param $idx i32) (param $dst i32)
     (param $ROWS i32) (param $COLS i32) (param $K i32) (param $WIDTH i32) (param $R0 i32) (param $R1 i32)
