@@ -247,7 +247,7 @@ describe('direct conv on one wasm thread', () => {
         /option 'directConv' must be a boolean; got 1/,
       );
       const net = compileConditional(model, { skip: 'always' });
-      assert.equal(net.policy.direct, true, 'default on wasm');
+      assert.equal(net.policy.direct, true, 'default on wasm with one thread');
       const x1 = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
       await expectNoWasmLeak(() => {
         const out = net.apply(x1);
