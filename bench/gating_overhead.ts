@@ -1,0 +1,98 @@
+// Gating overhead of a training step on wasm, in one process: a dense ResNet-20, the gated one with the fused gate
+// kernels (BatchShapingGateForward/Backward, src/gates/fused_gate.ts) and the gated one with them unregistered (the
+// tf-op gate), stepping in turn round after round, so drift and other load hit all three alike. Each step is the
+// library's trainStep (bench/lib/train_step_timer.ts: forward, backward through CE + batch-shaping + L0, our SGD);
+// the time is the process's CPU time for the step, the median over the rounds.
+//   npm run bench:gating [-- --batch 32 --threads 1 --rounds 24]  ->  bench/results/gating_overhead[-b128][-threads2].json
+import { loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/init_backend.js';
+import { GATE_FORWARD_KERNEL } from '../src/gates/fused_gate.js';
+import { machineInfo, writeResult } from './lib/results.js';
+import { trainStepFixture } from './lib/train_step_timer.js';
+
+function intArg(flag: string, fallback: number): number {
+  const i = process.argv.indexOf(flag);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!(Number.isInteger(v) && v >= 1)) {
+    throw new Error(
+      `bench/gating_overhead.ts: option '${flag}' must be an integer >= 1; got ${process.argv[i + 1]}`,
+    );
+  }
+  return v;
+}
+
+const batch = intArg('--batch', 32);
+const threads = intArg('--threads', 1);
+const rounds = intArg('--rounds', 24);
+const loadBefore = loadavg()[0]!;
+const report = await initBackend('wasm', { wasmThreads: threads });
+const forward = tf.getKernel(GATE_FORWARD_KERNEL, 'wasm');
+if (forward === undefined)
+  throw new Error(`bench/gating_overhead.ts: wasm has no ${GATE_FORWARD_KERNEL} kernel`);
+/** The fused gate on or off (ChannelGate.apply takes the tf-op gate when the forward kernel is missing). */
+function fusedGate(on: boolean): void {
+  const registered = tf.getKernel(GATE_FORWARD_KERNEL, 'wasm') !== undefined;
+  if (on && !registered) tf.registerKernel(forward!);
+  if (!on && registered) tf.unregisterKernel(GATE_FORWARD_KERNEL, 'wasm');
+}
+
+const variants = { dense: false, fused: true, unfused: true } as const;
+type Variant = keyof typeof variants;
+const fixtures = Object.fromEntries(
+  Object.entries(variants).map(([name, gated]) => [
+    name,
+    trainStepFixture({ model: 'resnet20', gated, batch, size: 32 }),
+  ]),
+) as Record<Variant, ReturnType<typeof trainStepFixture>>;
+const cpuMs: Record<Variant, number[]> = { dense: [], fused: [], unfused: [] };
+const order = Object.keys(variants) as Variant[];
+for (let r = -1; r < rounds; r++) {
+  // Each round starts with another variant (what a step leaves behind, e.g. garbage, lands on the next).
+  const start = ((r % order.length) + order.length) % order.length;
+  for (const name of [...order.slice(start), ...order.slice(0, start)]) {
+    fusedGate(name !== 'unfused');
+    const before = process.cpuUsage();
+    await fixtures[name].step();
+    const used = process.cpuUsage(before);
+    if (r >= 0) cpuMs[name].push((used.user + used.system) / 1000); // round -1 warms up
+  }
+}
+fusedGate(true);
+for (const f of Object.values(fixtures)) f.dispose();
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+const med = Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, median(v)])) as Record<
+  Variant,
+  number
+>;
+const overhead = (v: number) => Math.round((v / med.dense - 1) * 1000) / 1000;
+/** Median over rounds of (gated step / the same round's dense step) - 1: steps of one round share conditions. */
+const perRound = (v: Variant) =>
+  Math.round((median(cpuMs[v].map((t, i) => t / cpuMs.dense[i]!)) - 1) * 1000) / 1000;
+const result = {
+  benchmark: 'gating_overhead',
+  description:
+    'CPU ms per training step of ResNet-20 (32x32) on wasm: dense, gated with the fused gate kernels, gated with the tf-op gate; in-process, alternating, medians',
+  machine: machineInfo(),
+  loadAverage: { before: loadBefore, after: loadavg()[0] },
+  wasm: report.reason,
+  batch,
+  threads,
+  rounds,
+  medianCpuMsPerStep: med,
+  /** Of the medians, and the median of the per-round ratios. */
+  gatingOverhead: { fused: overhead(med.fused), unfused: overhead(med.unfused) },
+  gatingOverheadPerRound: { fused: perRound('fused'), unfused: perRound('unfused') },
+  cpuMsPerStep: cpuMs,
+};
+const name = `gating_overhead${batch === 32 ? '' : `-b${batch}`}${threads === 1 ? '' : `-threads${threads}`}`;
+console.log(
+  JSON.stringify({
+    medianCpuMsPerStep: med,
+    gatingOverhead: result.gatingOverhead,
+    perRound: result.gatingOverheadPerRound,
+  }),
+);
+console.log(`wrote ${writeResult(name, result)}`);
