@@ -52,9 +52,14 @@ function directConvInfo(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs, a
   const ci = x.shape[3]!;
   if (outChannelBlock(co) === undefined || fh * fw === 1 || ci < 8) return undefined;
   if (!anyWidth && fh * fw * ci * 16 * 4 > MAX_FILTER_BLOCK_BYTES) return undefined;
+  return conv2DInfo(x, filter.shape as [number, number, number, number], attrs);
+}
+
+/** tfjs's geometry of an NHWC conv of x with an HWIO filter of `filterShape`. */
+function conv2DInfo(x: TensorInfo, filterShape: [number, number, number, number], attrs: Conv2DAttrs) {
   return tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
+    filterShape,
     attrs.strides,
     attrs.dilations ?? 1,
     attrs.pad,
@@ -187,17 +192,7 @@ function packedConv2D(
     disposeInfo(backend, unpacked);
     return y;
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    hwio,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  return directConv2D(backend, kernels, x, filter, info, true);
+  return directConv2D(backend, kernels, x, filter, conv2DInfo(x, hwio, attrs), true);
 }
 
 /** [Co/16, FH, FW, Ci, 16] -> HWIO [FH, FW, Ci, Co]. */
