@@ -1,4 +1,4 @@
-// The PyTorch twin (python/batch_shaping_torch) against this library, both ways, on the cpu backend:
+// The PyTorch twin (python/batch_shaping_torch) against this library, both ways, on the wasm backend:
 // - every registered model, gated and (for one model per family) dense, at random weights with randomised BN
 //   statistics and gate biases: the TypeScript checkpoint loads in PyTorch and gives the same logits and gate
 //   logits on the same input (max |a - b| / max |b| <= 1e-4) and the same inference gate decisions;
@@ -188,6 +188,14 @@ async function writeTrainStepCase(c: (typeof STEP_CASES)[number], index: number)
       const t = draw(shape);
       noise.push(tf.keep(tf.clone(t)));
       return t;
+    };
+    // The fused gate (wasm) draws the uniform values and applies the logistic transform itself: record the noise
+    // it makes from them (the same transform; the fused kernel's rounding of it differs by at most one ulp).
+    const drawUniform = model.noise.uniform.bind(model.noise);
+    model.noise.uniform = (shape: number[]) => {
+      const u = drawUniform(shape);
+      noise.push(tf.keep(tf.tidy(() => tf.sub(tf.log(u), tf.log1p(tf.neg(u))))));
+      return u;
     };
     const images = tf.randomNormal([4, c.size, c.size, 3], 0, 1, 'float32', 300 + index) as tf.Tensor4D;
     const segmentation = modelInfo(c.model).task === 'segmentation';
