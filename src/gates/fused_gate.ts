@@ -80,11 +80,9 @@ export function fusedTrainingGate(
   return { logits: logits as tf.Tensor2D, probs: probs as tf.Tensor2D, mask: mask as tf.Tensor2D };
 }
 
-let gradientRegistered = false;
-
 /** The forward kernel's gradient: the backward kernel on the saved cache (registered on first use). */
 function registerFusedGateGradient(): void {
-  if (gradientRegistered || tf.getGradient(GATE_FORWARD_KERNEL) !== undefined) return;
+  if (tf.getGradient(GATE_FORWARD_KERNEL) !== undefined) return;
   tf.registerGradient({
     kernelName: GATE_FORWARD_KERNEL,
     outputsToSave: [false, false, false, true, false, false],
@@ -120,5 +118,4 @@ function registerFusedGateGradient(): void {
       };
     },
   });
-  gradientRegistered = true;
 }

@@ -65,9 +65,7 @@ export class ConditionalBlock {
   /** Channels whose weights stay gathered and packed (setStaticChannels); undefined: none. */
   private group: StaticGroup | undefined;
   /** Output positions per sample of the gated conv and of the conv after it, from the last run. */
-  private geometry:
-    | { gPositions: number; nextPositions: number; gWidth: number; nextWidth: number }
-    | undefined;
+  private geometry: { gPositions: number; nextPositions: number } | undefined;
 
   constructor(block: ResidualBlock, name: string, read: HostReader = syncReader) {
     if (block.gate === undefined) {
@@ -198,7 +196,7 @@ export class ConditionalBlock {
     const [nh, nw] = next.outSize(gh, gw);
     const gPositions = decision.batch * gh * gw;
     const nextPositions = decision.batch * nh * nw;
-    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw, gWidth: gw, nextWidth: nw };
+    this.geometry = { gPositions: gh * gw, nextPositions: nh * nw };
     let skipped = false;
     let cacheHit = false;
     let computed = k;
@@ -214,8 +212,6 @@ export class ConditionalBlock {
             active: dyn.length,
             gPositions,
             nextPositions,
-            gWidth: gw,
-            nextWidth: nw,
             gconv,
             next,
           })

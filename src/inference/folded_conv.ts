@@ -3,9 +3,10 @@
 // the filters of some output channels (for the gated conv) and the slices of some input channels (for the
 // conv after the gate). Not from a paper; standard inference-time BN folding (e.g. TensorRT, ONNX Runtime).
 // The fold is computed in float64 on the host from the model's current weights: a snapshot, recompile after
-// training further. A host copy of the folded weight is kept because gathering channels with JS typed-array
-// copies was 4-10x faster than tf.gather on the wasm backend (a generic strided loop) for a [3,3,512,512]
-// weight, and works the same on every backend.
+// training further. Where the backend has a kernel for it (wasm: BatchShapingGatherChannels) channels are gathered
+// where the weight lives; elsewhere, and for the 'matmul' layout, from a host copy of the folded weight (JS
+// typed-array copies were 4-10x faster than tf.gather on the wasm backend, a generic strided loop, for a
+// [3,3,512,512] weight).
 // Two layouts of a (gathered) weight, two ways to run it: HWIO [kh, kw, Cin, Cout] runs as tfjs's conv2d;
 // rows [Cout, kh*kw*Cin] (OHWI flattened) run as that matrix times the input's patches (im2col.ts), for maps
 // so small that packing the patches costs less than packing the weights (skip_policy.ts, 'lowering').
@@ -45,12 +46,12 @@ function hasGatherChannels(): boolean {
 }
 
 /**
- * Whether gathered weights can be written packed per 16 output channels for DIRECT_CONV2D_KERNEL
- * ([Cout/16, kh, kw, Cin, 16]: the direct conv then streams each block's filter in order instead of reading the
- * HWIO filter 4 * Cout bytes apart; the wasm backend has both kernels).
+ * Whether gathered weights with `outChannels` output channels can be written packed per 16 of them for
+ * DIRECT_CONV2D_KERNEL ([Cout/16, kh, kw, Cin, 16]: the direct conv then streams each block's filter in order
+ * instead of reading the HWIO filter 4 * Cout bytes apart; the wasm backend has both kernels).
  */
-function packsGathered(): boolean {
-  return hasGatherChannels() && hasDirectConv2D();
+function packable(outChannels: number): boolean {
+  return outChannels % 16 === 0 && hasGatherChannels() && hasDirectConv2D();
 }
 
 function gatherOnBackend(
@@ -229,7 +230,8 @@ export class FoldedConv {
   /**
    * Filters and biases of output channels `idx` (sorted): weight [kh, kw, Cin, width] for 'conv',
    * [k, kh*kw*Cin] for 'matmul'; bias [width]. `width` >= k (default k, 'conv' only): channels k.. are zero
-   * filters with zero bias (a padded subset for the direct conv; ReLU keeps them 0).
+   * filters with zero bias (a padded subset for the direct conv; ReLU keeps them 0). `packed` (for the direct
+   * conv): [width/16, kh, kw, Cin, 16] where the backend gathers and runs that layout (packable).
    */
   outSubset(idx: Int32Array, lowering: Lowering = 'conv', width = idx.length, packed = false): ConvParams {
     const k = idx.length;
@@ -246,7 +248,7 @@ export class FoldedConv {
       return { weight: tf.tensor2d(w, [k, per]), bias };
     }
     if (hasGatherChannels()) {
-      const weight = gatherOnBackend(this.params.weight, idx, 'out', width, packed && packsGathered());
+      const weight = gatherOnBackend(this.params.weight, idx, 'out', width, packed && packable(width));
       return { weight: weight as tf.Tensor4D | tf.Tensor5D, bias };
     }
     const cout = this.outChannels;
@@ -262,7 +264,8 @@ export class FoldedConv {
 
   /**
    * Slices of input channels `idx` (sorted): weight [kh, kw, k, Cout] for 'conv', [Cout, kh*kw*k] for
-   * 'matmul'; the bias is the full one (shared).
+   * 'matmul'; the bias is the full one (shared). `packed` (for the direct conv): [Cout/16, kh, kw, k, 16] where
+   * packable.
    */
   inSubsetWeight(
     idx: Int32Array,
@@ -286,7 +289,7 @@ export class FoldedConv {
       return tf.tensor2d(w, [cout, taps * k]);
     }
     if (hasGatherChannels()) {
-      const pack = packed && packsGathered() && this.outChannels % 16 === 0;
+      const pack = packed && packable(cout);
       return gatherOnBackend(this.params.weight, idx, 'in', k, pack) as tf.Tensor4D | tf.Tensor5D;
     }
     const src = this.hostWeight;

@@ -105,9 +105,6 @@ export interface SkipCase {
   /** Output positions (batch x H' x W') of the gated conv and of the conv after it. */
   gPositions: number;
   nextPositions: number;
-  /** Output width (W') of the gated conv and of the conv after it (directSlowdown). */
-  gWidth: number;
-  nextWidth: number;
   gconv: FoldedConv;
   next: FoldedConv;
 }

@@ -19,7 +19,7 @@ const conv = {
   weightsPerOutChannel: 576,
   weightsPerInChannel: 576,
 } as FoldedConv;
-const base = { channels: 64, active: 32, gWidth: 56, nextWidth: 56, gconv: conv, next: conv };
+const base = { channels: 64, active: 32, gconv: conv, next: conv };
 const at = (positions: number, active = 32) => ({
   ...base,
   active,
@@ -113,7 +113,7 @@ test('direct: the MACs (gated conv padded to 16) plus DIRECT_GATHER_COST per gat
     weightsPerOutChannel: 4608,
     weightsPerInChannel: 4608,
   } as FoldedConv;
-  const s7 = { channels: 512, active: 256, gPositions: 49, nextPositions: 49, gWidth: 7, nextWidth: 7 };
+  const s7 = { channels: 512, active: 256, gPositions: 49, nextPositions: 49 };
   const p = policy({ direct: true, repackCost: 100 });
   assert.deepEqual(planSkip(p, { ...s7, gconv: wide, next: wide }), {
     skip: true,

@@ -60,17 +60,17 @@ function gateForwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorIn
   );
   const simd = gatePoolKernels(backend);
   simd?.poolSum(heapOffset(backend, x.dataId), heapOffset(backend, outs[3]!.dataId), n, d.pixels, c);
-  // The loops run on copies (all small but x): plain arrays rather than views of the heap, whose element
-  // accesses measured several times slower in these loops. Views only after every allocation (the heap may move).
+  // Views only after every allocation: the heap may grow and move.
   const view = (t: TensorInfo) => heapView(backend, t) as Float32Array;
-  const [logits, probs, mask, cache, newMean, newVar] = outs.map((t) => view(t).slice());
-  const copies = Object.fromEntries(
-    Object.entries(named).map(([key, t]) => [key, key === 'x' ? view(t) : view(t).slice()]),
-  ) as Record<keyof typeof named, Float32Array>;
+  const [logits, probs, mask, cache, newMean, newVar] = outs.map(view) as Float32Array[];
+  const views = Object.fromEntries(Object.entries(named).map(([key, t]) => [key, view(t)])) as Record<
+    keyof typeof named,
+    Float32Array
+  >;
   gateForward(
     d,
     {
-      ...copies,
+      ...views,
       logits: logits!,
       probs: probs!,
       mask: mask!,
@@ -81,8 +81,6 @@ function gateForwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorIn
     { epsilon, momentum, tau },
     simd !== undefined,
   );
-  for (const [i, local] of [logits, probs, mask, cache, newMean, newVar].entries())
-    view(outs[i]!).set(local!);
   return outs;
 }
 
@@ -107,14 +105,16 @@ function gateBackwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorI
     backend.makeOutput(s, 'float32'),
   );
   const view = (t: TensorInfo) => heapView(backend, t) as Float32Array;
-  // Small outputs and the inputs as plain copies (see the forward); dx, the big one, is written on the heap.
-  const [dw1, dgamma, dbeta, dw2, db2] = outs.slice(1).map((t) => new Float32Array(view(t).length));
-  const copies = Object.fromEntries(
-    Object.entries(named).map(([key, t]) => [key, view(t).slice()]),
-  ) as Record<keyof typeof named, Float32Array>;
-  const dx = view(outs[0]!);
-  gateBackward(d, { ...copies, dx, dw1: dw1!, dgamma: dgamma!, dbeta: dbeta!, dw2: dw2!, db2: db2! }, tau);
-  for (const [i, local] of [dw1, dgamma, dbeta, dw2, db2].entries()) view(outs[i + 1]!).set(local!);
+  const [dx, dw1, dgamma, dbeta, dw2, db2] = outs.map(view) as Float32Array[];
+  const views = Object.fromEntries(Object.entries(named).map(([key, t]) => [key, view(t)])) as Record<
+    keyof typeof named,
+    Float32Array
+  >;
+  gateBackward(
+    d,
+    { ...views, dx: dx!, dw1: dw1!, dgamma: dgamma!, dbeta: dbeta!, dw2: dw2!, db2: db2! },
+    tau,
+  );
   return outs;
 }
 

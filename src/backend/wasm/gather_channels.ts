@@ -81,16 +81,13 @@ function gatherChannels({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo 
       number,
       number,
     ];
-    if (g.packed) {
-      // On the calling thread: split over our pool, right after XNNPACK's ops (whose idle threads spin on the
-      // cores our workers need), the gathers took longer (ResNet-34 batch 1 on 2 threads, bench/conditional.ts:
-      // 17.4 ms per image against 12.1 ms).
-      if (g.axis === 'out') {
-        const rows = g.taps * g.cin;
-        simd.gatherColumnsPacked(src, idx, dst, rows, g.cout, g.k, g.width, 0, rows);
-      } else simd.gatherRowsPacked(src, idx, dst, g.taps, g.cin, g.k, g.cout, 0, g.taps);
-    } else if (g.axis === 'out') simd.gatherColumns(src, idx, dst, g.taps * g.cin, g.cout, g.k, g.width);
-    else simd.gatherRows(src, idx, dst, g.taps, g.cin, g.k, g.cout);
+    // On the calling thread: split over our pool, right after XNNPACK's ops (whose idle threads spin on the cores
+    // our workers need), the packed gathers took longer (ResNet-34 batch 1 on 2 threads, bench/conditional.ts:
+    // 17.4 ms per image against 12.1 ms).
+    const columns = g.packed ? simd.gatherColumnsPacked : simd.gatherColumns;
+    const rows = g.packed ? simd.gatherRowsPacked : simd.gatherRows;
+    if (g.axis === 'out') columns(src, idx, dst, g.taps * g.cin, g.cout, g.k, g.width);
+    else rows(src, idx, dst, g.taps, g.cin, g.k, g.cout);
     return out;
   }
   gatherChannelsJs(backend, x, indices, out, g);

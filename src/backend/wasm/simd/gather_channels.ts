@@ -16,32 +16,9 @@ export interface GatherChannelsKernels {
     width: number,
   ): void;
   gatherRows(src: number, idx: number, dst: number, taps: number, cin: number, k: number, len: number): void;
-  /**
-   * The same, packed per 16 output channels ([width/16, rows, 16] and [len/16, taps, k, 16]), for rows (taps)
-   * [r0, r1) (the whole range: gathers run on the calling thread, gather_channels.ts).
-   */
-  gatherColumnsPacked(
-    src: number,
-    idx: number,
-    dst: number,
-    rows: number,
-    cols: number,
-    k: number,
-    width: number,
-    r0: number,
-    r1: number,
-  ): void;
-  gatherRowsPacked(
-    src: number,
-    idx: number,
-    dst: number,
-    taps: number,
-    cin: number,
-    k: number,
-    len: number,
-    t0: number,
-    t1: number,
-  ): void;
+  /** The same, packed per 16 output channels: [width/16, rows, 16] and [len/16, taps, k, 16]. */
+  gatherColumnsPacked: GatherChannelsKernels['gatherColumns'];
+  gatherRowsPacked: GatherChannelsKernels['gatherRows'];
 }
 
 /** gather_channels.wat on this backend's heap, or undefined (simdUnavailable('gather_channels') says why). */

@@ -63,18 +63,17 @@
   ;; The same gathers written packed per block of 16 output channels, the layout of conv.wat's conv2dPacked:
   ;; [WIDTH/16, ROWS, 16] for columns (WIDTH a multiple of 16; padding columns zero) and [LEN/16, TAPS, K, 16] for
   ;; rows (LEN a multiple of 16). Both read the source once, row by row, and write each row's values to the
-  ;; blocks (one 64-byte run per block and row). They fill rows [R0, R1) (taps [R0, R1) for gatherRowsPacked), so
-  ;; threads could split them (gather_channels.ts runs them whole on the calling thread).
+  ;; blocks (one 64-byte run per block and row).
   (func (export "gatherColumnsPacked")
     (param $src i32) (param $idx i32) (param $dst i32)
-    (param $ROWS i32) (param $COLS i32) (param $K i32) (param $WIDTH i32) (param $R0 i32) (param $R1 i32)
+    (param $ROWS i32) (param $COLS i32) (param $K i32) (param $WIDTH i32)
     (local $r i32) (local $b i32) (local $l i32) (local $j i32) (local $s i32) (local $d i32) (local $ip i32)
     (local $blockBytes i32) (local $rowBytes i32) (local $live i32)
     (local.set $rowBytes (i32.shl (local.get $COLS) (i32.const 2)))
     (local.set $blockBytes (i32.shl (local.get $ROWS) (i32.const 6)))
-    (local.set $r (local.get $R0))
+    (local.set $r (i32.const 0))
     (block $r_done (loop $r_loop
-      (br_if $r_done (i32.ge_u (local.get $r) (local.get $R1)))
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $ROWS)))
       (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $rowBytes))))
       (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 6))))
       (local.set $ip (local.get $idx))
@@ -105,14 +104,14 @@
 
   (func (export "gatherRowsPacked")
     (param $src i32) (param $idx i32) (param $dst i32)
-    (param $TAPS i32) (param $CIN i32) (param $K i32) (param $LEN i32) (param $R0 i32) (param $R1 i32)
+    (param $TAPS i32) (param $CIN i32) (param $K i32) (param $LEN i32)
     (local $t i32) (local $j i32) (local $b i32) (local $s i32) (local $d i32) (local $rowBytes i32)
     (local $blockBytes i32)
     (local.set $rowBytes (i32.shl (local.get $LEN) (i32.const 2)))
     (local.set $blockBytes (i32.shl (i32.mul (local.get $TAPS) (local.get $K)) (i32.const 6)))
-    (local.set $t (local.get $R0))
+    (local.set $t (i32.const 0))
     (block $t_done (loop $t_loop
-      (br_if $t_done (i32.ge_u (local.get $t) (local.get $R1)))
+      (br_if $t_done (i32.ge_u (local.get $t) (local.get $TAPS)))
       (local.set $j (i32.const 0))
       (block $j_done (loop $j_loop
         (br_if $j_done (i32.ge_u (local.get $j) (local.get $K)))
