@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isDeno } from '../io/deno_runtime.js';
 import type { BackendName } from './backend_names.js';
+import { alignTensorMemory } from './wasm/aligned_heap.js';
 import { registerWasmKernels } from './wasm/register_wasm_kernels.js';
 import { setSimdWorkerHost, simdPool } from './wasm/simd_pool.js';
 import { nodeSimdWorkerHost } from './wasm/simd_worker_host.js';
@@ -115,6 +116,7 @@ const wasmCandidate: Candidate = {
     await importOrExplain(ctx, '@tensorflow/tfjs-backend-wasm');
     const threads = await configureWasmThreads(ctx.wasmThreads);
     await setActive('wasm');
+    alignTensorMemory(tf.backend() as BackendWasm);
     registerWasmKernels();
     // Our SIMD kernels' worker threads start now, so that the first training step already has them.
     setSimdWorkerHost(nodeSimdWorkerHost);
