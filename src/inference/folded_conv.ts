@@ -11,7 +11,8 @@
 // rows [Cout, kh*kw*Cin] (OHWI flattened) run as that matrix times the input's patches (im2col.ts), for maps
 // so small that packing the patches costs less than packing the weights (skip_policy.ts, 'lowering').
 // A gathered set of output channels can be padded with zero filters to a width the wasm backend's direct conv
-// takes, and a conv can run as tfjs's unfused conv2d + bias + ReLU ('direct'): on one wasm thread that conv packs nothing.
+// takes, and a conv can run on the backend's direct conv kernel with its bias and ReLU ('direct'): on wasm that
+// conv packs nothing.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchNorm } from '../layers/batch_norm.js';
 import type { Conv2d } from '../layers/conv2d.js';
@@ -146,15 +147,15 @@ export class FoldedConv {
   }
 
   /**
-   * x [N, H, W, Cin'] -> [N, H', W', Cout'] with the given (possibly gathered) parameters. `direct`: as the
-   * unfused conv2d (Conv2D: the wasm backend's direct conv on one thread, where weights new per gate pattern
-   * are not packed), then bias and ReLU; else the fused conv (XNNPACK packs the weight once per tensor).
+   * x [N, H, W, Cin'] -> [N, H', W', Cout'] with the given (possibly gathered) parameters. A packed weight, or
+   * `direct` where the backend has DIRECT_CONV2D_KERNEL: that kernel (our SIMD direct conv on wasm, which packs
+   * nothing: weights new per gate pattern), bias and ReLU included; else the fused conv (XNNPACK packs the weight
+   * once per tensor).
    */
   run(x: tf.Tensor4D, p: ConvParams, relu: boolean, direct = false): tf.Tensor4D {
     if (p.weight.rank === 2) return this.runMatmul(x, p.weight as tf.Tensor2D, p.bias, relu);
-    if (direct || p.weight.rank === 5) {
-      const y = tf.add(this.runPartial(x, p.weight, true), p.bias) as tf.Tensor4D;
-      return relu ? tf.relu(y) : y;
+    if (p.weight.rank === 5 || (direct && hasDirectConv2D())) {
+      return this.runDirect(x, p.weight as tf.Tensor4D | tf.Tensor5D, p.bias, relu);
     }
     return tf.fused.conv2d({
       x,
@@ -174,15 +175,27 @@ export class FoldedConv {
   runPartial(x: tf.Tensor4D, weight: tf.Tensor4D | tf.Tensor2D | tf.Tensor5D, direct = false): tf.Tensor4D {
     if (weight.rank === 2) return this.runMatmul(x, weight as tf.Tensor2D, undefined, false);
     if (weight.rank === 5 || (direct && hasDirectConv2D())) {
-      return tf
-        .engine()
-        .runKernel(
-          DIRECT_CONV2D_KERNEL,
-          { x, filter: weight },
-          { strides: this.stride, pad: this.pad, dataFormat: 'NHWC', dilations: this.dilation },
-        ) as tf.Tensor4D;
+      return this.runDirect(x, weight as tf.Tensor4D | tf.Tensor5D, undefined, false);
     }
     return tf.conv2d(x, weight as tf.Tensor4D, this.stride, this.pad, 'NHWC', this.dilation);
+  }
+
+  /** DIRECT_CONV2D_KERNEL, with the bias and ReLU in the conv where the backend can (a packed filter on wasm). */
+  private runDirect(
+    x: tf.Tensor4D,
+    filter: tf.Tensor4D | tf.Tensor5D,
+    bias: tf.Tensor1D | undefined,
+    relu: boolean,
+  ): tf.Tensor4D {
+    return tf
+      .engine()
+      .runKernel(DIRECT_CONV2D_KERNEL, bias === undefined ? { x, filter } : { x, filter, bias }, {
+        strides: this.stride,
+        pad: this.pad,
+        dataFormat: 'NHWC',
+        dilations: this.dilation,
+        activation: relu ? 'relu' : 'linear',
+      }) as tf.Tensor4D;
   }
 
   /**

@@ -80,6 +80,7 @@ function directConv2D(
   filter: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
   packed = false,
+  epilogue: Epilogue = NO_EPILOGUE,
 ): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { top, bottom, left, right } = info.padInfo;
@@ -122,17 +123,53 @@ function directConv2D(
     info.dilationWidth,
   ];
   const pool = simdPool(backend);
-  const parts = splitRange(batchSize * outHeight, pool.threads).map(([r0, r1]) => [...common, r0, r1]);
-  const fn = packed ? 'conv2dPacked' : outChannelBlock(outChannels) === 16 ? 'conv2d' : 'conv2d8';
-  pool.run(CONV_BINARY, fn, parts);
+  const rows = batchSize * outHeight;
+  if (packed) {
+    // Each part reads its share of the map and all of its blocks' weights: split the larger of the two.
+    const filterBytes = info.filterHeight * info.filterWidth * inChannels * outChannels;
+    const byBlocks = filterBytes > tf.util.sizeFromShape(input.shape) && pool.threads > 1;
+    const tail = [
+      epilogue.bias === undefined ? 0 : heapOffset(backend, epilogue.bias.dataId),
+      +epilogue.relu,
+    ];
+    const parts = byBlocks
+      ? splitRange(outChannels, pool.threads, 16).map(([o0, o1]) => [...common, 0, rows, o0, o1, ...tail])
+      : splitRange(rows, pool.threads).map(([r0, r1]) => [...common, r0, r1, 0, outChannels, ...tail]);
+    pool.run(CONV_BINARY, 'conv2dPacked', parts);
+  } else {
+    const parts = splitRange(rows, pool.threads).map(([r0, r1]) => [...common, r0, r1]);
+    pool.run(CONV_BINARY, outChannelBlock(outChannels) === 16 ? 'conv2d' : 'conv2d8', parts);
+  }
   if (input !== x) disposeInfo(backend, input);
-  return y;
+  return packed ? y : applyEpilogue(backend, y, epilogue);
+}
+
+/** What BatchShapingDirectConv2D does after the sums: + bias [Co] (optional), then ReLU (optional). */
+interface Epilogue {
+  bias?: TensorInfo;
+  relu: boolean;
+}
+
+const NO_EPILOGUE: Epilogue = { relu: false };
+
+/** The epilogue as the separate kernels (Add, Relu) on y, which it consumes. */
+function applyEpilogue(backend: BackendWasm, y: TensorInfo, { bias, relu }: Epilogue): TensorInfo {
+  let out = y;
+  const then = (next: TensorInfo) => {
+    disposeInfo(backend, out);
+    out = next;
+  };
+  if (bias !== undefined) then(runWasmKernel('Add', backend, { a: out, b: bias }));
+  if (relu) then(runWasmKernel('Relu', backend, { x: out }));
+  return out;
 }
 
 /**
  * Our conv for weights that are new at every call (conditional inference gathers a filter per gate pattern), where
  * XNNPACK would pack them each time: the direct conv for any 3x3 or larger float32 NHWC conv with output channels
  * a multiple of 8, whatever the input channels; otherwise the registered Conv2D. Inference only (no gradient).
+ * Optional input `bias` [Co] and attribute `activation` ('linear' | 'relu'), as FusedConv2D: on a packed filter
+ * computed in the conv's store (no pass over the output, no kernel call), elsewhere as the Add and Relu kernels.
  * = DIRECT_CONV2D_KERNEL of src/inference/folded_conv.ts.
  */
 export const DIRECT_CONV2D = 'BatchShapingDirectConv2D';
@@ -144,14 +181,16 @@ export const directConv2DConfig: tf.KernelConfig = {
     const { backend } = args;
     const x = args.inputs.x!;
     const filter = args.inputs.filter!;
-    if (filter.shape.length === 5)
-      return packedConv2D(backend, x, filter, args.attrs as unknown as Conv2DAttrs);
-    const info = directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs, true);
+    const attrs = args.attrs as unknown as Conv2DAttrs & { activation?: string };
+    const epilogue = epilogueOf(x, filter, args.inputs.bias, attrs.activation);
+    if (filter.shape.length === 5) return packedConv2D(backend, x, filter, attrs, epilogue);
+    const info = directConvInfo(x, filter, attrs, true);
     const kernels = info === undefined ? undefined : convKernels(backend);
     if (info === undefined || kernels === undefined) {
-      return runWasmKernel(tf.Conv2D, backend, { x, filter }, args.attrs ?? {});
+      const y = runWasmKernel(tf.Conv2D, backend, { x, filter }, args.attrs ?? {});
+      return applyEpilogue(backend, y, epilogue);
     }
-    return directConv2D(backend, kernels, x, filter, info);
+    return directConv2D(backend, kernels, x, filter, info, false, epilogue);
   }) as unknown as tf.KernelFunc,
 };
 
@@ -165,6 +204,7 @@ function packedConv2D(
   x: TensorInfo,
   filter: TensorInfo,
   attrs: Conv2DAttrs,
+  epilogue: Epilogue,
 ): TensorInfo {
   const [blocks, fh, fw, ci, lanes] = filter.shape as [number, number, number, number, number];
   if (
@@ -190,9 +230,30 @@ function packedConv2D(
     );
     const y = runWasmKernel(tf.Conv2D, backend, { x, filter: unpacked }, attrs as unknown as Attrs);
     disposeInfo(backend, unpacked);
-    return y;
+    return applyEpilogue(backend, y, epilogue);
   }
-  return directConv2D(backend, kernels, x, filter, conv2DInfo(x, hwio, attrs), true);
+  return directConv2D(backend, kernels, x, filter, conv2DInfo(x, hwio, attrs), true, epilogue);
+}
+
+/** The epilogue BatchShapingDirectConv2D's optional `bias` input and `activation` attribute ask for, checked. */
+function epilogueOf(
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  activation: string | undefined,
+): Epilogue {
+  if (activation !== undefined && activation !== 'linear' && activation !== 'relu') {
+    throw new Error(
+      `${DIRECT_CONV2D} (wasm): attribute 'activation' must be 'linear' or 'relu'; got ${JSON.stringify(activation)}`,
+    );
+  }
+  const co = filter.shape.length === 5 ? filter.shape[0]! * 16 : filter.shape[3]!;
+  if (bias !== undefined && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== co)) {
+    throw new Error(
+      `${DIRECT_CONV2D} (wasm): input 'bias' must be float32 [${co}] (the filter's output channels) for 'x' [${x.shape}]; got ${bias.dtype} [${bias.shape}]`,
+    );
+  }
+  return { ...(bias !== undefined && { bias }), relu: activation === 'relu' };
 }
 
 /** [Co/16, FH, FW, Ci, 16] -> HWIO [FH, FW, Ci, Co]. */

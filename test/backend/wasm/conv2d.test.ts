@@ -147,6 +147,69 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
     tf.dispose([w, packed]);
   });
 
+  it('BatchShapingDirectConv2D bias and ReLU: in the packed conv bit-identical to the Add and Relu kernels', async () => {
+    await useBackend('wasm');
+    const base = { strides: 1, pad: 1, dataFormat: 'NHWC', dilations: 1 };
+    for (const [ci, co, hw, batch] of [
+      [8, 32, 6, 2], // rows split on 2 threads
+      [64, 48, 3, 1], // a filter larger than the map: split by channel blocks on 2 threads
+    ] as const) {
+      const x = tf.tensor(randomHost([batch, hw, hw, ci], ci).values, [batch, hw, hw, ci]);
+      const w = tf.tensor(randomHost([3, 3, ci, co], co).values, [3, 3, ci, co]);
+      const bias = tf.tensor(randomHost([co], 3).values, [co]);
+      const packed = tf.transpose(tf.reshape(w, [3, 3, ci, co / 16, 16]), [3, 0, 1, 2, 4]);
+      const run = (filter: tf.Tensor, activation: string, withBias: boolean) =>
+        tf
+          .engine()
+          .runKernel(DIRECT_CONV2D, withBias ? { x, filter, bias } : { x, filter }, {
+            ...base,
+            activation,
+          }) as tf.Tensor;
+      for (const [activation, withBias] of [
+        ['relu', true],
+        ['linear', true],
+        ['relu', false],
+      ] as const) {
+        const plain = run(packed, 'linear', false);
+        const added = withBias ? tf.add(plain, bias) : plain;
+        const want = activation === 'relu' ? tf.relu(added) : added;
+        const fused = run(packed, activation, withBias);
+        const hwio = run(w, activation, withBias); // the Add and Relu kernels after the HWIO direct conv
+        const cpu = tf.tidy(() => {
+          const y = tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 1), withBias ? bias : 0);
+          return activation === 'relu' ? tf.relu(y) : y;
+        });
+        const what = `${ci}->${co} ${activation}${withBias ? ' + bias' : ''}`;
+        assert.deepEqual(Array.from(await fused.data()), Array.from(await want.data()), what);
+        assert.deepEqual(Array.from(await hwio.data()), Array.from(await want.data()), `HWIO ${what}`);
+        assert.ok(maxRelErr(await cpu.data(), await fused.data()) <= 1e-4, `against tf ops: ${what}`);
+        if (activation === 'relu')
+          assert.ok(
+            (await fused.data()).some((v) => v === 0),
+            'ReLU clipped nothing',
+          );
+        tf.dispose([plain, added, want, fused, hwio, cpu]);
+      }
+      tf.dispose([x, w, bias, packed]);
+    }
+  });
+
+  it('BatchShapingDirectConv2D rejects a bias of the wrong width and an unknown activation, by name', async () => {
+    await useBackend('wasm');
+    const x = tf.zeros([1, 4, 4, 8]);
+    const filter = tf.zeros([2, 3, 3, 8, 16]);
+    const attrs = { strides: 1, pad: 1, dataFormat: 'NHWC', dilations: 1 };
+    assert.throws(
+      () => tf.engine().runKernel(DIRECT_CONV2D, { x, filter, bias: tf.zeros([16]) }, attrs),
+      /input 'bias' must be float32 \[32\] \(the filter's output channels\)/,
+    );
+    assert.throws(
+      () => tf.engine().runKernel(DIRECT_CONV2D, { x, filter }, { ...attrs, activation: 'elu' }),
+      /attribute 'activation' must be 'linear' or 'relu'; got "elu"/,
+    );
+    tf.dispose([x, filter]);
+  });
+
   it('leaks no tensors and no wasm heap over repeated calls (padded and unpadded)', async () => {
     await useBackend('wasm');
     const x = tf.tensor(randomHost([4, 10, 10, 16], 1).values, [4, 10, 10, 16]);

@@ -10,7 +10,7 @@ import { DIRECT_CONV2D } from '../../../src/backend/wasm/conv2d.js';
 import { convKernels, convKernelsUnavailable } from '../../../src/backend/wasm/simd/conv.js';
 import { simdPool } from '../../../src/backend/wasm/simd_pool.js';
 import { isDeno } from '../../../src/io/deno_runtime.js';
-import { maxRelErr, randomHost } from './wasm_test_utils.js';
+import { type HostTensor, maxRelErr, randomHost } from './wasm_test_utils.js';
 
 const threads = Number(process.argv[2]);
 if (process.argv[3] === 'no-shared-memory') {
@@ -24,7 +24,8 @@ const report = await initBackend('wasm', { wasmThreads: threads });
 // Two convs: 8 -> 16 channels, stride 2 (our filter gradient split over input channel groups), and 16 -> 32,
 // stride 1 (our filter gradient split over output channel blocks); with the direct conv below (split over output
 // rows), every way our SIMD pool splits a job runs here on 2 threads.
-const cases = [
+type Case = { x: HostTensor; w: HostTensor; stride: number; b?: HostTensor };
+const cases: Case[] = [
   { x: randomHost([8, 16, 16, 8], 1), w: randomHost([3, 3, 8, 16], 2), stride: 2 },
   { x: randomHost([4, 10, 10, 16], 3), w: randomHost([3, 3, 16, 32], 4), stride: 1 },
 ];
@@ -43,31 +44,46 @@ function grads(backend: string): Float32Array[] {
 }
 const ref = grads('cpu');
 const got = grads('wasm');
-// Conditional inference's conv (BatchShapingDirectConv2D: our forward conv, split over the pool by output rows)
-// against the cpu backend's conv2d.
-const { x: cx, w: cw } = cases[1]!;
-function forward(backend: string, kernel?: string, packed = false): Float32Array {
+// Conditional inference's conv (BatchShapingDirectConv2D: our forward conv, split over the pool by output rows;
+// on a filter packed per 16 output channels, by rows where the map is the larger read, by channel blocks where
+// the filter is: the 3x3 map below) against the cpu backend's conv2d.
+// It also adds a bias and applies ReLU in the conv's store (the epilogue conditional inference fuses).
+const wide = {
+  x: randomHost([1, 3, 3, 16], 5),
+  w: randomHost([3, 3, 16, 32], 6),
+  stride: 1,
+  b: randomHost([32], 7),
+};
+function forward(backend: string, kernel?: string, packed = false, c: Case = cases[1]!): Float32Array {
   tf.setBackend(backend);
   return tf.tidy(() => {
-    const xs = tf.tensor4d(cx.values, cx.shape as [number, number, number, number]);
-    const hwio = tf.tensor4d(cw.values, cw.shape as [number, number, number, number]);
+    const xs = tf.tensor4d(c.x.values, c.x.shape as [number, number, number, number]);
+    const hwio = tf.tensor4d(c.w.values, c.w.shape as [number, number, number, number]);
     // Packed per 16 output channels ([Co/16, FH, FW, Ci, 16]): conditional inference's gathered filters.
     const ws = packed ? tf.transpose(tf.reshape(hwio, [3, 3, 16, 2, 16]), [3, 0, 1, 2, 4]) : hwio;
+    const bias = c.b === undefined ? undefined : tf.tensor1d(c.b.values);
     const y =
       kernel === undefined
-        ? tf.conv2d(xs, hwio, 1, 'same')
+        ? bias === undefined
+          ? tf.conv2d(xs, hwio, 1, 'same')
+          : tf.relu(tf.add(tf.conv2d(xs, hwio, 1, 'same'), bias))
         : (tf
             .engine()
-            .runKernel(
-              kernel,
-              { x: xs, filter: ws },
-              { strides: 1, pad: 'same', dataFormat: 'NHWC' },
-            ) as tf.Tensor);
+            .runKernel(kernel, bias === undefined ? { x: xs, filter: ws } : { x: xs, filter: ws, bias }, {
+              strides: 1,
+              pad: 'same',
+              dataFormat: 'NHWC',
+              activation: bias === undefined ? 'linear' : 'relu',
+            }) as tf.Tensor);
     return y.dataSync() as Float32Array;
   });
 }
-ref.push(forward('cpu'), forward('cpu'));
-got.push(forward('wasm', DIRECT_CONV2D), forward('wasm', DIRECT_CONV2D, true));
+ref.push(forward('cpu'), forward('cpu'), forward('cpu', undefined, false, wide));
+got.push(
+  forward('wasm', DIRECT_CONV2D),
+  forward('wasm', DIRECT_CONV2D, true),
+  forward('wasm', DIRECT_CONV2D, true, wide),
+);
 const err = Math.max(...ref.map((r, i) => maxRelErr(r, got[i]!)));
 // Our SIMD module on this backend's heap (shared memory when threaded): the filter gradient above ran on it.
 const simd =

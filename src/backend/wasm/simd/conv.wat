@@ -291,13 +291,16 @@
   ;; blocks outermost, so one block (FH*FW*CI*64 bytes) serves every row of the range before the next is read:
   ;; for narrow maps with wide filters (conditional inference's gathered filters on 14x14 and 7x7 maps), where
   ;; conv2d re-reads the whole HWIO filter, 4*CO bytes apart per input channel, for every pixel pair. The same
-  ;; sums in the same order as conv2d (bit-identical). Same arguments and contract.
+  ;; sums in the same order as conv2d (bit-identical). conv2d's arguments and contract, plus the output channels
+  ;; [O0, O1) (multiples of 16) to compute (threads split a wide filter by blocks, a tall map by rows), and the
+  ;; epilogue: B (0: none) the offset of a bias [CO] added to each sum, RELU (0/1) max(., 0) after it; each is
+  ;; the one float32 operation the separate Add and Relu kernels would do.
   (func (export "conv2dPacked")
     (param $x i32) (param $w i32) (param $y i32)
     (param $N i32) (param $HP i32) (param $WP i32) (param $CI i32)
     (param $OH i32) (param $OW i32) (param $CO i32)
     (param $FH i32) (param $FW i32) (param $SH i32) (param $SW i32) (param $DH i32) (param $DWL i32)
-    (param $R0 i32) (param $R1 i32)
+    (param $R0 i32) (param $R1 i32) (param $O0 i32) (param $O1 i32) (param $B i32) (param $RELU i32)
     (local $row i32) (local $n i32) (local $oy i32) (local $o i32) (local $ox i32) (local $ky i32) (local $kx i32)
     (local $xrow i32) (local $yrow i32) (local $xbase i32) (local $xp i32) (local $wp i32) (local $end i32)
     (local $yp i32) (local $off2 i32) (local $second i32) (local $pxBytes i32) (local $wstep i32)
@@ -306,14 +309,20 @@
     (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
     (local $s0 v128) (local $s1 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
     (local.set $pxBytes (i32.shl (i32.mul (local.get $SW) (local.get $CI)) (i32.const 2)))
     (local.set $wstep (i32.shl (local.get $CO) (i32.const 2)))
     ;; the block of output channels o .. o+15 starts at w + o * blockBytes (blockBytes = FH*FW*CI*4)
     (local.set $blockBytes (i32.shl (i32.mul (i32.mul (local.get $FH) (local.get $FW)) (local.get $CI)) (i32.const 2)))
-    (local.set $o (i32.const 0))
+    (local.set $o (local.get $O0))
     (block $o_done (loop $o_loop
-      (br_if $o_done (i32.ge_u (local.get $o) (local.get $CO)))
+      (br_if $o_done (i32.ge_u (local.get $o) (local.get $O1)))
       (local.set $wblock (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $blockBytes))))
+      (if (local.get $B) (then
+        (local.set $b0 (v128.load offset=0 (i32.add (local.get $B) (i32.shl (local.get $o) (i32.const 2)))))
+        (local.set $b1 (v128.load offset=16 (i32.add (local.get $B) (i32.shl (local.get $o) (i32.const 2)))))
+        (local.set $b2 (v128.load offset=32 (i32.add (local.get $B) (i32.shl (local.get $o) (i32.const 2)))))
+        (local.set $b3 (v128.load offset=48 (i32.add (local.get $B) (i32.shl (local.get $o) (i32.const 2)))))))
       (local.set $row (local.get $R0))
       (block $row_done (loop $row_loop
         (br_if $row_done (i32.ge_u (local.get $row) (local.get $R1)))
@@ -372,6 +381,24 @@
                 (br $kx_loop)))
               (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
               (br $ky_loop)))
+            (if (local.get $B) (then
+              (local.set $a0 (f32x4.add (local.get $a0) (local.get $b0)))
+              (local.set $a1 (f32x4.add (local.get $a1) (local.get $b1)))
+              (local.set $a2 (f32x4.add (local.get $a2) (local.get $b2)))
+              (local.set $a3 (f32x4.add (local.get $a3) (local.get $b3)))
+              (local.set $a4 (f32x4.add (local.get $a4) (local.get $b0)))
+              (local.set $a5 (f32x4.add (local.get $a5) (local.get $b1)))
+              (local.set $a6 (f32x4.add (local.get $a6) (local.get $b2)))
+              (local.set $a7 (f32x4.add (local.get $a7) (local.get $b3)))))
+            (if (local.get $RELU) (then
+              (local.set $a0 (f32x4.max (local.get $a0) (v128.const f32x4 0 0 0 0)))
+              (local.set $a1 (f32x4.max (local.get $a1) (v128.const f32x4 0 0 0 0)))
+              (local.set $a2 (f32x4.max (local.get $a2) (v128.const f32x4 0 0 0 0)))
+              (local.set $a3 (f32x4.max (local.get $a3) (v128.const f32x4 0 0 0 0)))
+              (local.set $a4 (f32x4.max (local.get $a4) (v128.const f32x4 0 0 0 0)))
+              (local.set $a5 (f32x4.max (local.get $a5) (v128.const f32x4 0 0 0 0)))
+              (local.set $a6 (f32x4.max (local.get $a6) (v128.const f32x4 0 0 0 0)))
+              (local.set $a7 (f32x4.max (local.get $a7) (v128.const f32x4 0 0 0 0)))))
             (local.set $yp (i32.add (local.get $yrow) (i32.shl (i32.add (i32.mul (local.get $ox) (local.get $CO))
               (local.get $o)) (i32.const 2))))
             (v128.store offset=0 (local.get $yp) (local.get $a0))
