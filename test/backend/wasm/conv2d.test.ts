@@ -159,12 +159,10 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
       const bias = tf.tensor(randomHost([co], 3).values, [co]);
       const packed = tf.transpose(tf.reshape(w, [3, 3, ci, co / 16, 16]), [3, 0, 1, 2, 4]);
       const run = (filter: tf.Tensor, activation: string, withBias: boolean) =>
-        tf
-          .engine()
-          .runKernel(DIRECT_CONV2D, withBias ? { x, filter, bias } : { x, filter }, {
-            ...base,
-            activation,
-          }) as tf.Tensor;
+        tf.engine().runKernel(DIRECT_CONV2D, withBias ? { x, filter, bias } : { x, filter }, {
+          ...base,
+          activation,
+        }) as tf.Tensor;
       for (const [activation, withBias] of [
         ['relu', true],
         ['linear', true],
