@@ -92,6 +92,7 @@ describe('wasm BatchShapingGatherChannels (simd/gather_channels.wat)', () => {
   const packedCases: [number[], number[], 'out' | 'in', number | undefined][] = [
     [[3, 3, 8, 40], [0, 3, 4, 9, 19, 39], 'out', 16],
     [[3, 3, 5, 20], Array.from({ length: 17 }, (_, i) => i + 2), 'out', 32],
+    [[3, 3, 8, 40], [1, 2, 30], 'out', 48], // two blocks of padding only; 72 rows: tiles of 32, 32 and 8
     [[3, 3, 12, 32], [0, 5, 11], 'in', undefined],
     [[1, 1, 7, 16], [6, 2], 'in', undefined],
   ];

@@ -62,21 +62,22 @@
 
   ;; The same gathers written packed per block of 16 output channels, the layout of conv.wat's conv2dPacked:
   ;; [WIDTH/16, ROWS, 16] for columns (WIDTH a multiple of 16; padding columns zero) and [LEN/16, TAPS, K, 16] for
-  ;; rows (LEN a multiple of 16). Both read the source once, row by row, and write each row's values to the
-  ;; blocks (one 64-byte run per block and row).
+  ;; rows (LEN a multiple of 16). Columns go by tiles of 32 source rows, and within a tile block by block; rows read
+  ;; the source once, row by row, and write each row's values to the blocks (one 64-byte run per block and row).
   (func (export "gatherColumnsPacked")
     (param $src i32) (param $idx i32) (param $dst i32)
     (param $ROWS i32) (param $COLS i32) (param $K i32) (param $WIDTH i32)
-    (local $r i32) (local $b i32) (local $l i32) (local $j i32) (local $s i32) (local $d i32) (local $ip i32)
-    (local $blockBytes i32) (local $rowBytes i32) (local $live i32)
+    (local $r0 i32) (local $r1 i32) (local $r i32) (local $b i32) (local $l i32) (local $s i32) (local $d i32)
+    (local $ip i32) (local $rowBytes i32) (local $blockBytes i32) (local $live i32)
     (local.set $rowBytes (i32.shl (local.get $COLS) (i32.const 2)))
     (local.set $blockBytes (i32.shl (local.get $ROWS) (i32.const 6)))
-    (local.set $r (i32.const 0))
-    (block $r_done (loop $r_loop
-      (br_if $r_done (i32.ge_u (local.get $r) (local.get $ROWS)))
-      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $rowBytes))))
-      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 6))))
-      (local.set $ip (local.get $idx))
+    ;; 32 source rows at a time (up to 64 KiB: they stay in cache while every block takes its columns from
+    ;; them), and within them block by block, so each block's writes run in order
+    (local.set $r0 (i32.const 0))
+    (block $c_done (loop $c_loop
+      (br_if $c_done (i32.ge_u (local.get $r0) (local.get $ROWS)))
+      (local.set $r1 (i32.add (local.get $r0) (i32.const 32)))
+      (if (i32.gt_u (local.get $r1) (local.get $ROWS)) (then (local.set $r1 (local.get $ROWS))))
       (local.set $b (i32.const 0))
       (block $b_done (loop $b_loop
         (br_if $b_done (i32.ge_u (local.get $b) (local.get $WIDTH)))
@@ -85,21 +86,32 @@
         (if (i32.lt_u (local.get $b) (local.get $K)) (then
           (local.set $live (i32.sub (local.get $K) (local.get $b)))
           (if (i32.gt_u (local.get $live) (i32.const 16)) (then (local.set $live (i32.const 16))))))
-        (local.set $l (i32.const 0))
-        (block $l_done (loop $l_loop
-          (br_if $l_done (i32.ge_u (local.get $l) (local.get $live)))
-          (f32.store (i32.add (local.get $d) (i32.shl (local.get $l) (i32.const 2)))
-            (f32.load (i32.add (local.get $s) (i32.shl (i32.load (local.get $ip)) (i32.const 2)))))
-          (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
-          (local.set $l (i32.add (local.get $l) (i32.const 1)))
-          (br $l_loop)))
-        (memory.fill (i32.add (local.get $d) (i32.shl (local.get $live) (i32.const 2))) (i32.const 0)
-          (i32.shl (i32.sub (i32.const 16) (local.get $live)) (i32.const 2)))
-        (local.set $d (i32.add (local.get $d) (local.get $blockBytes)))
+        (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r0) (local.get $rowBytes))))
+        (local.set $d (i32.add (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $b) (i32.const 4))
+          (local.get $blockBytes))) (i32.shl (local.get $r0) (i32.const 6))))
+        (local.set $r (local.get $r0))
+        (block $r_done (loop $r_loop
+          (br_if $r_done (i32.ge_u (local.get $r) (local.get $r1)))
+          (local.set $ip (i32.add (local.get $idx) (i32.shl (local.get $b) (i32.const 2))))
+          (local.set $l (i32.const 0))
+          (block $l_done (loop $l_loop
+            (br_if $l_done (i32.ge_u (local.get $l) (local.get $live)))
+            (f32.store (i32.add (local.get $d) (i32.shl (local.get $l) (i32.const 2)))
+              (f32.load (i32.add (local.get $s) (i32.shl (i32.load (local.get $ip)) (i32.const 2)))))
+            (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+            (local.set $l (i32.add (local.get $l) (i32.const 1)))
+            (br $l_loop)))
+          (if (i32.lt_u (local.get $live) (i32.const 16)) (then
+            (memory.fill (i32.add (local.get $d) (i32.shl (local.get $live) (i32.const 2))) (i32.const 0)
+              (i32.shl (i32.sub (i32.const 16) (local.get $live)) (i32.const 2)))))
+          (local.set $d (i32.add (local.get $d) (i32.const 64)))
+          (local.set $s (i32.add (local.get $s) (local.get $rowBytes)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $r_loop)))
         (local.set $b (i32.add (local.get $b) (i32.const 16)))
         (br $b_loop)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $r_loop)))
+      (local.set $r0 (local.get $r1))
+      (br $c_loop)))
   )
 
   (func (export "gatherRowsPacked")
