@@ -11,7 +11,7 @@
 //   (g) skipUngrouped (c) without calibration (batch 1 only): every open channel gathered and packed per
 //                 pattern; separates the gain of the static channel groups
 //   (h) skipPacked (c) with directConv false (batch 1 only), calibrated on its own: gathered weights packed
-//                 by XNNPACK as before the direct path (on one thread (c) runs them on our direct conv)
+//                 by XNNPACK as before the direct path ((c) runs them on our direct conv)
 // (c), (d), (e), (f) and the per-sample variant are calibrated on the calibration batch (net.calibrate,
 // minOnRate 'auto'): channels open on nearly all of it form a static group packed once (channel_groups.ts).
 // Batch-1 latency (median over distinct samples, variants interleaved per sample), throughput at a batch

@@ -4,7 +4,7 @@
 // matching input channels. Folded BN (FoldedConv) replaces conv + BN. The shortcut is never gated.
 // With a static channel group (setStaticChannels, channel_groups.ts) the gated conv runs twice, on the group's
 // pre-packed weights and on the gathered open channels outside it, and the conv after it sums the two terms.
-// With the policy's `direct` (wasm, one thread) the gated conv's gathered filters are padded with zero filters to
+// With the policy's `direct` (wasm) the gated conv's gathered filters are padded with zero filters to
 // a multiple of 16 (its output sliced back to the open channels) and both convs run on the backend's direct conv,
 // which packs nothing (skip_policy.ts).
 // Numerically this is the masked dense block of models/blocks up to float32 rounding (BN folding, a

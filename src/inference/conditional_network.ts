@@ -70,12 +70,11 @@ export interface ConditionalOptions {
    * Run gathered weights through the backend's DIRECT_CONV2D_KERNEL (folded_conv.ts), channel counts padded with
    * zero channels to a multiple of 16 (skip_policy.ts), then bias and ReLU: on the wasm backend that is our
    * direct SIMD conv (split over its threads), which packs nothing: the weights of a new gate pattern are gathered
-   * on the backend straight into the layout that conv streams (packed per 16 output channels). Default: true where
-   * the backend has that kernel (wasm) and runs one thread; false elsewhere: on two wasm threads the two ways
-   * measured within noise of each other (ResNet-34, batch 1, `skip` / `skipPacked` of bench/conditional.ts
-   * --threads 2 with the direct path on: 92 against 99 ms in one run, 134 against 120 ms in another; XNNPACK's idle
-   * threads spin on the cores our pool's workers need), and the other backends pack or transform any conv weight
-   * (the fused conv saves the separate bias and ReLU). Results are the same either way.
+   * on the backend straight into the layout that conv streams (packed per 16 output channels; the gated conv's
+   * from a copy of its weight in OHWI, so only the open filters are read), with the bias and ReLU in the conv.
+   * Default: true where the backend has that kernel (wasm, any thread count: ResNet-34 at batch 1 measured faster
+   * than the packed way on one and on two threads, `skip` / `skipPacked` of bench/conditional.ts); false elsewhere,
+   * where the backends pack or transform any conv weight. Results are the same either way.
    */
   directConv?: boolean;
 }
@@ -197,7 +196,7 @@ function resolveOptions(
   }
   const hostMemory = HOST_MEMORY_BACKENDS.includes(tf.getBackend());
   const lowering = requested === 'auto' && !hostMemory ? 'conv' : requested;
-  const direct = options.directConv ?? (hasDirectConv2D() && computeThreads() === 1);
+  const direct = options.directConv ?? hasDirectConv2D();
   if (typeof direct !== 'boolean') {
     throw new Error(`${fn}: option 'directConv' must be a boolean; got ${JSON.stringify(direct)}`);
   }

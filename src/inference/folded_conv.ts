@@ -36,8 +36,8 @@ export function hasDirectConv2D(): boolean {
 
 /**
  * Optional backend kernel (inputs x: a weight [..., Cin, Cout], indices: int32 [k]; attrs axis 'out' | 'in',
- * width) gathering channels where the weight lives: 'out' the output channels, zero-padded to `width`; 'in' the
- * input channels. The wasm backend registers one (src/backend/wasm/gather_channels.ts); elsewhere the host copy is
+ * width, packed, source 'hwio' | 'ohwi') gathering channels where the weight lives: 'out' the output channels,
+ * zero-padded to `width`; 'in' the input channels; from source 'ohwi' (x [Cout, kh, kw, Cin]) packed output channels. The wasm backend registers one (src/backend/wasm/gather_channels.ts); elsewhere the host copy is
  * gathered and uploaded.
  */
 const GATHER_CHANNELS_KERNEL = 'BatchShapingGatherChannels';
@@ -61,9 +61,10 @@ function gatherOnBackend(
   axis: 'out' | 'in',
   width: number,
   packed: boolean,
+  source: 'hwio' | 'ohwi' = 'hwio',
 ): tf.Tensor {
   const indices = tf.tensor1d(idx, 'int32');
-  const attrs = { axis, width, packed };
+  const attrs = { axis, width, packed, source };
   const out = tf.engine().runKernel(GATHER_CHANNELS_KERNEL, { x: weight, indices }, attrs) as tf.Tensor;
   indices.dispose();
   return out;
@@ -96,6 +97,8 @@ export class FoldedConv {
   private readonly hostBias: Float32Array;
   /** Host copy as rows [Cout, kh*kw*Cin] (OHWI), made on first use by the matmul lowering. */
   private hostRows?: Float32Array;
+  /** The weight in OHWI on the backend, made on the first packed output-channel gather. */
+  private ohwiWeight?: tf.Tensor4D;
 
   /** `read` brings the weights to the host (default: synchronously; compileConditionalAsync reads beforehand). */
   constructor(conv: Conv2d, bn: BatchNorm | undefined, read: HostReader = syncReader) {
@@ -260,9 +263,18 @@ export class FoldedConv {
       for (let j = 0; j < k; j++) w.set(src.subarray(idx[j]! * per, (idx[j]! + 1) * per), j * per);
       return { weight: tf.tensor2d(w, [k, per]), bias };
     }
+    if (hasGatherChannels() && packed && packable(width)) {
+      // From the OHWI copy: reads only the open channels' filters, where the HWIO weight is read whole.
+      // Kept: the caller may run inside tf.tidy, and the copy lives as long as this conv.
+      this.ohwiWeight ??= tf.keep(
+        tf.tensor4d(this.rowsWeight(), [this.outChannels, this.kernel, this.kernel, this.inChannels]),
+      );
+      const weight = gatherOnBackend(this.ohwiWeight, idx, 'out', width, true, 'ohwi') as tf.Tensor5D;
+      return { weight, bias };
+    }
     if (hasGatherChannels()) {
-      const weight = gatherOnBackend(this.params.weight, idx, 'out', width, packed && packable(width));
-      return { weight: weight as tf.Tensor4D | tf.Tensor5D, bias };
+      const weight = gatherOnBackend(this.params.weight, idx, 'out', width, false);
+      return { weight: weight as tf.Tensor4D, bias };
     }
     const cout = this.outChannels;
     const src = this.hostWeight;
@@ -322,7 +334,7 @@ export class FoldedConv {
   }
 
   dispose(): void {
-    tf.dispose([this.params.weight, this.params.bias]);
+    tf.dispose([this.params.weight, this.params.bias, ...(this.ohwiWeight ? [this.ohwiWeight] : [])]);
   }
 }
 

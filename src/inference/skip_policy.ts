@@ -10,8 +10,8 @@
 // pack do not, the patches do: so large maps gather weights, 7x7 maps at batch 1 pack patches, and large
 // batches of small maps run masked dense. The MACs run on every thread, the gathering and packing on one: the
 // default repackCost grows with the wasm backend's thread count (conditional_network.ts).
-// With `direct` (the wasm backend on one XNNPACK thread, whose registered Conv2D is our own SIMD direct conv:
-// nothing is packed) the gated conv's gathered filters are padded with zero filters to a multiple of
+// With `direct` (the wasm backend, whose BatchShapingDirectConv2D is our own SIMD direct conv: nothing is
+// packed) the gated conv's gathered filters are padded with zero filters to a multiple of
 // DIRECT_CHANNEL_BLOCK (its output is sliced back for the conv after it); both convs' weights are gathered on the
 // backend, laid out per 16 output channels as the direct conv streams them, and run on it. That conv measured
 // faster per MAC than XNNPACK's packed one on ResNet-34's gated layers (0.62-0.77x the time, batch 1, one thread,
@@ -34,8 +34,8 @@ export interface SkipPolicy {
   /** How the convs with gathered weights run ('matmul' needs the activations in host memory: wasm, cpu). */
   lowering: LoweringMode;
   /**
-   * Gathered weights run as tfjs's unfused conv2d with channel counts padded to DIRECT_CHANNEL_BLOCK: on the
-   * wasm backend with one XNNPACK thread that is our direct SIMD conv, which packs nothing (directFits).
+   * Gathered weights run on the backend's direct conv kernel with channel counts padded to DIRECT_CHANNEL_BLOCK:
+   * on the wasm backend our SIMD direct conv, which packs nothing (directFits).
    */
   direct: boolean;
 }
@@ -62,8 +62,9 @@ const DIRECT_CHANNEL_BLOCK = 16;
 
 /**
  * Packing-equivalents per weight gathered on the backend for the direct conv (BatchShapingGatherChannels, packed
- * per 16 output channels): 1.15 ms for 256 of a [3, 3, 512, 512] weight's output channels (1.2M weights, ~1 ns
- * each) against ~14 ns per weight of a new XNNPACK conv operator; wasm, one thread.
+ * per 16 output channels): 1.15 ms for 256 of a [3, 3, 512, 512] weight's output channels from the HWIO weight
+ * (1.2M weights, ~1 ns each) against ~14 ns per weight of a new XNNPACK conv operator; wasm, one thread. The
+ * gathers now read the gated conv's OHWI copy (only the open filters) and cost less: kept as an upper bound.
  */
 export const DIRECT_GATHER_COST = 0.07;
 

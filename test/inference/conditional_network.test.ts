@@ -234,7 +234,7 @@ for (const backend of TEST_BACKENDS.filter((b) => hasSyncReadback(b))) {
   });
 }
 
-describe('direct conv on one wasm thread', () => {
+describe('direct conv on wasm', () => {
   before(() => useBackend('wasm'));
 
   test('is the default there, refused when not a boolean, and leaks nothing on the wasm heap', async () => {
@@ -247,7 +247,7 @@ describe('direct conv on one wasm thread', () => {
         /option 'directConv' must be a boolean; got 1/,
       );
       const net = compileConditional(model, { skip: 'always' });
-      assert.equal(net.policy.direct, true, 'default on wasm with one thread');
+      assert.equal(net.policy.direct, true, 'default on wasm');
       const x1 = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
       await expectNoWasmLeak(() => {
         const out = net.apply(x1);

@@ -3,8 +3,10 @@
 // lives, on the heap (simd/gather_channels.wat). attrs.axis 'out': output channels (the gated conv's filters;
 // columns of the weight), padded with zero filters to attrs.width; 'in': input channels (rows of the conv after
 // the gate, one copy each); attrs.packed writes either packed per 16 output channels for our direct conv
-// (conv2d.ts, conv.wat's conv2dPacked). The host-side gather it replaces read a host copy in JavaScript and uploaded the
-// result: two passes, and a scalar JS loop for the columns. Where our module is unavailable the same loops run
+// (conv2d.ts, conv.wat's conv2dPacked); attrs.source 'ohwi' gathers packed output channels from the weight laid
+// out [Cout, FH, FW, Cin], reading only the open channels' filters (the HWIO gather reads the whole weight). The
+// host-side gather it replaces read a host copy in JavaScript and uploaded the result: two passes, and a scalar JS
+// loop for the columns. Where our module is unavailable the same loops run
 // in JavaScript on the heap.
 import * as tf from '@tensorflow/tfjs-core';
 import { gatherChannelsKernels } from './simd/gather_channels.js';
@@ -23,10 +25,24 @@ interface Geometry {
   width: number;
   /** Written packed per 16 output channels (conv.wat's conv2dPacked layout). */
   packed: boolean;
+  /** The weight is OHWI [Cout, FH, FW, Cin] (attrs.source 'ohwi'; axis 'out', packed only), else HWIO. */
+  ohwi: boolean;
 }
 
 function geometry(x: TensorInfo, indices: TensorInfo, attrs: Record<string, unknown>): Geometry {
   const axis = attrs.axis;
+  const source = attrs.source ?? 'hwio';
+  if (source !== 'hwio' && source !== 'ohwi') {
+    throw new Error(
+      `${GATHER_CHANNELS} (wasm): attribute 'source' must be 'hwio' or 'ohwi'; got ${String(source)}`,
+    );
+  }
+  const ohwi = source === 'ohwi';
+  if (ohwi && (axis !== 'out' || attrs.packed !== true || x.shape.length !== 4)) {
+    throw new Error(
+      `${GATHER_CHANNELS} (wasm): source 'ohwi' gathers output channels, packed, of 'x' [Cout, FH, FW, Cin]; got axis ${String(axis)}, packed ${String(attrs.packed)}, [${x.shape}]`,
+    );
+  }
   if (
     x.shape.length < 2 ||
     x.dtype !== 'float32' ||
@@ -40,8 +56,8 @@ function geometry(x: TensorInfo, indices: TensorInfo, attrs: Record<string, unkn
   if (axis !== 'out' && axis !== 'in') {
     throw new Error(`${GATHER_CHANNELS} (wasm): attribute 'axis' must be 'out' or 'in'; got ${String(axis)}`);
   }
-  const cout = x.shape.at(-1)!;
-  const cin = x.shape.at(-2)!;
+  const cout = ohwi ? x.shape[0]! : x.shape.at(-1)!;
+  const cin = x.shape.at(ohwi ? -1 : -2)!;
   const k = indices.shape[0]!;
   const width = axis === 'out' ? ((attrs.width as number | undefined) ?? k) : k;
   if (!Number.isInteger(width) || width < k) {
@@ -53,7 +69,7 @@ function geometry(x: TensorInfo, indices: TensorInfo, attrs: Record<string, unkn
       `${GATHER_CHANNELS} (wasm): packed output needs 'x' [FH, FW, Cin, Cout] and ${axis === 'out' ? "'width'" : 'Cout'} a multiple of 16; got [${x.shape}], width ${width}`,
     );
   }
-  return { axis, taps: tf.util.sizeFromShape(x.shape) / (cin * cout), cin, cout, k, width, packed };
+  return { axis, taps: tf.util.sizeFromShape(x.shape) / (cin * cout), cin, cout, k, width, packed, ohwi };
 }
 
 /** Every index within the gathered axis (an out-of-range one would read outside the weight). */
@@ -84,6 +100,10 @@ function gatherChannels({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo 
     // On the calling thread: split over our pool, right after XNNPACK's ops (whose idle threads spin on the cores
     // our workers need), the packed gathers took longer (ResNet-34 batch 1 on 2 threads, bench/conditional.ts:
     // 17.4 ms per image against 12.1 ms).
+    if (g.ohwi) {
+      simd.gatherOhwiPacked(src, idx, dst, g.taps * g.cin, g.k, g.width);
+      return out;
+    }
     const columns = g.packed ? simd.gatherColumnsPacked : simd.gatherColumns;
     const rows = g.packed ? simd.gatherRowsPacked : simd.gatherRows;
     if (g.axis === 'out') columns(src, idx, dst, g.taps * g.cin, g.cout, g.k, g.width);
@@ -99,6 +119,7 @@ function gatherChannels({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo 
  * [Cout / 16, FH, FW, k, 16].
  */
 function outputShape(xShape: number[], g: Geometry): number[] {
+  if (g.ohwi) return [g.width / 16, ...xShape.slice(1), 16];
   const shape = [...xShape];
   shape[shape.length - (g.axis === 'out' ? 1 : 2)] = g.width;
   if (!g.packed) return shape;
@@ -124,7 +145,8 @@ export function gatherChannelsJs(
       for (let r = 0; r < rows; r++) {
         for (let l = 0; l < 16; l++, d++) {
           const c = b * 16 + l;
-          if (g.axis === 'out') dst[d] = c < g.k ? src[r * g.cout + idx[c]!]! : 0;
+          if (g.ohwi) dst[d] = c < g.k ? src[idx[c]! * rows + r]! : 0;
+          else if (g.axis === 'out') dst[d] = c < g.k ? src[r * g.cout + idx[c]!]! : 0;
           else dst[d] = src[(Math.floor(r / g.k) * g.cin + idx[r % g.k]!) * g.cout + c]!;
         }
       }

@@ -9,9 +9,16 @@ import { expectNoWasmLeak, randomHost, wasmBackend } from './wasm_test_utils.js'
 
 const KERNEL = 'BatchShapingGatherChannels';
 
-function gather(x: tf.Tensor, idx: number[], axis: 'out' | 'in', width?: number, packed = false): tf.Tensor {
+function gather(
+  x: tf.Tensor,
+  idx: number[],
+  axis: 'out' | 'in',
+  width?: number,
+  packed = false,
+  source?: 'hwio' | 'ohwi',
+): tf.Tensor {
   const indices = tf.tensor1d(idx, 'int32');
-  const attrs = { axis, packed, ...(width === undefined ? {} : { width }) };
+  const attrs = { axis, packed, ...(width === undefined ? {} : { width }), ...(source && { source }) };
   const out = tf.engine().runKernel(KERNEL, { x, indices }, attrs) as tf.Tensor;
   indices.dispose();
   return out;
@@ -80,6 +87,7 @@ describe('wasm BatchShapingGatherChannels (simd/gather_channels.wat)', () => {
         k: 3,
         width,
         packed: false,
+        ohwi: false,
       });
       const js = tf.engine().makeTensorFromTensorInfo(out);
       assert.deepEqual(Array.from(await js.data()), Array.from(await viaKernel.data()), axis);
@@ -118,12 +126,53 @@ describe('wasm BatchShapingGatherChannels (simd/gather_channels.wat)', () => {
         k,
         width: width ?? k,
         packed: true,
+        ohwi: false,
       });
       const js = tf.engine().makeTensorFromTensorInfo(out);
       assert.deepEqual(Array.from(await js.data()), Array.from(await packed.data()), 'JavaScript fallback');
-      tf.dispose([x, hwio, packed, expected, indices, js]);
+      tf.dispose([hwio, expected, js]);
+      if (axis === 'out') {
+        // From the weight in OHWI [Cout, FH, FW, Cin]: the same packed numbers, module and JavaScript.
+        const ohwiWeight = tf.transpose(x, [3, 0, 1, 2]);
+        const fromOhwi = gather(ohwiWeight, idx, 'out', width, true, 'ohwi');
+        assert.deepEqual(fromOhwi.shape, packed.shape);
+        assert.deepEqual(Array.from(await fromOhwi.data()), Array.from(await packed.data()), 'from OHWI');
+        const out2 = backend.makeOutput([...packed.shape], 'float32');
+        gatherChannelsJs(backend, ohwiWeight, indices, out2, {
+          axis,
+          taps,
+          cin,
+          cout,
+          k,
+          width: width ?? k,
+          packed: true,
+          ohwi: true,
+        });
+        const js2 = tf.engine().makeTensorFromTensorInfo(out2);
+        assert.deepEqual(
+          Array.from(await js2.data()),
+          Array.from(await packed.data()),
+          'JavaScript from OHWI',
+        );
+        tf.dispose([ohwiWeight, fromOhwi, js2]);
+      }
+      tf.dispose([x, packed, indices]);
     });
   }
+
+  it('rejects an OHWI source outside packed output channels, and an unknown source, by name', () => {
+    const x = tf.zeros([16, 3, 3, 4]);
+    assert.throws(
+      () => gather(x, [0, 1], 'in', undefined, true, 'ohwi'),
+      /source 'ohwi' gathers output channels/,
+    );
+    assert.throws(() => gather(x, [0, 1], 'out', 16, false, 'ohwi'), /source 'ohwi' gathers output channels/);
+    assert.throws(
+      () => gather(x, [0, 1], 'out', 16, true, 'nhwc' as 'ohwi'),
+      /attribute 'source' must be 'hwio' or 'ohwi'; got nhwc/,
+    );
+    x.dispose();
+  });
 
   it('rejects an index outside the gathered axis and a width below the count, naming them', () => {
     const x = tf.zeros([3, 3, 4, 8]);

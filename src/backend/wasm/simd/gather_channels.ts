@@ -19,6 +19,8 @@ export interface GatherChannelsKernels {
   /** The same, packed per 16 output channels: [width/16, rows, 16] and [len/16, taps, k, 16]. */
   gatherColumnsPacked: GatherChannelsKernels['gatherColumns'];
   gatherRowsPacked: GatherChannelsKernels['gatherRows'];
+  /** gatherColumnsPacked from the weight in OHWI, src [cols, rows]: [width/16, rows, 16]. */
+  gatherOhwiPacked(src: number, idx: number, dst: number, rows: number, k: number, width: number): void;
 }
 
 /** gather_channels.wat on this backend's heap, or undefined (simdUnavailable('gather_channels') says why). */

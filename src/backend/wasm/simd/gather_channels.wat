@@ -114,6 +114,51 @@
       (br $c_loop)))
   )
 
+  ;; gatherColumnsPacked from the weight in OHWI, src [COLS, ROWS] (one output channel's ROWS = FH*FW*CIN weights
+  ;; contiguous): dst [WIDTH/16, ROWS, 16] the same as gatherColumnsPacked of the HWIO weight. Reads only the
+  ;; gathered channels, each in one sequential pass (the HWIO gather reads every row of the weight whole); each
+  ;; block's destination (ROWS * 64 bytes) is written lane by lane, 64 bytes apart, and stays in cache meanwhile.
+  (func (export "gatherOhwiPacked")
+    (param $src i32) (param $idx i32) (param $dst i32)
+    (param $ROWS i32) (param $K i32) (param $WIDTH i32)
+    (local $b i32) (local $l i32) (local $c i32) (local $s i32) (local $d i32) (local $end i32)
+    (local $rowBytes i32) (local $blockBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $ROWS) (i32.const 2)))
+    (local.set $blockBytes (i32.shl (local.get $ROWS) (i32.const 6)))
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_u (local.get $b) (local.get $WIDTH)))
+      (local.set $l (i32.const 0))
+      (block $l_done (loop $l_loop
+        (br_if $l_done (i32.ge_u (local.get $l) (i32.const 16)))
+        (local.set $c (i32.add (local.get $b) (local.get $l)))
+        (local.set $d (i32.add (i32.add (local.get $dst)
+          (i32.mul (i32.shr_u (local.get $b) (i32.const 4)) (local.get $blockBytes)))
+          (i32.shl (local.get $l) (i32.const 2))))
+        (local.set $end (i32.add (local.get $d) (local.get $blockBytes)))
+        (if (i32.lt_u (local.get $c) (local.get $K))
+          (then
+            (local.set $s (i32.add (local.get $src) (i32.mul
+              (i32.load (i32.add (local.get $idx) (i32.shl (local.get $c) (i32.const 2))))
+              (local.get $rowBytes))))
+            (block $r_done (loop $r_loop
+              (br_if $r_done (i32.ge_u (local.get $d) (local.get $end)))
+              (f32.store (local.get $d) (f32.load (local.get $s)))
+              (local.set $s (i32.add (local.get $s) (i32.const 4)))
+              (local.set $d (i32.add (local.get $d) (i32.const 64)))
+              (br $r_loop))))
+          (else
+            (block $z_done (loop $z_loop
+              (br_if $z_done (i32.ge_u (local.get $d) (local.get $end)))
+              (f32.store (local.get $d) (f32.const 0))
+              (local.set $d (i32.add (local.get $d) (i32.const 64)))
+              (br $z_loop)))))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
+        (br $l_loop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br $b_loop)))
+  )
+
   (func (export "gatherRowsPacked")
     (param $src i32) (param $idx i32) (param $dst i32)
     (param $TAPS i32) (param $CIN i32) (param $K i32) (param $LEN i32)
