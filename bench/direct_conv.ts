@@ -1,7 +1,8 @@
 // Conditional inference's gathered convs on wasm, per layer of ResNet-34 at batch 1 with half the output channels
 // open: XNNPACK's cached conv (the dense model's; full weight, time / 2 = its cost for the same MACs), XNNPACK on
 // the gathered weight (cached: a new pattern would also pack it), our direct conv on the HWIO gather and on the
-// packed one (conv2dPacked), and the two gathers (BatchShapingGatherChannels). Best of 3 rounds of `reps` calls.
+// packed one (conv2dPacked), and the gathers (BatchShapingGatherChannels: HWIO, packed, packed from the OHWI
+// copy). Best of 3 rounds of `reps` calls.
 //   node --import tsx bench/direct_conv.ts [--threads 2]  ->  bench/results/direct_conv[-threads2].json
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -45,12 +46,21 @@ for (const [size, channels] of [
     Array.from({ length: open }, (_, i) => 2 * i),
     'int32',
   );
-  const gather = (packed: boolean) =>
+  const ohwi = tf.transpose(full, [3, 0, 1, 2]); // the gated conv's copy conditional inference gathers from
+  const gather = (packed: boolean, source: 'hwio' | 'ohwi' = 'hwio') =>
     tf
       .engine()
-      .runKernel('BatchShapingGatherChannels', { x: full, indices }, { axis: 'out', width: open, packed });
+      .runKernel(
+        'BatchShapingGatherChannels',
+        { x: source === 'ohwi' ? ohwi : full, indices },
+        { axis: 'out', width: open, packed, source },
+      );
   const hwio = gather(false) as tf.Tensor4D;
   const packed = gather(true) as tf.Tensor;
+  const fromOhwi = gather(true, 'ohwi') as tf.Tensor;
+  const same = tf.tidy(() => tf.max(tf.abs(tf.sub(packed, fromOhwi))).dataSync()[0]!);
+  if (same !== 0)
+    throw new Error(`bench/direct_conv.ts: the OHWI gather differs from the HWIO one by ${same}`);
   const direct = (filter: tf.Tensor) => () =>
     tf.engine().runKernel('BatchShapingDirectConv2D', { x, filter }, CONV_ATTRS) as tf.Tensor;
   const reps = size >= 28 ? 10 : 20;
@@ -65,8 +75,9 @@ for (const [size, channels] of [
     msDirectPacked: time(direct(packed), reps),
     msGatherHwio: time(() => gather(false) as tf.Tensor, reps),
     msGatherPacked: time(() => gather(true) as tf.Tensor, reps),
+    msGatherPackedFromOhwi: time(() => gather(true, 'ohwi') as tf.Tensor, reps),
   });
-  tf.dispose([x, full, indices, hwio, packed]);
+  tf.dispose([x, full, ohwi, indices, hwio, packed, fromOhwi]);
 }
 console.table(layers);
 const path = writeResult(threads === 1 ? 'direct_conv' : `direct_conv-threads${threads}`, {
