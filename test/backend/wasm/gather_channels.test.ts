@@ -115,20 +115,22 @@ describe('wasm BatchShapingGatherChannels (simd/gather_channels.wat)', () => {
       const expected = tf.transpose(tf.reshape(hwio, [fh, fw, ci, co / 16, 16]), [3, 0, 1, 2, 4]);
       assert.deepEqual(Array.from(await packed.data()), Array.from(await expected.data()));
       const indices = tf.tensor1d(idx, 'int32');
-      const out = backend.makeOutput([...packed.shape], 'float32');
-      const [taps, cin, cout] = [shape[0]! * shape[1]!, shape[2]!, shape[3]!];
       const k = idx.length;
-      gatherChannelsJs(backend, x, indices, out, {
+      const geometry = {
         axis,
-        taps,
-        cin,
-        cout,
+        taps: shape[0]! * shape[1]!,
+        cin: shape[2]!,
+        cout: shape[3]!,
         k,
         width: width ?? k,
-        packed: true,
-        ohwi: false,
-      });
-      const js = tf.engine().makeTensorFromTensorInfo(out);
+      };
+      /** The JavaScript fallback's packed gather of `weight` (HWIO, or OHWI with `ohwi`). */
+      const viaJs = (weight: tf.Tensor, ohwi: boolean) => {
+        const out = backend.makeOutput([...packed.shape], 'float32');
+        gatherChannelsJs(backend, weight, indices, out, { ...geometry, packed: true, ohwi });
+        return tf.engine().makeTensorFromTensorInfo(out);
+      };
+      const js = viaJs(x, false);
       assert.deepEqual(Array.from(await js.data()), Array.from(await packed.data()), 'JavaScript fallback');
       tf.dispose([hwio, expected, js]);
       if (axis === 'out') {
@@ -137,18 +139,7 @@ describe('wasm BatchShapingGatherChannels (simd/gather_channels.wat)', () => {
         const fromOhwi = gather(ohwiWeight, idx, 'out', width, true, 'ohwi');
         assert.deepEqual(fromOhwi.shape, packed.shape);
         assert.deepEqual(Array.from(await fromOhwi.data()), Array.from(await packed.data()), 'from OHWI');
-        const out2 = backend.makeOutput([...packed.shape], 'float32');
-        gatherChannelsJs(backend, ohwiWeight, indices, out2, {
-          axis,
-          taps,
-          cin,
-          cout,
-          k,
-          width: width ?? k,
-          packed: true,
-          ohwi: true,
-        });
-        const js2 = tf.engine().makeTensorFromTensorInfo(out2);
+        const js2 = viaJs(ohwiWeight, true);
         assert.deepEqual(
           Array.from(await js2.data()),
           Array.from(await packed.data()),
