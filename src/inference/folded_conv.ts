@@ -37,7 +37,8 @@ export function hasDirectConv2D(): boolean {
 /**
  * Optional backend kernel (inputs x: a weight [..., Cin, Cout], indices: int32 [k]; attrs axis 'out' | 'in',
  * width, packed, source 'hwio' | 'ohwi') gathering channels where the weight lives: 'out' the output channels,
- * zero-padded to `width`; 'in' the input channels; from source 'ohwi' (x [Cout, kh, kw, Cin]) packed output channels. The wasm backend registers one (src/backend/wasm/gather_channels.ts); elsewhere the host copy is
+ * zero-padded to `width`; 'in' the input channels; from source 'ohwi' (x [Cout, kh, kw, Cin]) packed output
+ * channels. The wasm backend registers one (src/backend/wasm/gather_channels.ts); elsewhere the host copy is
  * gathered and uploaded.
  */
 const GATHER_CHANNELS_KERNEL = 'BatchShapingGatherChannels';
@@ -95,7 +96,7 @@ export class FoldedConv {
   /** Host copy of the folded weight, HWIO [kh, kw, Cin, Cout] row-major. */
   private readonly hostWeight: Float32Array;
   private readonly hostBias: Float32Array;
-  /** Host copy as rows [Cout, kh*kw*Cin] (OHWI), made on first use by the matmul lowering. */
+  /** Host copy as rows [Cout, kh*kw*Cin] (OHWI), made on first use (the matmul lowering, the OHWI copy). */
   private hostRows?: Float32Array;
   /** The weight in OHWI on the backend, made on the first packed output-channel gather. */
   private ohwiWeight?: tf.Tensor4D;
