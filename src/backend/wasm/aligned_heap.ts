@@ -1,10 +1,11 @@
 // Tensor buffers on cache-line boundaries. The wasm backend takes every tensor's memory from emscripten's malloc,
 // which aligns to 8 bytes: half the buffers start off a 16-byte boundary and where each one starts in its cache
-// line is chance, so SIMD loads straddle lines by a different pattern in every process. The same training step
-// then ran 355-480 ms between processes (ResNet-20, batch 32, one thread), which no benchmark of a few percent
-// can see through. Here the backend's malloc and free are wrapped: each tensor gets `ALIGNMENT - 8` spare bytes
-// and starts on the next 64-byte boundary; free hands back the pointer malloc gave. Memory the C++ side hands
-// over (makeOutput with an offset) never went through the wrapper and is freed as it is.
+// line is chance, so SIMD loads straddle lines by a different pattern in every process, and the same training
+// step's time moved from process to process by more than the few percent a benchmark must resolve (the gating
+// overhead, bench/gating_overhead.ts). Here the backend's malloc and free are wrapped: each tensor gets
+// `TENSOR_ALIGNMENT - 8` spare bytes and starts on the next 64-byte boundary; free hands back the pointer malloc
+// gave. Memory the C++ side hands over (makeOutput with an offset) never went through the wrapper and is freed as
+// it is.
 import type { BackendWasm } from './wasm_kernel_utils.js';
 
 /** Bytes: one cache line, a multiple of the 16-byte SIMD vector. */
