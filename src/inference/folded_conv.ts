@@ -96,7 +96,7 @@ export class FoldedConv {
   /** Host copy of the folded weight, HWIO [kh, kw, Cin, Cout] row-major. */
   private readonly hostWeight: Float32Array;
   private readonly hostBias: Float32Array;
-  /** Host copy as rows [Cout, kh*kw*Cin] (OHWI), made on first use (the matmul lowering, the OHWI copy). */
+  /** Host copy as rows [Cout, kh*kw*Cin] (OHWI), made on first use by the matmul lowering. */
   private hostRows?: Float32Array;
   /** The weight in OHWI on the backend, made on the first packed output-channel gather. */
   private ohwiWeight?: tf.Tensor4D;
@@ -264,12 +264,11 @@ export class FoldedConv {
       for (let j = 0; j < k; j++) w.set(src.subarray(idx[j]! * per, (idx[j]! + 1) * per), j * per);
       return { weight: tf.tensor2d(w, [k, per]), bias };
     }
-    if (hasGatherChannels() && packed && packable(width)) {
-      // From the OHWI copy: reads only the open channels' filters, where the HWIO weight is read whole.
-      // Kept: the caller may run inside tf.tidy, and the copy lives as long as this conv.
-      this.ohwiWeight ??= tf.keep(
-        tf.tensor4d(this.rowsWeight(), [this.outChannels, this.kernel, this.kernel, this.inChannels]),
-      );
+    if (packed && packable(width)) {
+      // From the OHWI copy: reads only the open channels' filters, where the HWIO weight is read whole. Made on
+      // the backend from the folded weight (no host copy); kept: the caller may run inside tf.tidy, and the copy
+      // lives as long as this conv.
+      this.ohwiWeight ??= tf.keep(tf.transpose(this.params.weight, [3, 0, 1, 2]) as tf.Tensor4D);
       const weight = gatherOnBackend(this.ohwiWeight, idx, 'out', width, true, 'ohwi') as tf.Tensor5D;
       return { weight, bias };
     }

@@ -14,7 +14,7 @@
 // packed) the gated conv's gathered filters are padded with zero filters to a multiple of
 // DIRECT_CHANNEL_BLOCK (its output is sliced back for the conv after it); both convs' weights are gathered on the
 // backend, laid out per 16 output channels as the direct conv streams them, and run on it. That conv measured
-// faster per MAC than XNNPACK's packed one on ResNet-34's gated layers (0.62-0.77x the time, batch 1, one thread,
+// faster per MAC than XNNPACK's packed one on ResNet-34's gated layers (0.69-0.91x the time, batch 1, one thread,
 // bench/results/direct_conv.json), and
 // the gathers cost ~1 ns per weight (DIRECT_GATHER_COST), so skipping pays on much smaller maps; per block the plan
 // still takes the cheaper of the two ways, counting everything in MACs of XNNPACK's cached conv.
