@@ -133,11 +133,11 @@ function directConv2D(
       +epilogue.relu,
     ];
     const parts = byBlocks
-      ? splitRange(outChannels, pool.threads, 16).map(([o0, o1]) => [...common, 0, rows, o0, o1, ...tail])
-      : splitRange(rows, pool.threads).map(([r0, r1]) => [...common, r0, r1, 0, outChannels, ...tail]);
+      ? splitRange(outChannels, pool.parts, 16).map(([o0, o1]) => [...common, 0, rows, o0, o1, ...tail])
+      : splitRange(rows, pool.parts).map(([r0, r1]) => [...common, r0, r1, 0, outChannels, ...tail]);
     pool.run(CONV_BINARY, 'conv2dPacked', parts);
   } else {
-    const parts = splitRange(rows, pool.threads).map(([r0, r1]) => [...common, r0, r1]);
+    const parts = splitRange(rows, pool.parts).map(([r0, r1]) => [...common, r0, r1]);
     pool.run(CONV_BINARY, outChannelBlock(outChannels) === 16 ? 'conv2d' : 'conv2d8', parts);
   }
   if (input !== x) disposeInfo(backend, input);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CONV_BINARY } from '../../../src/backend/wasm/simd/conv.js';
 import { simdPool, splitRange } from '../../../src/backend/wasm/simd_pool.js';
+import { MAX_ARGS, MAX_PARTS } from '../../../src/backend/wasm/simd_pool_layout.js';
 import { useBackend } from '../../helpers/backends.js';
 import { wasmBackend } from './wasm_test_utils.js';
 
@@ -41,6 +43,32 @@ describe('simdPool', () => {
     await useBackend('wasm');
     const pool = simdPool(wasmBackend());
     assert.equal(pool.threads, 1);
+    assert.equal(pool.parts, 1);
     await pool.whenReady();
+  });
+
+  it('rejects a job it could not post to workers, naming the function, before running any part', async () => {
+    await useBackend('wasm');
+    const pool = simdPool(wasmBackend());
+    // Arguments that would trap if a part ran (a destination outside the heap): the checks come first.
+    const part = [0, -64, 1, 1, 1, 4, 0, 0, 0, 0];
+    assert.throws(
+      () =>
+        pool.run(
+          CONV_BINARY,
+          'padNHWC',
+          Array.from({ length: MAX_PARTS + 1 }, () => part),
+        ),
+      new RegExp(`'padNHWC' has ${MAX_PARTS + 1} parts \\(at most ${MAX_PARTS}\\)`),
+    );
+    assert.throws(
+      () => pool.run(CONV_BINARY, 'padNHWC', [part, part.slice(1)]),
+      /parts of 'padNHWC' must have as many arguments each \(10\)/,
+    );
+    assert.throws(
+      () => pool.run(CONV_BINARY, 'padNHWC', [new Array<number>(MAX_ARGS + 1).fill(0)]),
+      new RegExp(`'padNHWC' takes at most ${MAX_ARGS} arguments; got ${MAX_ARGS + 1}`),
+    );
+    assert.throws(() => pool.run(CONV_BINARY, 'noSuchKernel', [part]), /has no function 'noSuchKernel'/);
   });
 });

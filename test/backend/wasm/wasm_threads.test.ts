@@ -8,8 +8,23 @@ import { lastJsonLine, runDeno } from '../../helpers/deno.js';
 
 const child = fileURLToPath(new URL('./wasm_threads_child.ts', import.meta.url));
 
+interface Job {
+  copied: boolean;
+  threw: string;
+}
+interface ChildOut {
+  name: string;
+  reason: string;
+  err: number;
+  simd: string;
+  pool: number;
+  parts: number;
+  jobs: { many: Job; failing: Job; after: Job };
+  deno: boolean;
+}
+
 /** Runs the child in a fresh process; it must exit on its own (threads must not keep it alive). */
-function runChild(...args: string[]): { reason: string; err: number; simd: string; pool: number } {
+function runChild(...args: string[]): ChildOut {
   const res = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], {
     encoding: 'utf8',
     timeout: 90_000,
@@ -17,18 +32,18 @@ function runChild(...args: string[]): { reason: string; err: number; simd: strin
   assert.equal(res.signal, null, `child was killed (hung at exit?): ${res.stderr}`);
   assert.equal(res.status, 0, res.stderr);
   const line = res.stdout.trim().split('\n').at(-1)!;
-  return JSON.parse(line) as { reason: string; err: number; simd: string; pool: number };
+  return JSON.parse(line) as ChildOut;
+}
+
+/** The pool's jobs of 64 parts in the child: all copied; a trapping part fails the job, and the next job runs. */
+function assertJobs({ jobs }: ChildOut): void {
+  assert.deepEqual(jobs.many, { copied: true, threw: '' }, 'a job of 64 parts');
+  assert.match(jobs.failing.threw, /out of bounds|failed on a worker/, 'a trapping part fails its job');
+  assert.deepEqual(jobs.after, { copied: true, threw: '' }, 'the pool runs the next job after a failure');
 }
 
 /** The same child under Deno (its worker_threads are web workers: see deno_worker_globals.ts). */
-function runChildUnderDeno(...args: string[]): {
-  name: string;
-  reason: string;
-  err: number;
-  simd: string;
-  pool: number;
-  deno: boolean;
-} {
+function runChildUnderDeno(...args: string[]): ChildOut {
   const res = runDeno(child, args, { timeoutMs: 90_000 });
   assert.equal(res.signal, null, `deno child was killed (hung at exit?): ${res.stderr}`);
   assert.equal(res.status, 0, res.stderr);
@@ -46,6 +61,8 @@ describe('configureWasmThreads', () => {
     assert.ok(out.err <= 1e-4, `threaded conv gradients differ from cpu: ${out.err}`);
     assert.equal(out.simd, 'ok', 'our SIMD module runs on the shared heap');
     assert.equal(out.pool, 2, 'our SIMD kernels run on 2 threads too (the worker of simd_pool.ts)');
+    assert.equal(out.parts, 64, 'jobs split into 32 parts per thread');
+    assertJobs(out);
   });
 
   it('falls back to 1 thread and says why when threads are unavailable', () => {
@@ -54,6 +71,8 @@ describe('configureWasmThreads', () => {
     assert.ok(out.err <= 1e-4);
     assert.equal(out.simd, 'ok', 'our SIMD module runs on the plain heap');
     assert.equal(out.pool, 1);
+    assert.equal(out.parts, 1);
+    assertJobs(out);
   });
 
   it('runs the wasm backend on 2 threads under Deno, correctly, and the process exits', (t) => {
@@ -67,6 +86,7 @@ describe('configureWasmThreads', () => {
     assert.ok(out.err <= 1e-4, `threaded conv gradients under Deno differ from cpu: ${out.err}`);
     assert.equal(out.simd, 'ok', 'our SIMD module runs on the shared heap under Deno');
     assert.equal(out.pool, 2, 'our SIMD kernels run on 2 threads under Deno too');
+    assertJobs(out);
   });
 
   it('falls back to 1 thread under Deno too, saying why', () => {

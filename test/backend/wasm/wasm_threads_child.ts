@@ -7,7 +7,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/init_backend.js';
 import { DIRECT_CONV2D } from '../../../src/backend/wasm/conv2d.js';
-import { convKernels, convKernelsUnavailable } from '../../../src/backend/wasm/simd/conv.js';
+import { CONV_BINARY, convKernels, convKernelsUnavailable } from '../../../src/backend/wasm/simd/conv.js';
+import { heapOffset } from '../../../src/backend/wasm/simd_module.js';
 import { simdPool } from '../../../src/backend/wasm/simd_pool.js';
 import { isDeno } from '../../../src/io/deno_runtime.js';
 import { type HostTensor, maxRelErr, randomHost } from './wasm_test_utils.js';
@@ -89,7 +90,41 @@ const err = Math.max(...ref.map((r, i) => maxRelErr(r, got[i]!)));
 const simd =
   convKernels(tf.findBackend('wasm') as BackendWasm) !== undefined ? 'ok' : convKernelsUnavailable();
 // The threads our SIMD kernels were split over (initBackend waited for the pool's workers).
-const pool = simdPool(tf.findBackend('wasm') as BackendWasm);
+const backend = tf.findBackend('wasm') as BackendWasm;
+const pool = simdPool(backend);
+
+// A job of many more parts than threads (claimed one at a time by the calling thread and the workers): padNHWC
+// without padding copies one image of [64, 1, 1, 4] per part. `bad` gives one part a destination far outside
+// the heap, so that part traps, on whichever thread claims it.
+function copyJob(bad?: number): { copied: boolean; threw: string } {
+  tf.setBackend('wasm');
+  const src = tf.range(0, 256, 1, 'float32');
+  const dst = tf.zeros([256]);
+  const [from, to] = [heapOffset(backend, src.dataId), heapOffset(backend, dst.dataId)];
+  const parts = Array.from({ length: 64 }, (_, n) => [
+    from + 16 * n,
+    n === bad ? -64 : to + 16 * n,
+    1,
+    1,
+    1,
+    4,
+    0,
+    0,
+    0,
+    0,
+  ]);
+  let threw = '';
+  try {
+    pool.run(CONV_BINARY, 'padNHWC', parts);
+  } catch (e) {
+    threw = e instanceof Error ? e.message : String(e);
+  }
+  const got = dst.dataSync();
+  const copied = Array.from(src.dataSync()).every((v, i) => got[i] === v || Math.floor(i / 4) === bad);
+  tf.dispose([src, dst]);
+  return { copied, threw };
+}
+const jobs = { many: copyJob(), failing: copyJob(37), after: copyJob() };
 process.stdout.write(
-  `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, pool: pool.threads, deno: isDeno() })}\n`,
+  `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, pool: pool.threads, parts: pool.parts, jobs, deno: isDeno() })}\n`,
 );
