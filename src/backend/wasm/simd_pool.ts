@@ -107,7 +107,7 @@ export function setSimdWorkerHost(h: SimdWorkerHost): void {
 }
 
 /** Parts per thread of a job split for dynamic claiming (SimdPool.parts). */
-export const PARTS_PER_THREAD = 32;
+const PARTS_PER_THREAD = 32;
 
 const pools = new WeakMap<WebAssembly.Memory, SimdPool>();
 
