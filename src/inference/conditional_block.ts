@@ -218,6 +218,14 @@ export class ConditionalBlock {
         : undefined;
     const grouped = group !== undefined && k > 0 && policy.mode !== 'never' && dyn.length < free;
     let after: tf.Tensor4D; // output of `next` (pre-activation), [N, H', W', C_next]
+    let y: tf.Tensor4D | undefined; // the block's output, where `next` computed it (residual fused)
+    // Where `next` is the block's last conv, it adds the shortcut and applies the ReLU in the direct conv's store
+    // (FoldedConv.run's residual), instead of an Add and a Relu over the output.
+    const fused = (a: tf.Tensor4D, p: ConvParams, direct: boolean): tf.Tensor4D | undefined => {
+      if (this.convs.length !== g + 2) return undefined;
+      const shortcut = prof.time('residual', () => this.shortcut.run(x));
+      return prof.time('conv', () => next.run(a, p, true, direct, shortcut));
+    };
     if (k === 0) {
       after = this.allClosed(h, decision.batch, prof);
       skipped = true;
@@ -256,9 +264,9 @@ export class ConditionalBlock {
       const { first, secondWeight } = gathered;
       let a = prof.time('conv', () => trim(gconv.run(h, first, true, direct), k)); // [N, H', W', k]
       if (!uniform) a = prof.time('mask', () => applyMask(a, decision, union));
-      after = prof.time('conv', () =>
-        next.run(a, { weight: secondWeight, bias: next.params.bias }, false, direct),
-      );
+      const second = { weight: secondWeight, bias: next.params.bias };
+      y = direct ? fused(a, second, direct) : undefined;
+      after = y ?? prof.time('conv', () => next.run(a, second, false, direct)); // (not used once y is set)
       if (policy.cacheSize === 0) tf.dispose([first.weight, first.bias, secondWeight]);
     } else {
       let a = prof.time('conv', () => gconv.run(h, gconv.params, true)); // [N, H', W', C]
@@ -270,7 +278,7 @@ export class ConditionalBlock {
       const input = tf.relu(after) as tf.Tensor4D;
       after = prof.time('conv', () => this.convs[i]!.run(input, this.convs[i]!.params, false));
     }
-    const y = prof.time('residual', () => tf.relu(tf.add(after, this.shortcut.run(x))) as tf.Tensor4D);
+    y ??= prof.time('residual', () => tf.relu(tf.add(after, this.shortcut.run(x))) as tf.Tensor4D);
     const info: BlockRunInfo = { computed, staticChannels, skipped, cacheHit };
     if (skipped && k > 0 && dyn.length > 0 && plan !== undefined) {
       info.lowering = [plan.first, plan.second];

@@ -154,13 +154,21 @@ export class FoldedConv {
    * x [N, H, W, Cin'] -> [N, H', W', Cout'] with the given (possibly gathered) parameters. A packed weight, or
    * `direct` where the backend has DIRECT_CONV2D_KERNEL: that kernel (our SIMD direct conv on wasm, which packs
    * nothing: weights new per gate pattern), bias and ReLU included; else the fused conv (XNNPACK packs the weight
-   * once per tensor).
+   * once per tensor). `residual` (shaped as the output): relu(conv + bias + residual) when `relu`, a residual
+   * block's output, added in the direct kernel's store; elsewhere by separate ops.
    */
-  run(x: tf.Tensor4D, p: ConvParams, relu: boolean, direct = false): tf.Tensor4D {
-    if (p.weight.rank === 2) return this.runMatmul(x, p.weight as tf.Tensor2D, p.bias, relu);
-    if (p.weight.rank === 5 || (direct && hasDirectConv2D())) {
-      return this.runDirect(x, p.weight as tf.Tensor4D | tf.Tensor5D, p.bias, relu);
+  run(x: tf.Tensor4D, p: ConvParams, relu: boolean, direct = false, residual?: tf.Tensor4D): tf.Tensor4D {
+    const rank = p.weight.rank;
+    if (rank === 5 || (rank === 4 && direct && hasDirectConv2D())) {
+      return this.runDirect(x, p.weight as tf.Tensor4D | tf.Tensor5D, p.bias, relu, residual);
     }
+    if (residual !== undefined) {
+      return tf.tidy(() => {
+        const y = tf.add(this.run(x, p, false, direct), residual) as tf.Tensor4D;
+        return relu ? tf.relu(y) : y;
+      });
+    }
+    if (rank === 2) return this.runMatmul(x, p.weight as tf.Tensor2D, p.bias, relu);
     return tf.fused.conv2d({
       x,
       filter: p.weight as tf.Tensor4D,
@@ -184,22 +192,27 @@ export class FoldedConv {
     return tf.conv2d(x, weight as tf.Tensor4D, this.stride, this.pad, 'NHWC', this.dilation);
   }
 
-  /** DIRECT_CONV2D_KERNEL, with the bias and ReLU in the conv where the backend can (a packed filter on wasm). */
+  /**
+   * DIRECT_CONV2D_KERNEL, with the bias, residual and ReLU in the conv where the backend can (a packed filter on
+   * wasm).
+   */
   private runDirect(
     x: tf.Tensor4D,
     filter: tf.Tensor4D | tf.Tensor5D,
     bias: tf.Tensor1D | undefined,
     relu: boolean,
+    residual?: tf.Tensor4D,
   ): tf.Tensor4D {
-    return tf
-      .engine()
-      .runKernel(DIRECT_CONV2D_KERNEL, bias === undefined ? { x, filter } : { x, filter, bias }, {
-        strides: this.stride,
-        pad: this.pad,
-        dataFormat: 'NHWC',
-        dilations: this.dilation,
-        activation: relu ? 'relu' : 'linear',
-      }) as tf.Tensor4D;
+    const inputs: tf.NamedTensorMap = { x, filter };
+    if (bias !== undefined) inputs.bias = bias;
+    if (residual !== undefined) inputs.residual = residual;
+    return tf.engine().runKernel(DIRECT_CONV2D_KERNEL, inputs, {
+      strides: this.stride,
+      pad: this.pad,
+      dataFormat: 'NHWC',
+      dilations: this.dilation,
+      activation: relu ? 'relu' : 'linear',
+    }) as tf.Tensor4D;
   }
 
   /**

@@ -103,7 +103,9 @@ function directConv2D(
       right,
     );
   }
-  const y = backend.makeOutput([batchSize, outHeight, outWidth, outChannels], 'float32');
+  const outShape = [batchSize, outHeight, outWidth, outChannels];
+  checkResidual(epilogue, outShape);
+  const y = backend.makeOutput(outShape, 'float32');
   const common = [
     heapOffset(backend, input.dataId),
     heapOffset(backend, filter.dataId),
@@ -128,10 +130,8 @@ function directConv2D(
     // Each part reads its share of the map and all of its blocks' weights: split the larger of the two.
     const filterBytes = info.filterHeight * info.filterWidth * inChannels * outChannels;
     const byBlocks = filterBytes > tf.util.sizeFromShape(input.shape) && pool.threads > 1;
-    const tail = [
-      epilogue.bias === undefined ? 0 : heapOffset(backend, epilogue.bias.dataId),
-      +epilogue.relu,
-    ];
+    const offsetOf = (t: TensorInfo | undefined) => (t === undefined ? 0 : heapOffset(backend, t.dataId));
+    const tail = [offsetOf(epilogue.bias), offsetOf(epilogue.residual), +epilogue.relu];
     const parts = byBlocks
       ? splitRange(outChannels, pool.parts, 16).map(([o0, o1]) => [...common, 0, rows, o0, o1, ...tail])
       : splitRange(rows, pool.parts).map(([r0, r1]) => [...common, r0, r1, 0, outChannels, ...tail]);
@@ -144,22 +144,39 @@ function directConv2D(
   return packed ? y : applyEpilogue(backend, y, epilogue);
 }
 
-/** What BatchShapingDirectConv2D does after the sums: + bias [Co] (optional), then ReLU (optional). */
+/**
+ * What BatchShapingDirectConv2D does after the sums: + bias [Co] (optional), + residual shaped as the output
+ * (optional), then ReLU (optional).
+ */
 interface Epilogue {
   bias?: TensorInfo;
+  residual?: TensorInfo;
   relu: boolean;
+}
+
+/** The residual input, if any, must be float32 and shaped as the conv's output (an Add would broadcast). */
+function checkResidual({ residual }: Epilogue, outShape: readonly number[]): void {
+  if (residual === undefined) return;
+  if (residual.dtype !== 'float32' || !tf.util.arraysEqual(residual.shape, outShape as number[])) {
+    throw new Error(
+      `${DIRECT_CONV2D} (wasm): input 'residual' must be float32 [${outShape}] (the conv's output); got ${residual.dtype} [${residual.shape}]`,
+    );
+  }
 }
 
 const NO_EPILOGUE: Epilogue = { relu: false };
 
-/** The epilogue as the separate kernels (Add, Relu) on y, which it consumes. */
-function applyEpilogue(backend: BackendWasm, y: TensorInfo, { bias, relu }: Epilogue): TensorInfo {
+/** The epilogue as the separate kernels (Add, Add, Relu) on y, which it consumes. */
+function applyEpilogue(backend: BackendWasm, y: TensorInfo, epilogue: Epilogue): TensorInfo {
+  const { bias, residual, relu } = epilogue;
+  checkResidual(epilogue, y.shape);
   let out = y;
   const then = (next: TensorInfo) => {
     disposeInfo(backend, out);
     out = next;
   };
   if (bias !== undefined) then(runWasmKernel('Add', backend, { a: out, b: bias }));
+  if (residual !== undefined) then(runWasmKernel('Add', backend, { a: out, b: residual }));
   if (relu) then(runWasmKernel('Relu', backend, { x: out }));
   return out;
 }
@@ -168,8 +185,10 @@ function applyEpilogue(backend: BackendWasm, y: TensorInfo, { bias, relu }: Epil
  * Our conv for weights that are new at every call (conditional inference gathers a filter per gate pattern), where
  * XNNPACK would pack them each time: the direct conv for any 3x3 or larger float32 NHWC conv with output channels
  * a multiple of 8, whatever the input channels; otherwise the registered Conv2D. Inference only (no gradient).
- * Optional input `bias` [Co] and attribute `activation` ('linear' | 'relu'), as FusedConv2D: on a packed filter
- * computed in the conv's store (no pass over the output, no kernel call), elsewhere as the Add and Relu kernels.
+ * Optional input `bias` [Co] and attribute `activation` ('linear' | 'relu'), as FusedConv2D, and optional input
+ * `residual` shaped as the output, added after the bias and before the activation (a residual block's
+ * relu(conv + bias + shortcut)): on a packed filter computed in the conv's store (no pass over the output, no
+ * kernel call), elsewhere as the Add and Relu kernels.
  * = DIRECT_CONV2D_KERNEL of src/inference/folded_conv.ts.
  */
 export const DIRECT_CONV2D = 'BatchShapingDirectConv2D';
@@ -182,7 +201,7 @@ export const directConv2DConfig: tf.KernelConfig = {
     const x = args.inputs.x!;
     const filter = args.inputs.filter!;
     const attrs = args.attrs as unknown as Conv2DAttrs & { activation?: string };
-    const epilogue = epilogueOf(x, filter, args.inputs.bias, attrs.activation);
+    const epilogue = epilogueOf(x, filter, args.inputs.bias, args.inputs.residual, attrs.activation);
     if (filter.shape.length === 5) return packedConv2D(backend, x, filter, attrs, epilogue);
     const info = directConvInfo(x, filter, attrs, true);
     const kernels = info === undefined ? undefined : convKernels(backend);
@@ -240,6 +259,7 @@ function epilogueOf(
   x: TensorInfo,
   filter: TensorInfo,
   bias: TensorInfo | undefined,
+  residual: TensorInfo | undefined,
   activation: string | undefined,
 ): Epilogue {
   if (activation !== undefined && activation !== 'linear' && activation !== 'relu') {
@@ -253,7 +273,11 @@ function epilogueOf(
       `${DIRECT_CONV2D} (wasm): input 'bias' must be float32 [${co}] (the filter's output channels) for 'x' [${x.shape}]; got ${bias.dtype} [${bias.shape}]`,
     );
   }
-  return { ...(bias !== undefined && { bias }), relu: activation === 'relu' };
+  return {
+    ...(bias !== undefined && { bias }),
+    ...(residual !== undefined && { residual }),
+    relu: activation === 'relu',
+  };
 }
 
 /** [Co/16, FH, FW, Ci, 16] -> HWIO [FH, FW, Ci, Co]. */

@@ -147,37 +147,51 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
     tf.dispose([w, packed]);
   });
 
-  it('BatchShapingDirectConv2D bias and ReLU: in the packed conv bit-identical to the Add and Relu kernels', async () => {
+  it('BatchShapingDirectConv2D bias, residual and ReLU: in the packed conv bit-identical to the Add and Relu kernels', async () => {
     await useBackend('wasm');
     const base = { strides: 1, pad: 1, dataFormat: 'NHWC', dilations: 1 };
     for (const [ci, co, hw, batch] of [
       [8, 32, 6, 2], // rows split on 2 threads
-      [64, 48, 3, 1], // a filter larger than the map: split by channel blocks on 2 threads
+      [64, 48, 3, 1], // a filter larger than the map: split by channel blocks on 2 threads; odd output width
     ] as const) {
       const x = tf.tensor(randomHost([batch, hw, hw, ci], ci).values, [batch, hw, hw, ci]);
       const w = tf.tensor(randomHost([3, 3, ci, co], co).values, [3, 3, ci, co]);
       const bias = tf.tensor(randomHost([co], 3).values, [co]);
+      const residual = tf.tensor(randomHost([batch, hw, hw, co], 4).values, [batch, hw, hw, co]);
       const packed = tf.transpose(tf.reshape(w, [3, 3, ci, co / 16, 16]), [3, 0, 1, 2, 4]);
-      const run = (filter: tf.Tensor, activation: string, withBias: boolean) =>
-        tf.engine().runKernel(DIRECT_CONV2D, withBias ? { x, filter, bias } : { x, filter }, {
-          ...base,
-          activation,
-        }) as tf.Tensor;
-      for (const [activation, withBias] of [
-        ['relu', true],
-        ['linear', true],
-        ['relu', false],
+      const run = (filter: tf.Tensor, activation: string, withBias: boolean, withResidual: boolean) =>
+        tf.engine().runKernel(
+          DIRECT_CONV2D,
+          {
+            x,
+            filter,
+            ...(withBias && { bias }),
+            ...(withResidual && { residual }),
+          },
+          { ...base, activation },
+        ) as tf.Tensor;
+      for (const [activation, withBias, withResidual] of [
+        ['relu', true, false],
+        ['linear', true, false],
+        ['relu', false, false],
+        ['relu', true, true],
+        ['linear', false, true],
       ] as const) {
-        const plain = run(packed, 'linear', false);
-        const added = withBias ? tf.add(plain, bias) : plain;
+        const plain = run(packed, 'linear', false, false);
+        const biased = withBias ? tf.add(plain, bias) : plain;
+        const added = withResidual ? tf.add(biased, residual) : biased;
         const want = activation === 'relu' ? tf.relu(added) : added;
-        const fused = run(packed, activation, withBias);
-        const hwio = run(w, activation, withBias); // the Add and Relu kernels after the HWIO direct conv
+        const fused = run(packed, activation, withBias, withResidual);
+        // The Add and Relu kernels after the HWIO direct conv.
+        const hwio = run(w, activation, withBias, withResidual);
         const cpu = tf.tidy(() => {
-          const y = tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 1), withBias ? bias : 0);
+          const y = tf.add(
+            tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 1), withBias ? bias : 0),
+            withResidual ? residual : 0,
+          );
           return activation === 'relu' ? tf.relu(y) : y;
         });
-        const what = `${ci}->${co} ${activation}${withBias ? ' + bias' : ''}`;
+        const what = `${ci}->${co} ${activation}${withBias ? ' + bias' : ''}${withResidual ? ' + residual' : ''}`;
         assert.deepEqual(Array.from(await fused.data()), Array.from(await want.data()), what);
         assert.deepEqual(Array.from(await hwio.data()), Array.from(await want.data()), `HWIO ${what}`);
         assert.ok(maxRelErr(await cpu.data(), await fused.data()) <= 1e-4, `against tf ops: ${what}`);
@@ -186,13 +200,13 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
             (await fused.data()).some((v) => v === 0),
             'ReLU clipped nothing',
           );
-        tf.dispose([plain, added, want, fused, hwio, cpu]);
+        tf.dispose([plain, biased, added, want, fused, hwio, cpu]);
       }
-      tf.dispose([x, w, bias, packed]);
+      tf.dispose([x, w, bias, residual, packed]);
     }
   });
 
-  it('BatchShapingDirectConv2D rejects a bias of the wrong width and an unknown activation, by name', async () => {
+  it('BatchShapingDirectConv2D rejects a bias of the wrong width, a residual not shaped as the output and an unknown activation, by name', async () => {
     await useBackend('wasm');
     const x = tf.zeros([1, 4, 4, 8]);
     const filter = tf.zeros([2, 3, 3, 8, 16]);
@@ -205,6 +219,17 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
       () => tf.engine().runKernel(DIRECT_CONV2D, { x, filter }, { ...attrs, activation: 'elu' }),
       /attribute 'activation' must be 'linear' or 'relu'; got "elu"/,
     );
+    // A residual that an Add would broadcast ([16] against the output [1, 4, 4, 32]) or of another shape.
+    for (const residual of [tf.zeros([32]), tf.zeros([1, 4, 4, 16])]) {
+      for (const f of [filter, tf.zeros([3, 3, 8, 32])]) {
+        assert.throws(
+          () => tf.engine().runKernel(DIRECT_CONV2D, { x, filter: f, residual }, attrs),
+          /input 'residual' must be float32 \[1,4,4,32\] \(the conv's output\); got float32 \[/,
+        );
+        if (f !== filter) f.dispose();
+      }
+      residual.dispose();
+    }
     tf.dispose([x, filter]);
   });
 

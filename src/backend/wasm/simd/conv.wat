@@ -293,15 +293,17 @@
   ;; conv2d re-reads the whole HWIO filter, 4*CO bytes apart per input channel, for every pixel pair. The same
   ;; sums in the same order as conv2d (bit-identical). conv2d's arguments and contract, plus the output channels
   ;; [O0, O1) (multiples of 16) to compute (threads split a wide filter by blocks, a tall map by rows), and the
-  ;; epilogue: B (0: none) the offset of a bias [CO] added to each sum, RELU (0/1) max(., 0) after it; each is
-  ;; the one float32 operation the separate Add and Relu kernels would do.
+  ;; epilogue: B (0: none) the offset of a bias [CO] added to each sum, RES (0: none) the offset of a residual
+  ;; shaped as y added next, RELU (0/1) max(., 0) last; each is the one float32 operation the separate Add and
+  ;; Relu kernels would do, in the same order.
   (func (export "conv2dPacked")
     (param $x i32) (param $w i32) (param $y i32)
     (param $N i32) (param $HP i32) (param $WP i32) (param $CI i32)
     (param $OH i32) (param $OW i32) (param $CO i32)
     (param $FH i32) (param $FW i32) (param $SH i32) (param $SW i32) (param $DH i32) (param $DWL i32)
-    (param $R0 i32) (param $R1 i32) (param $O0 i32) (param $O1 i32) (param $B i32) (param $RELU i32)
-    (local $row i32) (local $n i32) (local $oy i32) (local $o i32) (local $ox i32) (local $ky i32) (local $kx i32)
+    (param $R0 i32) (param $R1 i32) (param $O0 i32) (param $O1 i32) (param $B i32) (param $RES i32)
+    (param $RELU i32)
+    (local $rp i32) (local $row i32) (local $n i32) (local $oy i32) (local $o i32) (local $ox i32) (local $ky i32) (local $kx i32)
     (local $xrow i32) (local $yrow i32) (local $xbase i32) (local $xp i32) (local $wp i32) (local $end i32)
     (local $yp i32) (local $off2 i32) (local $second i32) (local $pxBytes i32) (local $wstep i32)
     (local $wblock i32) (local $blockBytes i32)
@@ -390,6 +392,20 @@
               (local.set $a5 (f32x4.add (local.get $a5) (local.get $b1)))
               (local.set $a6 (f32x4.add (local.get $a6) (local.get $b2)))
               (local.set $a7 (f32x4.add (local.get $a7) (local.get $b3)))))
+            (local.set $yp (i32.add (local.get $yrow) (i32.shl (i32.add (i32.mul (local.get $ox) (local.get $CO))
+              (local.get $o)) (i32.const 2))))
+            (if (local.get $RES) (then
+              ;; the residual at y's offsets; without a second pixel its lanes re-read the first (not stored)
+              (local.set $rp (i32.add (local.get $RES) (i32.sub (local.get $yp) (local.get $y))))
+              (local.set $a0 (f32x4.add (local.get $a0) (v128.load offset=0 (local.get $rp))))
+              (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $rp))))
+              (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $rp))))
+              (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $rp))))
+              (local.set $rp (i32.add (local.get $rp) (select (local.get $wstep) (i32.const 0) (local.get $second))))
+              (local.set $a4 (f32x4.add (local.get $a4) (v128.load offset=0 (local.get $rp))))
+              (local.set $a5 (f32x4.add (local.get $a5) (v128.load offset=16 (local.get $rp))))
+              (local.set $a6 (f32x4.add (local.get $a6) (v128.load offset=32 (local.get $rp))))
+              (local.set $a7 (f32x4.add (local.get $a7) (v128.load offset=48 (local.get $rp))))))
             (if (local.get $RELU) (then
               (local.set $a0 (f32x4.max (local.get $a0) (v128.const f32x4 0 0 0 0)))
               (local.set $a1 (f32x4.max (local.get $a1) (v128.const f32x4 0 0 0 0)))
@@ -399,8 +415,6 @@
               (local.set $a5 (f32x4.max (local.get $a5) (v128.const f32x4 0 0 0 0)))
               (local.set $a6 (f32x4.max (local.get $a6) (v128.const f32x4 0 0 0 0)))
               (local.set $a7 (f32x4.max (local.get $a7) (v128.const f32x4 0 0 0 0)))))
-            (local.set $yp (i32.add (local.get $yrow) (i32.shl (i32.add (i32.mul (local.get $ox) (local.get $CO))
-              (local.get $o)) (i32.const 2))))
             (v128.store offset=0 (local.get $yp) (local.get $a0))
             (v128.store offset=16 (local.get $yp) (local.get $a1))
             (v128.store offset=32 (local.get $yp) (local.get $a2))
