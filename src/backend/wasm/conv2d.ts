@@ -5,9 +5,9 @@
 // ResNet-20's and ResNet-18's 3x3 layers up to 64 input channels (bench/simd_kernels.ts, results/simd_kernels.json),
 // and bit-identical to it (same summation order, no fused multiply-add); it also speeds up Conv2DBackpropInput, a
 // forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D). With threads the stock conv stays:
-// split over our pool (simd_pool.ts) ours measured 0.67-1.08x XNNPACK's wall time on 2 threads
-// (simd_kernels-threads2.json; XNNPACK's idle threads spin for a while after each of its ops, on the cores our
-// workers need). BatchShapingDirectConv2D below splits over the pool.
+// split over our pool (simd_pool.ts) ours measured 0.67-1.08x XNNPACK's wall time on 2 threads with one fixed part
+// per thread, and 0.97-1.09x on the layers it would take since jobs are parts claimed one at a time
+// (simd_kernels-threads2.json): too close to switch. BatchShapingDirectConv2D below splits over the pool.
 // Used for float32 NHWC convs with a spatial kernel (1x1 stays on XNNPACK's GEMM), 8 to 64 input channels for
 // 3x3 (see MAX_FILTER_BLOCK_BYTES; the 3-channel stem is at parity) and output channels a multiple of 8, once the
 // module is on the heap; everything else goes to the stock kernel.

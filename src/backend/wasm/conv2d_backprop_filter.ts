@@ -88,7 +88,8 @@ function conv2dBackpropFilterWasm(args: WasmKernelArgs, forcedPath?: FilterGradP
   };
   const kernels = convKernels(backend);
   // Direct below 256 input channels; at 256-512 on 14x14 and 7x7 maps im2col + GEMM measured faster (0.70-0.87x
-  // on 2 threads, 0.73x at 512 on one: bench/results/simd_kernels*.json).
+  // on 2 threads with one fixed part per thread, 0.73x at 512 on one: bench/results/simd_kernels*.json). With the
+  // part-claiming pool ours measured 1.24x and 1.04x there on 2 threads: see src/backend/wasm/README.md.
   const directFits = kernels !== undefined && directFilterGradFits(x, dy);
   const preferDirect = directFits && x.shape[3]! < 256;
   const path = forcedPath ?? (preferDirect ? 'direct' : preferGemm(x, dy, geometry) ? 'gemm' : 'swapped');
