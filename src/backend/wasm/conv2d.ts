@@ -4,10 +4,11 @@
 // temporary (`padNHWC`). On one thread it is 1.07-1.16x faster than XNNPACK's convolution (the stock kernel) on
 // ResNet-20's and ResNet-18's 3x3 layers up to 64 input channels (bench/simd_kernels.ts, results/simd_kernels.json),
 // and bit-identical to it (same summation order, no fused multiply-add); it also speeds up Conv2DBackpropInput, a
-// forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D). With threads the stock conv stays:
-// split over our pool (simd_pool.ts) ours measured 0.67-1.08x XNNPACK's wall time on 2 threads with one fixed part
-// per thread, and 0.97-1.09x on the layers it would take since jobs are parts claimed one at a time
-// (simd_kernels-threads2.json): too close to switch. BatchShapingDirectConv2D below splits over the pool.
+// forward conv of dy (conv2d_backprop_input.ts calls the registered Conv2D). On 2 threads it splits over our pool
+// (simd_pool.ts) in parts claimed one at a time: 0.97-1.09x XNNPACK's wall time per layer alone
+// (simd_kernels-threads2.json; 0.67-1.08x with one fixed part per thread, when the stock conv stayed on threads),
+// and training steps 1.01-1.08x faster in wall time, 1.01-1.15x in CPU time (bench/conv_threads.ts ->
+// results/conv_threads.json); on more threads the stock conv stays (unmeasured: DEFAULT_CONV2D_MAX_THREADS). BatchShapingDirectConv2D below splits over the pool too.
 // Used for float32 NHWC convs with a spatial kernel (1x1 stays on XNNPACK's GEMM), 8 to 64 input channels for
 // 3x3 (see MAX_FILTER_BLOCK_BYTES; the 3-channel stem is at parity) and output channels a multiple of 8, once the
 // module is on the heap; everything else goes to the stock kernel.
@@ -295,14 +296,34 @@ export function unpackFilter(
   }
 }
 
+/**
+ * The most SIMD pool threads at which the registered Conv2D is ours (XNNPACK's beyond). 2: on 2 threads ours made
+ * training steps 1.01-1.08x faster (bench/conv_threads.ts); more threads are unmeasured (this machine has 2 cores),
+ * and there XNNPACK's conv (its packed weights cached per filter) keeps the job.
+ */
+const DEFAULT_CONV2D_MAX_THREADS = 2;
+let conv2DMaxThreads = DEFAULT_CONV2D_MAX_THREADS;
+
+/**
+ * Sets on how many threads at most the registered Conv2D runs ours (an integer >= 1; 1: XNNPACK's whenever the
+ * backend is threaded); returns the previous value. For benchmarks comparing the two (bench/conv_threads.ts).
+ */
+export function setWasmConv2DMaxThreads(threads: number): number {
+  if (!(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`setWasmConv2DMaxThreads: 'threads' must be an integer >= 1; got ${threads}`);
+  }
+  const previous = conv2DMaxThreads;
+  conv2DMaxThreads = threads;
+  return previous;
+}
+
 export function makeConv2DConfig(stock: tf.KernelConfig | undefined): tf.KernelConfig {
   return withStockFallback(tf.Conv2D, stock, (args: WasmKernelArgs, fn) => {
     const { backend } = args;
     const x = args.inputs.x!;
     const filter = args.inputs.filter!;
-    // With more threads, XNNPACK's own conv (its packed weights cached per filter) measured as fast or faster.
     const info =
-      simdPool(backend).threads === 1
+      simdPool(backend).threads <= conv2DMaxThreads
         ? directConvInfo(x, filter, args.attrs as unknown as Conv2DAttrs)
         : undefined;
     const kernels = info === undefined ? undefined : convKernels(backend);

@@ -5,8 +5,8 @@
 //   Conv2DBackpropFilter  missing in tfjs-backend-wasm; our SIMD kernel (simd/conv.wat) below 256 input channels,
 //                         1.7-3.6x less time than XNNPACK's forms (bench/results/simd_kernels*.json); else one
 //                         XNNPACK Conv2D with batch/channel roles swapped or im2col + GEMM; 1x1: subsample + matmul
-//   Conv2D                our SIMD kernel on one XNNPACK thread for 3x3 over 8-64 input channels, 1.07-1.16x,
-//                         bit-identical; BatchShapingDirectConv2D: the same at any width (conditional inference)
+//   Conv2D                our SIMD kernel on up to 2 threads for 3x3 over 8-64 input channels, 1.07-1.16x on one
+//                         thread, whole steps 1.01-1.08x on two (bench/results/conv_threads.json), bit-identical; BatchShapingDirectConv2D: the same at any width (conditional inference)
 //   Conv2DBackpropInput   stock is a scalar loop; ours 7.5-11x (3x3 s1), 4.6x (3x3 s2, sub-pixel), 9x (1x1 s2)
 //   Tile                  stock ~50 ns/element; copy doubling on the heap, ~150x for [C] -> [N,H,W,C]
 //   UnsortedSegmentSum    missing (tf.gather had no gradient); one pass on the heap

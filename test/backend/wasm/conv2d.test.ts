@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { DIRECT_CONV2D, unpackFilter } from '../../../src/backend/wasm/conv2d.js';
+import { DIRECT_CONV2D, setWasmConv2DMaxThreads, unpackFilter } from '../../../src/backend/wasm/conv2d.js';
 import {
   isOurWasmKernel,
   registerWasmKernels,
@@ -231,6 +231,18 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
       residual.dispose();
     }
     tf.dispose([x, filter]);
+  });
+
+  it('setWasmConv2DMaxThreads takes an integer >= 1, returns the previous value (threads: wasm_threads.test.ts)', () => {
+    for (const bad of [0, 1.5, Number.NaN]) {
+      assert.throws(
+        () => setWasmConv2DMaxThreads(bad),
+        new RegExp(`setWasmConv2DMaxThreads: 'threads' must be an integer >= 1; got ${bad}`),
+      );
+    }
+    const previous = setWasmConv2DMaxThreads(3);
+    assert.equal(previous, 2, 'the default: ours on up to 2 threads');
+    assert.equal(setWasmConv2DMaxThreads(previous), 3);
   });
 
   it('leaks no tensors and no wasm heap over repeated calls (padded and unpadded)', async () => {

@@ -20,6 +20,7 @@ interface ChildOut {
   pool: number;
   parts: number;
   jobs: { many: Job; failing: Job; after: Job };
+  conv2D: { oursByDefault: boolean; oursWithMaxThreads1: boolean; bitIdentical: boolean };
   deno: boolean;
 }
 
@@ -63,6 +64,11 @@ describe('configureWasmThreads', () => {
     assert.equal(out.pool, 2, 'our SIMD kernels run on 2 threads too (the worker of simd_pool.ts)');
     assert.equal(out.parts, 64, 'jobs split into 32 parts per thread');
     assertJobs(out);
+    assert.deepEqual(
+      out.conv2D,
+      { oursByDefault: true, oursWithMaxThreads1: false, bitIdentical: true },
+      "Conv2D on 2 threads: ours by default, XNNPACK's with setWasmConv2DMaxThreads(1), bit-identical",
+    );
   });
 
   it('falls back to 1 thread and says why when threads are unavailable', () => {
@@ -87,6 +93,7 @@ describe('configureWasmThreads', () => {
     assert.equal(out.simd, 'ok', 'our SIMD module runs on the shared heap under Deno');
     assert.equal(out.pool, 2, 'our SIMD kernels run on 2 threads under Deno too');
     assertJobs(out);
+    assert.deepEqual(out.conv2D, { oursByDefault: true, oursWithMaxThreads1: false, bitIdentical: true });
   });
 
   it('falls back to 1 thread under Deno too, saying why', () => {

@@ -6,7 +6,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/init_backend.js';
-import { DIRECT_CONV2D } from '../../../src/backend/wasm/conv2d.js';
+import { DIRECT_CONV2D, setWasmConv2DMaxThreads } from '../../../src/backend/wasm/conv2d.js';
 import { CONV_BINARY, convKernels, convKernelsUnavailable } from '../../../src/backend/wasm/simd/conv.js';
 import { heapOffset } from '../../../src/backend/wasm/simd_module.js';
 import { simdPool } from '../../../src/backend/wasm/simd_pool.js';
@@ -125,6 +125,41 @@ function copyJob(bad?: number): { copied: boolean; threw: string } {
   return { copied, threw };
 }
 const jobs = { many: copyJob(), failing: copyJob(37), after: copyJob() };
+
+// The registered Conv2D on this thread count: ours (split over the pool, which counts its jobs here) up to
+// setWasmConv2DMaxThreads, XNNPACK's beyond; the two bit-identical (the same sums in the same order).
+const run = pool.run.bind(pool);
+let convJobs = 0;
+pool.run = (binary, fn, parts) => {
+  if (fn === 'conv2d' || fn === 'conv2d8') convJobs++;
+  run(binary, fn, parts);
+};
+function registeredConv(maxThreads: number): { values: number[]; ours: boolean } {
+  tf.setBackend('wasm');
+  const previous = setWasmConv2DMaxThreads(maxThreads);
+  const before = convJobs;
+  const c = cases[1]!;
+  const values = tf.tidy(() =>
+    Array.from(
+      tf
+        .conv2d(
+          tf.tensor4d(c.x.values, c.x.shape as [number, number, number, number]),
+          tf.tensor4d(c.w.values, c.w.shape as [number, number, number, number]),
+          1,
+          'same',
+        )
+        .dataSync(),
+    ),
+  );
+  setWasmConv2DMaxThreads(previous);
+  return { values, ours: convJobs > before };
+}
+const [byDefault, xnnpackOnly] = [registeredConv(2), registeredConv(1)];
+const conv2D = {
+  oursByDefault: byDefault.ours,
+  oursWithMaxThreads1: xnnpackOnly.ours,
+  bitIdentical: byDefault.values.every((v, i) => v === xnnpackOnly.values[i]),
+};
 process.stdout.write(
-  `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, pool: pool.threads, parts: pool.parts, jobs, deno: isDeno() })}\n`,
+  `${JSON.stringify({ name: report.name, reason: report.reason, err, simd, pool: pool.threads, parts: pool.parts, jobs, conv2D, deno: isDeno() })}\n`,
 );
