@@ -12,21 +12,11 @@ import { initBackend } from '../src/backend/init_backend.js';
 import { setWasmConv2DMaxThreads } from '../src/backend/wasm/conv2d.js';
 import { simdPool } from '../src/backend/wasm/simd_pool.js';
 import type { BackendWasm } from '../src/backend/wasm/wasm_kernel_utils.js';
-import type { ModelName } from '../src/models/model_types.js';
+import { intArg as intArgOf } from './lib/args.js';
 import { machineInfo, writeResult } from './lib/results.js';
-import { trainStepFixture } from './lib/train_step_timer.js';
+import { type StepTimingOptions, trainStepFixture } from './lib/train_step_timer.js';
 
-function intArg(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!(Number.isInteger(v) && v >= 1)) {
-    throw new Error(
-      `bench/conv_threads.ts: option '${flag}' must be an integer >= 1; got ${process.argv[i + 1]}`,
-    );
-  }
-  return v;
-}
+const intArg = (flag: string, fallback: number) => intArgOf('bench/conv_threads.ts', flag, fallback);
 
 const quick = process.argv.includes('--quick');
 const threads = intArg('--threads', 2);
@@ -42,17 +32,8 @@ if (poolThreads !== threads) {
   );
 }
 
-interface Case {
-  name: string;
-  model: ModelName;
-  gated: boolean;
-  batch: number;
-  size: number;
-  widthMultiplier?: number;
-  gateBiasInit?: number;
-  /** Rounds relative to --rounds (ResNet-18 steps take ~10x longer). */
-  share: number;
-}
+/** A step to time (trainStepFixture's options), its label, and its rounds relative to --rounds. */
+type Case = Omit<StepTimingOptions, 'steps' | 'warmup'> & { name: string; share: number };
 const CASES: Case[] = [
   {
     name: 'npm start: gated ResNet-20 x0.5, 28x28, b64',
@@ -66,6 +47,7 @@ const CASES: Case[] = [
   },
   { name: 'gated ResNet-20, 32x32, b32', model: 'resnet20', gated: true, batch: 32, size: 32, share: 1 },
   { name: 'dense ResNet-20, 32x32, b32', model: 'resnet20', gated: false, batch: 32, size: 32, share: 1 },
+  // ResNet-18 steps take ~10x longer: fewer rounds.
   { name: 'gated ResNet-18, 224x224, b8', model: 'resnet18', gated: true, batch: 8, size: 224, share: 0.3 },
 ];
 

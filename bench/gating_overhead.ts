@@ -8,20 +8,11 @@ import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init_backend.js';
 import { GATE_FORWARD_KERNEL } from '../src/gates/fused_gate.js';
+import { intArg as intArgOf } from './lib/args.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { trainStepFixture } from './lib/train_step_timer.js';
 
-function intArg(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!(Number.isInteger(v) && v >= 1)) {
-    throw new Error(
-      `bench/gating_overhead.ts: option '${flag}' must be an integer >= 1; got ${process.argv[i + 1]}`,
-    );
-  }
-  return v;
-}
+const intArg = (flag: string, fallback: number) => intArgOf('bench/gating_overhead.ts', flag, fallback);
 
 const batch = intArg('--batch', 32);
 const threads = intArg('--threads', 1);
