@@ -4,8 +4,8 @@
 //   dx = conv2d(zero-insert(dy, stride), flip_hw(W) with in/out swapped, stride 1, padding (K - 1 - pad))
 // Zero insertion (stride > 1) wastes stride^2 multiplies on zeros; it is still several times faster than
 // the stock loop; it remains the fallback for every stride and padding. Two faster special cases: equal
-// strides > 1 use the sub-pixel form (one conv over dy producing all stride^2 output phases, interleaved by
-// memcpy), and unpadded 1x1 kernels (projection shortcuts) multiply at dy's resolution and spread.
+// strides > 1 use the sub-pixel form (one conv over dy per output phase, with that phase's taps only, copied
+// into dx), and unpadded 1x1 kernels (projection shortcuts) multiply at dy's resolution and spread.
 import * as tf from '@tensorflow/tfjs-core';
 import { type InputGradAttrs, inputGradConvInfo, pair } from '../conv2d_gradient_attrs.js';
 import {
@@ -83,6 +83,25 @@ function pointwiseInputGrad(
   return dx;
 }
 
+/**
+ * flip_hw(W) with input and output channels swapped: [FH, FW, Co, Ci], whose tap (kh, kw) is W's tap
+ * (FH-1-kh, FW-1-kw) transposed. One XNNPACK transpose, then the taps copied in reverse order (each a contiguous
+ * [Co, Ci] block): reversing the tap axes is reversing the tap index. The wasm Reverse kernel this replaces took
+ * ~30 ns per element (71 ms for ResNet-18's 3x3x512x512 filter, more than the conv that follows).
+ */
+function flippedSwapped(backend: WasmKernelArgs['backend'], filter: TensorInfo): TensorInfo {
+  const swapped = transposeInfo(backend, filter, [0, 1, 3, 2]); // [FH, FW, Co, Ci], taps in W's order
+  const [fh, fw, co, ci] = swapped.shape as [number, number, number, number];
+  const out = backend.makeOutput(swapped.shape, 'float32');
+  const src = heapView(backend, swapped) as Float32Array; // views after the allocation: the heap may move
+  const dst = heapView(backend, out) as Float32Array;
+  const tap = co * ci;
+  const taps = fh * fw;
+  for (let t = 0; t < taps; t++) dst.set(src.subarray(t * tap, (t + 1) * tap), (taps - 1 - t) * tap);
+  disposeInfo(backend, swapped);
+  return out;
+}
+
 /** Per output phase a in [0, s): filter taps r + s*t (t < taps) reading dy at i - c - t (see subPixelInputGrad). */
 interface Phase {
   r: number;
@@ -99,11 +118,12 @@ function phases(k: number, s: number, pad: number): Phase[] {
 
 /**
  * dx for stride s > 1 without zero insertion ("sub-pixel" form): output row s*i + a only meets filter rows
- * kh = r_a + s*t, so dx[s*i + a] = sum_t dy[i - c_a - t] W[r_a + s*t]. All s^2 phases run as ONE forward conv
- * over dy with a small window and s^2 * Ci output channels (each phase's taps, zero elsewhere), then the
- * phases are interleaved into dx. For 3x3 / stride 2: 16 instead of 36 multiply-adds per dx element
- * group, and no pass over a 4x zero-inserted dy. Returns undefined where the window would need negative
- * padding (the caller then zero-inserts).
+ * kh = r_a + s*t, so dx[s*i + a] = sum_t dy[i - c_a - t] W[r_a + s*t]. Each of the s^2 phases (a, b) is one
+ * forward conv over dy with its own taps only (3x3 / stride 2: 2x2, 2x1, 1x2 and 1x1, the forward conv's 9
+ * multiply-adds per element group in all), written into dx's rows s*i + a and columns s*j + b. No pass over a
+ * s^2 zero-inserted dy; one conv over all phases with a common window (s^2 * Ci output channels, zero taps
+ * included: 16 multiply-adds) took 1.7-1.8x the time of the four. Returns undefined where a window would need
+ * negative padding (the caller then zero-inserts).
  */
 function subPixelInputGrad(
   backend: WasmKernelArgs['backend'],
@@ -117,90 +137,70 @@ function subPixelInputGrad(
   const [batch, inH, inW, inC] = inputShape;
   const [, outH, outW, outC] = dy.shape as [number, number, number, number];
   const [fh, fw] = filter.shape as [number, number, number, number];
-  const window = (ph: Phase[]) => {
-    const used = ph.filter((p) => p.taps > 0);
-    const lo = Math.min(...used.map((p) => -p.c - p.taps + 1));
-    const hi = Math.max(...used.map((p) => -p.c));
-    return { lo, size: hi - lo + 1 };
-  };
-  const rowsP = phases(fh, s, padTop);
-  const colsP = phases(fw, s, padLeft);
-  const rows = window(rowsP);
-  const cols = window(colsP);
-  if (rows.lo > 0 || cols.lo > 0) return undefined;
-  // Filter [TwH, TwW, Co, s*s*Ci]; channel (a*s + b)*Ci + ci holds phase (a, b) (DepthToSpace order).
-  const phaseC = s * s * inC;
-  const w = heapView(backend, filter) as Float32Array; // [FH, FW, Ci, Co]
-  const f = new Float32Array(rows.size * cols.size * outC * phaseC);
-  for (let u = 0; u < rows.size; u++) {
-    for (let v = 0; v < cols.size; v++) {
-      for (let a = 0; a < s; a++) {
-        const pa = rowsP[a]!;
-        const ta = -pa.c - rows.lo - u; // dy row i + lo + u = i - c - t
-        if (ta < 0 || ta >= pa.taps) continue;
-        const kh = pa.r + s * ta;
-        for (let b = 0; b < s; b++) {
-          const pb = colsP[b]!;
-          const tb = -pb.c - cols.lo - v;
-          if (tb < 0 || tb >= pb.taps) continue;
-          const kw = pb.r + s * tb;
-          for (let ci = 0; ci < inC; ci++) {
-            for (let co = 0; co < outC; co++) {
-              f[((u * cols.size + v) * outC + co) * phaseC + (a * s + b) * inC + ci] =
-                w[((kh * fw + kw) * inC + ci) * outC + co]!;
-            }
+  // Per phase: its taps, the dy offset of its window's first tap (lo, <= 0: top/left padding -lo), its dx lines.
+  const axis = (k: number, pad: number, inSize: number) =>
+    phases(k, s, pad).map((p, a) => ({ ...p, lo: -p.c - p.taps + 1, lines: Math.ceil((inSize - a) / s) }));
+  const rowsP = axis(fh, padTop, inH);
+  const colsP = axis(fw, padLeft, inW);
+  if ([...rowsP, ...colsP].some((p) => p.taps > 0 && p.lo > 0)) return undefined;
+  const wT = transposeInfo(backend, filter, [0, 1, 3, 2]); // [FH, FW, Co, Ci]
+  const dx = backend.makeOutput([batch, inH, inW, inC], 'float32');
+  if ([...rowsP, ...colsP].some((p) => p.taps === 0 && p.lines > 0)) {
+    (heapView(backend, dx) as Float32Array).fill(0); // a phase no tap reaches stays 0
+  }
+  for (let a = 0; a < s; a++) {
+    const pa = rowsP[a]!;
+    for (let b = 0; b < s; b++) {
+      const pb = colsP[b]!;
+      if (pa.taps === 0 || pb.taps === 0 || pa.lines === 0 || pb.lines === 0) continue;
+      // Window row u reads dy row i + lo + u = i - c - t: tap t = taps - 1 - u, filter row r + s * t.
+      const pf = backend.makeOutput([pa.taps, pb.taps, outC, inC], 'float32');
+      const w = heapView(backend, wT) as Float32Array; // views after the allocation: the heap may move
+      const f = heapView(backend, pf) as Float32Array;
+      const tap = outC * inC;
+      for (let u = 0; u < pa.taps; u++) {
+        const kh = pa.r + s * (pa.taps - 1 - u);
+        for (let v = 0; v < pb.taps; v++) {
+          const kw = pb.r + s * (pb.taps - 1 - v);
+          const from = (kh * fw + kw) * tap;
+          f.set(w.subarray(from, from + tap), (u * pb.taps + v) * tap);
+        }
+      }
+      const grid = runWasmKernel(
+        'Conv2D',
+        backend,
+        { x: dy, filter: pf },
+        {
+          strides: 1,
+          dilations: 1,
+          pad: [
+            [0, 0],
+            [-pa.lo, Math.max(0, pa.lines - outH + pa.taps - 1 + pa.lo)],
+            [-pb.lo, Math.max(0, pb.lines - outW + pb.taps - 1 + pb.lo)],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+        },
+      ); // [N, >= lines_a, >= lines_b, Ci]
+      disposeInfo(backend, pf);
+      // Rows s*i + a, columns s*j + b of dx: one run of Ci floats per pixel.
+      const src = heapView(backend, grid) as Float32Array;
+      const dst = heapView(backend, dx) as Float32Array;
+      const [, gH, gW] = grid.shape as [number, number, number, number];
+      for (let n = 0; n < batch; n++) {
+        for (let i = 0; i < pa.lines; i++) {
+          const dstRow = (n * inH + s * i + a) * inW;
+          const srcRow = (n * gH + i) * gW;
+          for (let j = 0; j < pb.lines; j++) {
+            const from = (srcRow + j) * inC;
+            dst.set(src.subarray(from, from + inC), (dstRow + s * j + b) * inC);
           }
         }
       }
+      disposeInfo(backend, grid);
     }
   }
-  const phaseFilter = backend.makeOutput([rows.size, cols.size, outC, phaseC], 'float32', undefined, f);
-  const gridH = Math.ceil(inH / s);
-  const gridW = Math.ceil(inW / s);
-  const padBottom = Math.max(0, gridH - outH + rows.lo + rows.size - 1);
-  const padRight = Math.max(0, gridW - outW + cols.lo + cols.size - 1);
-  const grid = runWasmKernel(
-    'Conv2D',
-    backend,
-    { x: dy, filter: phaseFilter },
-    {
-      strides: 1,
-      dilations: 1,
-      pad: [
-        [0, 0],
-        [-rows.lo, padBottom],
-        [-cols.lo, padRight],
-        [0, 0],
-      ],
-      dataFormat: 'NHWC',
-    },
-  ); // [N, >=gridH, >=gridW, s*s*Ci]
-  disposeInfo(backend, phaseFilter);
-  // Interleave the phases (what DepthToSpace does; the wasm one is a per-element loop): for fixed n, i, a and
-  // j, the s phases b are s*Ci contiguous floats in the grid and in dx alike, so one memcpy each.
-  const dx = backend.makeOutput([batch, inH, inW, inC], 'float32');
-  const src = heapView(backend, grid) as Float32Array; // views after the allocation: the heap may move
-  const dst = heapView(backend, dx) as Float32Array;
-  const [, gH, gW] = grid.shape as [number, number, number, number];
-  const run = s * inC;
-  for (let n = 0; n < batch; n++) {
-    for (let i = 0; i < gH; i++) {
-      for (let a = 0; a < s; a++) {
-        const y = s * i + a;
-        if (y >= inH) break;
-        const dstRow = (n * inH + y) * inW * inC;
-        const srcRow = (n * gH + i) * gW * phaseC + a * run;
-        for (let j = 0; j < gW; j++) {
-          const x0 = s * j;
-          if (x0 >= inW) break;
-          const len = Math.min(s, inW - x0) * inC;
-          const from = srcRow + j * phaseC;
-          dst.set(src.subarray(from, from + len), dstRow + x0 * inC);
-        }
-      }
-    }
-  }
-  disposeInfo(backend, grid);
+  disposeInfo(backend, wT);
   return dx;
 }
 
@@ -243,9 +243,7 @@ function conv2dBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
   const padBottom = Math.max(0, cropTop + inH + fh - 1 - up.shape[1]! - padTop);
   const padRight = Math.max(0, cropLeft + inW + fw - 1 - up.shape[2]! - padLeft);
 
-  const flipped = runWasmKernel('Reverse', backend, { x: filter }, { dims: [0, 1] }); // [FH, FW, Ci, Co] flipped
-  const swapped = transposeInfo(backend, flipped, [0, 1, 3, 2]); // [FH, FW, Co, Ci]
-  disposeInfo(backend, flipped);
+  const swapped = flippedSwapped(backend, filter); // [FH, FW, Co, Ci]
   let dx = runWasmKernel(
     'Conv2D',
     backend,
