@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../helpers/backends.js';
 import { inputGrad, outSize, type Pad } from '../../helpers/conv_grad_cases.js';
-import { expectCpuWasmMatch, expectNoWasmLeak, randomHost } from './wasm_test_utils.js';
+import { expectCpuWasmMatch, expectNoWasmLeak, maxRelErr, randomHost } from './wasm_test_utils.js';
 
 describe('wasm Conv2DBackpropInput', () => {
   before(async () => {
@@ -40,6 +40,31 @@ describe('wasm Conv2DBackpropInput', () => {
         )(x),
       'strides [2, 1]',
     );
+  });
+
+  it('a kernel smaller than the stride (2x2, stride 3): rows and columns no tap reaches are 0 on a reused heap', async () => {
+    const dy = randomHost([2, 3, 3, 4], 5);
+    const w = randomHost([2, 2, 3, 4], 6);
+    const attrs = { strides: 3, pad: 'valid', dataFormat: 'NHWC', inputShape: [2, 9, 9, 3] };
+    const run = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      // A freed buffer of dx's size full of 7s, which dx's allocation may reuse.
+      for (let i = 0; i < 3; i++) tf.fill([2, 9, 9, 3], 7).dispose();
+      const dx = tf
+        .engine()
+        .runKernel(
+          tf.Conv2DBackpropInput,
+          { dy: tf.tensor(dy.values, dy.shape), filter: tf.tensor(w.values, w.shape) },
+          attrs,
+        ) as tf.Tensor;
+      const values = await dx.data();
+      dx.dispose();
+      return values;
+    };
+    const [cpu, wasm] = [await run('cpu'), await run('wasm')];
+    assert.ok(maxRelErr(cpu, wasm) <= 1e-5, `wasm differs from cpu by ${maxRelErr(cpu, wasm)}`);
+    // dx row 3i + 2 and column 3j + 2 meet no tap of a 2x2 kernel: exactly 0.
+    assert.ok(wasm.every((v, k) => (Math.floor(k / 27) % 9) % 3 !== 2 || v === 0));
   });
 
   it('rejects NCHW with a clear error', async () => {
