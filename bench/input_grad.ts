@@ -1,8 +1,8 @@
 // The registered Conv2DBackpropInput (src/backend/wasm/conv2d_backprop_input.ts) against the forward Conv2D of the
 // same layer, which does the same multiply-adds, on ResNet-18's 3x3 layers at 224x224, batch 8 (stride 1 and the
 // stride-2 first conv of each stage); the two alternate call by call in one process, each time the median of its
-// calls. Then a whole gated ResNet-18 training step (the library's trainStep). The filter is a new tensor at every
-// call, as after every optimizer step.
+// calls, each with a new filter buffer, as after every optimizer step (XNNPACK packs a new filter's weights at its
+// first conv: both sides pay that, as in training). Then a whole gated ResNet-18 training step (trainStep).
 //   node --import tsx bench/input_grad.ts [--threads 1] [--calls 9] [--steps 5] [--out NAME] [--label TEXT]
 //     -> bench/results/input_grad.json (NAME.json with --out; --label is stored, e.g. the commit measured)
 import { loadavg } from 'node:os';
@@ -55,9 +55,10 @@ for (const [size, ci, co, stride] of LAYERS) {
   const x = tf.randomNormal([BATCH, size, size, ci], 0, 1, 'float32', 1) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, ci, co], 0, 0.05, 'float32', 2) as tf.Tensor4D;
   const dy = tf.randomNormal([BATCH, size / stride, size / stride, co], 0, 1, 'float32', 3) as tf.Tensor4D;
-  // A new filter tensor per call (a clone), as every step's optimizer update makes one.
+  // A new filter buffer per call, as every step's optimizer update makes one: w * 1 (tf.clone would share w's
+  // buffer, and XNNPACK's conv keeps the packed weights of a buffer it has seen).
   const fresh = <T>(f: (filter: tf.Tensor4D) => T): T => {
-    const filter = tf.clone(w);
+    const filter = tf.mul(w, 1) as tf.Tensor4D;
     try {
       return f(filter);
     } finally {
@@ -107,7 +108,7 @@ console.log(`gated ResNet-18 224x224 b${BATCH} step: ${median(stepMs)} ms (media
 const file = writeResult(out, {
   benchmark: 'input_grad',
   description:
-    "Conv2DBackpropInput against the forward Conv2D of the same layer (same multiply-adds) on ResNet-18's 3x3 layers, batch 8, a new filter tensor per call, alternating calls, medians; and a gated ResNet-18 training step",
+    "Conv2DBackpropInput against the forward Conv2D of the same layer (same multiply-adds) on ResNet-18's 3x3 layers, batch 8, a new filter buffer per call (w * 1), alternating calls, medians; and a gated ResNet-18 training step",
   ...(label !== undefined && { label }),
   machine: machineInfo(),
   loadAverage: { before: loadBefore, after: loadavg()[0] },

@@ -121,9 +121,10 @@ function phases(k: number, s: number, pad: number): Phase[] {
  * kh = r_a + s*t, so dx[s*i + a] = sum_t dy[i - c_a - t] W[r_a + s*t]. Each of the s^2 phases (a, b) is one
  * forward conv over dy with its own taps only (3x3 / stride 2: 2x2, 2x1, 1x2 and 1x1, the forward conv's 9
  * multiply-adds per element group in all), written into dx's rows s*i + a and columns s*j + b. No pass over a
- * s^2 zero-inserted dy; one conv over all phases with a common window (s^2 * Ci output channels, zero taps
- * included: 16 multiply-adds) took 1.7-1.8x the time of the four. Returns undefined where a window would need
- * negative padding (the caller then zero-inserts).
+ * s^2 zero-inserted dy. One conv over all phases with a common window (s^2 * Ci output channels, zero taps
+ * included: 16 multiply-adds) took 1.76-2.27x the forward conv's time on ResNet-18's stride-2 layers, these
+ * 0.95-1.23x (bench/results/input_grad-before.json, input_grad.json). Returns undefined where a window would
+ * need negative padding (the caller then zero-inserts).
  */
 function subPixelInputGrad(
   backend: WasmKernelArgs['backend'],

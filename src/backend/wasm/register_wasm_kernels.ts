@@ -8,7 +8,7 @@
 //   Conv2D                our SIMD kernel on up to 2 threads for 3x3 over 8-64 input channels, 1.07-1.16x on one
 //                         thread, whole steps 1.01-1.08x on two (bench/results/conv_threads.json), bit-identical; BatchShapingDirectConv2D: the same at any width (conditional inference)
 //   Conv2DBackpropInput   stock is a scalar loop; ours 7.5-11x (3x3 s1), 4.6x (3x3 s2, sub-pixel), 9x (1x1 s2);
-//                         0.99-1.49x the forward conv's time on ResNet-18's layers (results/input_grad.json)
+//                         0.95-1.23x the forward conv's time on ResNet-18's layers (results/input_grad.json)
 //   Tile                  stock ~50 ns/element; copy doubling on the heap, ~150x for [C] -> [N,H,W,C]
 //   UnsortedSegmentSum    missing (tf.gather had no gradient); one pass on the heap
 //   BatchMatMul           stock is ~1 GFLOP/s with transposes or batch > 1; 1.6-35x there, same elsewhere
