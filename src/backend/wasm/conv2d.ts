@@ -8,7 +8,8 @@
 // (simd_pool.ts) in parts claimed one at a time: 0.97-1.09x XNNPACK's wall time per layer alone
 // (simd_kernels-threads2.json; 0.67-1.08x with one fixed part per thread, when the stock conv stayed on threads),
 // and training steps 1.01-1.08x faster in wall time, 1.01-1.15x in CPU time (bench/conv_threads.ts ->
-// results/conv_threads.json); on more threads the stock conv stays (unmeasured: DEFAULT_CONV2D_MAX_THREADS). BatchShapingDirectConv2D below splits over the pool too.
+// results/conv_threads.json); on more threads the stock conv stays (unmeasured: DEFAULT_CONV2D_MAX_THREADS).
+// BatchShapingDirectConv2D below splits over the pool too.
 // Used for float32 NHWC convs with a spatial kernel (1x1 stays on XNNPACK's GEMM), 8 to 64 input channels for
 // 3x3 (see MAX_FILTER_BLOCK_BYTES; the 3-channel stem is at parity) and output channels a multiple of 8, once the
 // module is on the heap; everything else goes to the stock kernel.
