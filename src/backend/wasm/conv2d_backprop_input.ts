@@ -83,6 +83,22 @@ function pointwiseInputGrad(
   return dx;
 }
 
+/** The registered Conv2D of x with filter (HWIO), stride 1, zero padding [top, bottom] and [left, right]. */
+function convStride1(
+  backend: WasmKernelArgs['backend'],
+  x: TensorInfo,
+  filter: TensorInfo,
+  rows: [number, number],
+  cols: [number, number],
+): TensorInfo {
+  return runWasmKernel(
+    'Conv2D',
+    backend,
+    { x, filter },
+    { strides: 1, dilations: 1, pad: [[0, 0], rows, cols, [0, 0]], dataFormat: 'NHWC' },
+  );
+}
+
 /**
  * flip_hw(W) with input and output channels swapped: [FH, FW, Co, Ci], whose tap (kh, kw) is W's tap
  * (FH-1-kh, FW-1-kw) transposed. One XNNPACK transpose, then the taps copied in reverse order (each a contiguous
@@ -167,21 +183,12 @@ function subPixelInputGrad(
           f.set(w.subarray(from, from + tap), (u * pb.taps + v) * tap);
         }
       }
-      const grid = runWasmKernel(
-        'Conv2D',
+      const grid = convStride1(
         backend,
-        { x: dy, filter: pf },
-        {
-          strides: 1,
-          dilations: 1,
-          pad: [
-            [0, 0],
-            [-pa.lo, Math.max(0, pa.lines - outH + pa.taps - 1 + pa.lo)],
-            [-pb.lo, Math.max(0, pb.lines - outW + pb.taps - 1 + pb.lo)],
-            [0, 0],
-          ],
-          dataFormat: 'NHWC',
-        },
+        dy,
+        pf,
+        [-pa.lo, Math.max(0, pa.lines - outH + pa.taps - 1 + pa.lo)],
+        [-pb.lo, Math.max(0, pb.lines - outW + pb.taps - 1 + pb.lo)],
       ); // [N, >= lines_a, >= lines_b, Ci]
       disposeInfo(backend, pf);
       // Rows s*i + a, columns s*j + b of dx: one run of Ci floats per pixel.
@@ -245,22 +252,7 @@ function conv2dBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
   const padRight = Math.max(0, cropLeft + inW + fw - 1 - up.shape[2]! - padLeft);
 
   const swapped = flippedSwapped(backend, filter); // [FH, FW, Co, Ci]
-  let dx = runWasmKernel(
-    'Conv2D',
-    backend,
-    { x: up, filter: swapped },
-    {
-      strides: 1,
-      dilations: 1,
-      pad: [
-        [0, 0],
-        [padTop, padBottom],
-        [padLeft, padRight],
-        [0, 0],
-      ],
-      dataFormat: 'NHWC',
-    },
-  ); // [N, >=H, >=W, Ci]
+  let dx = convStride1(backend, up, swapped, [padTop, padBottom], [padLeft, padRight]); // [N, >=H, >=W, Ci]
   disposeInfo(backend, swapped);
   if (up !== dy) disposeInfo(backend, up);
   if (dx.shape[1] !== inH || dx.shape[2] !== inW) {
