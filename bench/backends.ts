@@ -30,19 +30,13 @@ import {
 } from '../src/backend/wasm/conv2d_backprop_filter.js';
 import { registerWasmKernels, restoreStockWasmKernels } from '../src/backend/wasm/register_wasm_kernels.js';
 import type { ModelName } from '../src/models/model_types.js';
+import { outArg } from './lib/args.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { trainStepFixture } from './lib/train_step_timer.js';
 
 const quick = process.argv.includes('--quick');
-const outAt = process.argv.indexOf('--out');
 /** Result name under bench/results/ (default 'backends'). */
-const outArg = outAt >= 0 ? process.argv[outAt + 1] : 'backends';
-if (outArg === undefined || !/^[\w.-]+$/.test(outArg)) {
-  throw new Error(
-    `bench/backends.ts: option '--out' must be a file name (letters, digits, '.', '-', '_'); got ${outArg}`,
-  );
-}
-const outName: string = outArg;
+const outName = outArg('bench/backends.ts', 'backends');
 const threadsArg = process.argv.indexOf('--threads');
 const requestedThreads = threadsArg >= 0 ? Number(process.argv[threadsArg + 1]) : undefined;
 if (requestedThreads !== undefined && !(Number.isInteger(requestedThreads) && requestedThreads >= 1)) {

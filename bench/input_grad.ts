@@ -8,25 +8,17 @@
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init_backend.js';
-import { intArg as intArgOf } from './lib/args.js';
+import { intArg as intArgOf, outArg, stringArg } from './lib/args.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { trainStepFixture } from './lib/train_step_timer.js';
 
-const intArg = (flag: string, fallback: number) => intArgOf('bench/input_grad.ts', flag, fallback);
-const stringArg = (flag: string): string | undefined => {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return undefined;
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) {
-    throw new Error(`bench/input_grad.ts: option '${flag}' needs a value`);
-  }
-  return v;
-};
+const SCRIPT = 'bench/input_grad.ts';
+const intArg = (flag: string, fallback: number) => intArgOf(SCRIPT, flag, fallback);
 const threads = intArg('--threads', 1);
 const calls = intArg('--calls', 9);
 const steps = intArg('--steps', 5);
-const out = stringArg('--out') ?? `input_grad${threads === 1 ? '' : `-threads${threads}`}`;
-const label = stringArg('--label');
+const out = outArg(SCRIPT, `input_grad${threads === 1 ? '' : `-threads${threads}`}`);
+const label = stringArg(SCRIPT, '--label');
 const loadBefore = loadavg()[0]!;
 const report = await initBackend('wasm', { wasmThreads: threads });
 

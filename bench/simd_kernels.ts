@@ -17,6 +17,7 @@ import {
 import { registerWasmKernels, restoreStockWasmKernels } from '../src/backend/wasm/register_wasm_kernels.js';
 import { simdPool } from '../src/backend/wasm/simd_pool.js';
 import type { BackendWasm } from '../src/backend/wasm/wasm_kernel_utils.js';
+import { outArg } from './lib/args.js';
 import { machineInfo, writeResult } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');
@@ -27,13 +28,10 @@ if (!(Number.isInteger(threads) && threads >= 1)) {
     `bench/simd_kernels.ts: option '--threads' must be an integer >= 1; got ${process.argv[threadsAt + 1]}`,
   );
 }
-const outAt = process.argv.indexOf('--out');
-const outName =
-  outAt >= 0 ? process.argv[outAt + 1] : threads > 1 ? `simd_kernels-threads${threads}` : 'simd_kernels';
-if (outName === undefined || !/^[\w.-]+$/.test(outName)) {
-  throw new Error(`bench/simd_kernels.ts: option '--out' must be a file name; got ${outName}`);
-}
-const resultName: string = outName;
+const resultName = outArg(
+  'bench/simd_kernels.ts',
+  threads > 1 ? `simd_kernels-threads${threads}` : 'simd_kernels',
+);
 
 interface Layer {
   label: string;
