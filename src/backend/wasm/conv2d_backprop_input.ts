@@ -100,21 +100,41 @@ function convStride1(
 }
 
 /**
- * flip_hw(W) with input and output channels swapped: [FH, FW, Co, Ci], whose tap (kh, kw) is W's tap
- * (FH-1-kh, FW-1-kw) transposed. One XNNPACK transpose, then the taps copied in reverse order (each a contiguous
- * [Co, Ci] block): reversing the tap axes is reversing the tap index. The wasm Reverse kernel this replaces took
- * ~30 ns per element (71 ms for ResNet-18's 3x3x512x512 filter, more than the conv that follows).
+ * A filter [TH, TW, Co, Ci] whose tap (u, v) is tap `source(u, v)` (the index kh * FW + kw) of wT [FH, FW, Co, Ci]:
+ * each tap a contiguous [Co, Ci] block, copied whole.
  */
-function flippedSwapped(backend: WasmKernelArgs['backend'], filter: TensorInfo): TensorInfo {
-  const swapped = transposeInfo(backend, filter, [0, 1, 3, 2]); // [FH, FW, Co, Ci], taps in W's order
-  const [fh, fw, co, ci] = swapped.shape as [number, number, number, number];
-  const out = backend.makeOutput(swapped.shape, 'float32');
-  const src = heapView(backend, swapped) as Float32Array; // views after the allocation: the heap may move
+function tapsOf(
+  backend: WasmKernelArgs['backend'],
+  wT: TensorInfo,
+  th: number,
+  tw: number,
+  source: (u: number, v: number) => number,
+): TensorInfo {
+  const [, , co, ci] = wT.shape as [number, number, number, number];
+  const out = backend.makeOutput([th, tw, co, ci], 'float32');
+  const src = heapView(backend, wT) as Float32Array; // views after the allocation: the heap may move
   const dst = heapView(backend, out) as Float32Array;
   const tap = co * ci;
-  const taps = fh * fw;
-  for (let t = 0; t < taps; t++) dst.set(src.subarray(t * tap, (t + 1) * tap), (taps - 1 - t) * tap);
-  disposeInfo(backend, swapped);
+  for (let u = 0; u < th; u++) {
+    for (let v = 0; v < tw; v++) {
+      const from = source(u, v) * tap;
+      dst.set(src.subarray(from, from + tap), (u * tw + v) * tap);
+    }
+  }
+  return out;
+}
+
+/**
+ * flip_hw(W) with input and output channels swapped: [FH, FW, Co, Ci], whose tap (kh, kw) is W's tap
+ * (FH-1-kh, FW-1-kw) transposed. One XNNPACK transpose, then the taps copied in reverse order (each a contiguous
+ * [Co, Ci] block). The wasm Reverse kernel this replaces took ~30 ns per element (71 ms for ResNet-18's
+ * 3x3x512x512 filter, more than the conv that follows).
+ */
+function flippedSwapped(backend: WasmKernelArgs['backend'], filter: TensorInfo): TensorInfo {
+  const [fh, fw] = filter.shape as [number, number, number, number];
+  const wT = transposeInfo(backend, filter, [0, 1, 3, 2]); // [FH, FW, Co, Ci], taps in W's order
+  const out = tapsOf(backend, wT, fh, fw, (u, v) => (fh - 1 - u) * fw + (fw - 1 - v));
+  disposeInfo(backend, wT);
   return out;
 }
 
@@ -152,7 +172,7 @@ function subPixelInputGrad(
   inputShape: [number, number, number, number],
 ): TensorInfo | undefined {
   const [batch, inH, inW, inC] = inputShape;
-  const [, outH, outW, outC] = dy.shape as [number, number, number, number];
+  const [, outH, outW] = dy.shape as [number, number, number, number];
   const [fh, fw] = filter.shape as [number, number, number, number];
   // Per phase: its taps, the dy offset of its window's first tap (lo, <= 0: top/left padding -lo), its dx lines.
   const axis = (k: number, pad: number, inSize: number) =>
@@ -171,18 +191,13 @@ function subPixelInputGrad(
       const pb = colsP[b]!;
       if (pa.taps === 0 || pb.taps === 0 || pa.lines === 0 || pb.lines === 0) continue;
       // Window row u reads dy row i + lo + u = i - c - t: tap t = taps - 1 - u, filter row r + s * t.
-      const pf = backend.makeOutput([pa.taps, pb.taps, outC, inC], 'float32');
-      const w = heapView(backend, wT) as Float32Array; // views after the allocation: the heap may move
-      const f = heapView(backend, pf) as Float32Array;
-      const tap = outC * inC;
-      for (let u = 0; u < pa.taps; u++) {
-        const kh = pa.r + s * (pa.taps - 1 - u);
-        for (let v = 0; v < pb.taps; v++) {
-          const kw = pb.r + s * (pb.taps - 1 - v);
-          const from = (kh * fw + kw) * tap;
-          f.set(w.subarray(from, from + tap), (u * pb.taps + v) * tap);
-        }
-      }
+      const pf = tapsOf(
+        backend,
+        wT,
+        pa.taps,
+        pb.taps,
+        (u, v) => (pa.r + s * (pa.taps - 1 - u)) * fw + pb.r + s * (pb.taps - 1 - v),
+      );
       const grid = convStride1(
         backend,
         dy,
