@@ -105,9 +105,7 @@ function directConv2D(
       right,
     );
   }
-  const outShape = [batchSize, outHeight, outWidth, outChannels];
-  checkResidual(epilogue, outShape);
-  const y = backend.makeOutput(outShape, 'float32');
+  const y = backend.makeOutput([batchSize, outHeight, outWidth, outChannels], 'float32');
   const common = [
     heapOffset(backend, input.dataId),
     heapOffset(backend, filter.dataId),
@@ -156,22 +154,10 @@ interface Epilogue {
   relu: boolean;
 }
 
-/** The residual input, if any, must be float32 and shaped as the conv's output (an Add would broadcast). */
-function checkResidual({ residual }: Epilogue, outShape: readonly number[]): void {
-  if (residual === undefined) return;
-  if (residual.dtype !== 'float32' || !tf.util.arraysEqual(residual.shape, outShape as number[])) {
-    throw new Error(
-      `${DIRECT_CONV2D} (wasm): input 'residual' must be float32 [${outShape}] (the conv's output); got ${residual.dtype} [${residual.shape}]`,
-    );
-  }
-}
-
 const NO_EPILOGUE: Epilogue = { relu: false };
 
 /** The epilogue as the separate kernels (Add, Add, Relu) on y, which it consumes. */
-function applyEpilogue(backend: BackendWasm, y: TensorInfo, epilogue: Epilogue): TensorInfo {
-  const { bias, residual, relu } = epilogue;
-  checkResidual(epilogue, y.shape);
+function applyEpilogue(backend: BackendWasm, y: TensorInfo, { bias, residual, relu }: Epilogue): TensorInfo {
   let out = y;
   const then = (next: TensorInfo) => {
     disposeInfo(backend, out);
@@ -203,7 +189,7 @@ export const directConv2DConfig: tf.KernelConfig = {
     const x = args.inputs.x!;
     const filter = args.inputs.filter!;
     const attrs = args.attrs as unknown as Conv2DAttrs & { activation?: string };
-    const epilogue = epilogueOf(x, filter, args.inputs.bias, args.inputs.residual, attrs.activation);
+    const epilogue = epilogueOf(x, filter, args.inputs.bias, args.inputs.residual, attrs);
     if (filter.shape.length === 5) return packedConv2D(backend, x, filter, attrs, epilogue);
     const info = directConvInfo(x, filter, attrs, true);
     const kernels = info === undefined ? undefined : convKernels(backend);
@@ -256,14 +242,18 @@ function packedConv2D(
   return directConv2D(backend, kernels, x, filter, conv2DInfo(x, hwio, attrs), true, epilogue);
 }
 
-/** The epilogue BatchShapingDirectConv2D's optional `bias` input and `activation` attribute ask for, checked. */
+/**
+ * The epilogue BatchShapingDirectConv2D's optional `bias` and `residual` inputs and `activation` attribute ask
+ * for, checked before anything is computed or allocated.
+ */
 function epilogueOf(
   x: TensorInfo,
   filter: TensorInfo,
   bias: TensorInfo | undefined,
   residual: TensorInfo | undefined,
-  activation: string | undefined,
+  attrs: Conv2DAttrs & { activation?: string },
 ): Epilogue {
+  const { activation } = attrs;
   if (activation !== undefined && activation !== 'linear' && activation !== 'relu') {
     throw new Error(
       `${DIRECT_CONV2D} (wasm): attribute 'activation' must be 'linear' or 'relu'; got ${JSON.stringify(activation)}`,
@@ -274,6 +264,17 @@ function epilogueOf(
     throw new Error(
       `${DIRECT_CONV2D} (wasm): input 'bias' must be float32 [${co}] (the filter's output channels) for 'x' [${x.shape}]; got ${bias.dtype} [${bias.shape}]`,
     );
+  }
+  if (residual !== undefined) {
+    // Shaped as the conv's output: conv2dPacked reads it at the output's offsets, and an Add would broadcast.
+    const f = filter.shape;
+    const hwio = (f.length === 5 ? [f[1], f[2], f[3], f[0]! * 16] : f) as [number, number, number, number];
+    const { outShape } = conv2DInfo(x, hwio, attrs);
+    if (residual.dtype !== 'float32' || !tf.util.arraysEqual(residual.shape, outShape)) {
+      throw new Error(
+        `${DIRECT_CONV2D} (wasm): input 'residual' must be float32 [${outShape}] (the conv's output); got ${residual.dtype} [${residual.shape}]`,
+      );
+    }
   }
   return {
     ...(bias !== undefined && { bias }),

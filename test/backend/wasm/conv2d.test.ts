@@ -8,6 +8,7 @@ import {
   restoreStockWasmKernels,
 } from '../../../src/backend/wasm/register_wasm_kernels.js';
 import { convKernels } from '../../../src/backend/wasm/simd/conv.js';
+import { wasmLiveDataIds } from '../../../src/backend/wasm/wasm_kernel_utils.js';
 import { useBackend } from '../../helpers/backends.js';
 import { outSize, type Pad } from '../../helpers/conv_grad_cases.js';
 import {
@@ -222,10 +223,12 @@ describe('wasm Conv2D on our SIMD module (one XNNPACK thread, as in these tests)
     // A residual that an Add would broadcast ([16] against the output [1, 4, 4, 32]) or of another shape.
     for (const residual of [tf.zeros([32]), tf.zeros([1, 4, 4, 16])]) {
       for (const f of [filter, tf.zeros([3, 3, 8, 32])]) {
+        const live = wasmLiveDataIds(wasmBackend());
         assert.throws(
           () => tf.engine().runKernel(DIRECT_CONV2D, { x, filter: f, residual }, attrs),
           /input 'residual' must be float32 \[1,4,4,32\] \(the conv's output\); got float32 \[/,
         );
+        assert.equal(wasmLiveDataIds(wasmBackend()), live, 'refused before anything was allocated');
         if (f !== filter) f.dispose();
       }
       residual.dispose();
