@@ -221,10 +221,10 @@ export class ConditionalBlock {
     let y: tf.Tensor4D | undefined; // the block's output, where `next` computed it (residual fused)
     // Where `next` is the block's last conv, it adds the shortcut and applies the ReLU in the direct conv's store
     // (FoldedConv.run's residual), instead of an Add and a Relu over the output.
-    const fused = (a: tf.Tensor4D, p: ConvParams, direct: boolean): tf.Tensor4D | undefined => {
+    const fused = (a: tf.Tensor4D, p: ConvParams): tf.Tensor4D | undefined => {
       if (this.convs.length !== g + 2) return undefined;
       const shortcut = prof.time('residual', () => this.shortcut.run(x));
-      return prof.time('conv', () => next.run(a, p, true, direct, shortcut));
+      return prof.time('conv', () => next.run(a, p, true, true, shortcut));
     };
     if (k === 0) {
       after = this.allClosed(h, decision.batch, prof);
@@ -265,7 +265,7 @@ export class ConditionalBlock {
       let a = prof.time('conv', () => trim(gconv.run(h, first, true, direct), k)); // [N, H', W', k]
       if (!uniform) a = prof.time('mask', () => applyMask(a, decision, union));
       const second = { weight: secondWeight, bias: next.params.bias };
-      y = direct ? fused(a, second, direct) : undefined;
+      y = direct ? fused(a, second) : undefined;
       after = y ?? prof.time('conv', () => next.run(a, second, false, direct)); // (not used once y is set)
       if (policy.cacheSize === 0) tf.dispose([first.weight, first.bias, secondWeight]);
     } else {
