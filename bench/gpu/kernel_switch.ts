@@ -13,6 +13,8 @@ export interface KernelVariant {
   name: string;
   /** Training kernels running the stock version in this variant. */
   stock: string[];
+  /** Kernels of our own (no stock version) switched off in this variant: the library takes its tf-op path. */
+  off?: string[];
   /** tfjs-backend-webgpu flags this variant sets (names from TUNABLE_FLAGS). */
   flags?: Partial<Record<TunableFlag, number | boolean>>;
 }
@@ -27,21 +29,23 @@ let flagDefaults: Record<TunableFlag, number | boolean> | undefined;
 
 /**
  * ours, stock, each training kernel alone on stock (the per-kernel A/B), stock with its matmul input gradient
- * (`stock-mm`: the best stock configuration), and ours with queue submits batched by 64 dispatches instead of 15
- * (`ours-submit64`: the flag NOTES.md lists first). Only kernels that replace a stock
- * one take part (our own kernels, such as the batch-norm backward, have no stock version to compare with).
+ * (`stock-mm`: the best stock configuration), ours with queue submits batched by 64 dispatches instead of 15
+ * (`ours-submit64`: the flag NOTES.md lists first), and ours with one kernel of our own switched off (`without-<Kernel>`:
+ * the batch-norm backward, the SGD update; the library's tf-op form runs instead). `stock` and `stock-mm` swap
+ * only the kernels that replace a stock one; our own kernels stay on there.
  * Call after initBackend('webgpu') (the stock kernels are kept when ours are registered).
  */
 export function kernelVariants(): KernelVariant[] {
-  const names = WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName).filter(
-    (n) => stockWebGpuKernel(n) !== undefined,
-  );
+  const all = WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName);
+  const names = all.filter((n) => stockWebGpuKernel(n) !== undefined);
+  const own = all.filter((n) => !names.includes(n));
   return [
     { name: 'ours', stock: [] },
     ...names.map((n) => ({ name: `stock-${n}`, stock: [n] })),
     { name: 'stock', stock: names },
     { name: 'stock-mm', stock: names, flags: { WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE: false } },
     { name: 'ours-submit64', stock: [], flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 64 } },
+    ...own.map((n) => ({ name: `without-${n}`, stock: [], off: [n] })),
   ];
 }
 
@@ -59,6 +63,13 @@ export function applyVariant(v: KernelVariant): void {
         `applyVariant: variant '${v.name}' wants the stock '${name}', but none was kept (is the webgpu backend initialised through initBackend('webgpu')?)`,
       );
     }
-    useWebGpuTrainingKernel(name, v.stock.includes(name) ? 'stock' : 'ours');
+    if (v.off?.includes(name) && stockWebGpuKernel(name) !== undefined) {
+      throw new Error(
+        `applyVariant: variant '${v.name}' switches off '${name}', which has a stock version (list it under 'stock')`,
+      );
+    }
+    // 'stock' for a kernel of our own unregisters it (useWebGpuTrainingKernel): the tf-op path runs.
+    const off = v.stock.includes(name) || v.off?.includes(name) === true;
+    useWebGpuTrainingKernel(name, off ? 'stock' : 'ours');
   }
 }

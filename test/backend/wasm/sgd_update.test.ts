@@ -4,54 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from '../../../src/backend/wasm/register_wasm_kernels.js';
 import { sgdUpdateJs } from '../../../src/backend/wasm/sgd_update.js';
 import { disposeInfo } from '../../../src/backend/wasm/wasm_kernel_utils.js';
-import { Optimizer, SGD_UPDATE_KERNEL, UNIFORM_GROUPS } from '../../../src/train/optimizer.js';
+import { SGD_UPDATE_KERNEL } from '../../../src/train/optimizer.js';
 import { useBackend } from '../../helpers/backends.js';
+import { sgdOptimizer, threeSgdSteps } from '../../helpers/sgd_steps.js';
 import { expectNoWasmLeak, randomHost, wasmBackend } from './wasm_test_utils.js';
-
-// Conv-like, odd (SIMD tail), tiny and scalar-sized parameters.
-const SHAPES: Record<string, number[]> = { conv: [3, 3, 16, 16], odd: [7, 5], bias: [3], one: [1] };
-
-/** Three SGD steps on the active backend; the parameters and momentum buffers afterwards, by name. */
-async function threeSteps(nesterov: boolean, weightDecay: number): Promise<Map<string, Float32Array>> {
-  const params: Record<string, tf.Variable> = {};
-  let seed = 1;
-  for (const [name, shape] of Object.entries(SHAPES)) {
-    params[name] = tf.variable(
-      tf.tensor(randomHost(shape, seed++).values, shape),
-      true,
-      `sgd_test_${name}_${seed}_${tf.getBackend()}_${Math.random()}`,
-    );
-  }
-  const opt = new Optimizer(params, {
-    kind: 'sgd',
-    momentum: 0.9,
-    nesterov,
-    beta1: 0.9,
-    beta2: 0.999,
-    eps: 1e-8,
-    weightDecay,
-    groups: UNIFORM_GROUPS,
-  });
-  for (let step = 0; step < 3; step++) {
-    const grads = Object.fromEntries(
-      Object.entries(SHAPES).map(([name, shape]) => [
-        name,
-        tf.tensor(randomHost(shape, 100 * step + seed++).values, shape),
-      ]),
-    );
-    opt.step(grads, 0.05 + 0.01 * step);
-    tf.dispose(Object.values(grads));
-  }
-  const out = new Map<string, Float32Array>();
-  const { step, ...slots } = opt.state();
-  for (const [name, t] of [...Object.entries(params), ...Object.entries(slots)]) {
-    out.set(name.replace(/^optimizer_\d+\//, ''), Float32Array.from(await t.data()));
-  }
-  tf.dispose(step);
-  opt.dispose();
-  tf.dispose(Object.values(params));
-  return out;
-}
 
 describe('wasm SGD update kernel (simd/sgd_update.wat)', () => {
   before(async () => {
@@ -64,17 +20,17 @@ describe('wasm SGD update kernel (simd/sgd_update.wat)', () => {
       it(`is bit-identical to the tf-op update on cpu and on wasm: nesterov ${nesterov}, weight decay ${wd}`, async () => {
         await useBackend('wasm');
         assert.notEqual(tf.getKernel(SGD_UPDATE_KERNEL, 'wasm'), undefined);
-        const fused = await threeSteps(nesterov, wd);
+        const fused = await threeSgdSteps(nesterov, wd);
         tf.unregisterKernel(SGD_UPDATE_KERNEL, 'wasm');
         let opsWasm: Map<string, Float32Array>;
         try {
-          opsWasm = await threeSteps(nesterov, wd);
+          opsWasm = await threeSgdSteps(nesterov, wd);
         } finally {
           registerWasmKernels();
         }
         assert.notEqual(tf.getKernel(SGD_UPDATE_KERNEL, 'wasm'), undefined);
         await useBackend('cpu');
-        const opsCpu = await threeSteps(nesterov, wd);
+        const opsCpu = await threeSgdSteps(nesterov, wd);
         assert.equal(fused.size, 8); // 4 parameters, 4 momentum buffers
         for (const [name, v] of fused) {
           assert.deepEqual(v, opsWasm.get(name), `${name}: fused vs tf ops on wasm`);
@@ -114,19 +70,7 @@ describe('wasm SGD update kernel (simd/sgd_update.wat)', () => {
     await useBackend('wasm');
     const w = tf.variable(tf.tensor(randomHost([64, 33], 1).values, [64, 33]), true, 'sgd_leak_w');
     const g = tf.tensor(randomHost([64, 33], 2).values, [64, 33]);
-    const opt = new Optimizer(
-      { w },
-      {
-        kind: 'sgd',
-        momentum: 0.9,
-        nesterov: true,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        weightDecay: 1e-4,
-        groups: UNIFORM_GROUPS,
-      },
-    );
+    const opt = sgdOptimizer({ w }, true, 1e-4);
     opt.step({ w: g }, 0.1); // creates the momentum buffer
     await expectNoWasmLeak(() => opt.step({ w: g }, 0.1), 'sgd update');
     opt.dispose();
