@@ -46,8 +46,9 @@ const STEP_KEY = 'step';
 
 /**
  * Optional backend kernel for one SGD-with-momentum update (inputs w, g, v; attrs lr, weightDecay, momentum,
- * nesterov; outputs [w', v']), bit-identical to sgdUpdate's ops; the wasm backend registers one
- * (src/backend/wasm/sgd_update.ts), which replaces 8 kernels per parameter by one.
+ * nesterov; outputs [w', v']), the same float32 operations as sgdUpdate's ops in the same order; the wasm backend
+ * (src/backend/wasm/sgd_update.ts, one kernel where the ops take 8) and the webgpu backend
+ * (src/backend/webgpu/sgd_update.ts, two dispatches where the ops take six) register one.
  */
 export const SGD_UPDATE_KERNEL = 'BatchShapingSgdUpdate';
 

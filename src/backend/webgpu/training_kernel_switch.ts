@@ -1,7 +1,7 @@
 // Per-kernel A/B switch for this project's webgpu training kernels (training_kernels.ts): put tfjs-backend-webgpu's
 // stock kernel back under one name, or ours again, e.g. to time a training step both ways in one process
 // (bench/gpu) or to rule one of ours out when results look wrong. 'stock' for a kernel of our own that tfjs does
-// not have (BatchShapingBatchNormGrad) unregisters it: the library then takes its tf-op path, as on stock tfjs.
+// not have (BatchShapingBatchNormGrad, BatchShapingSgdUpdate) unregisters it: the library then takes its tf-op path, as on stock tfjs.
 // The all-at-once switch is restoreStockWebGpuKernels() / registerWebGpuKernels() (register_webgpu_kernels.ts).
 // Process-wide: BATCH_SHAPING_WEBGPU_STOCK_KERNELS=all or a comma list of kernel names, read by
 // applyStockKernelsFromEnv() (call it after registering ours).
