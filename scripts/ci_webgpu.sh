@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI for the GPU path on a software GPU (Mesa's lavapipe, prepared by scripts/setup_lavapipe.sh): every
-# backend-parameterised test on webgpu (npm test has run them on cpu and wasm), notebooks 00 and 01 in smoke
+# backend-parameterised test on webgpu (npm test has run them on cpu and wasm) and every webgpu kernel test (those
+# skip in npm test, where no adapter is prepared: they name WEBGPU_SKIP), notebooks 00 and 01 in smoke
 # mode on webgpu, and `doctor --backend webgpu`. Needs `npm run build` done (the notebooks and the CLI use dist/).
 # The notebooks also run on Deno's kernel, where webgpu is Deno's own WebGPU (not Dawn).
 # Usage: scripts/ci_webgpu.sh   (from .ci/run, after npm test)
@@ -14,7 +15,7 @@ scripts/setup_lavapipe.sh
 source .cache/lavapipe/env.sh
 
 phase "backend-parameterised tests on webgpu"
-mapfile -t files < <(grep -rlE "TEST_BACKENDS|WEBGPU_READY" test --include='*.test.ts' | sort)
+mapfile -t files < <(grep -rlE "TEST_BACKENDS|WEBGPU_READY|WEBGPU_SKIP" test --include='*.test.ts' | sort)
 BATCH_SHAPING_TEST_BACKENDS=webgpu node scripts/run-tests.mjs "${files[@]}"
 
 phase "notebooks 00 and 01 on webgpu (smoke)"
