@@ -31,14 +31,15 @@ let flagDefaults: Record<TunableFlag, number | boolean> | undefined;
  * ours, stock, each training kernel alone on stock (the per-kernel A/B), stock with its matmul input gradient
  * (`stock-mm`: the best stock configuration), ours with queue submits batched by 64 dispatches instead of 15
  * (`ours-submit64`: the flag NOTES.md lists first), and ours with one kernel of our own switched off (`without-<Kernel>`:
- * the batch-norm backward, the SGD update; the library's tf-op form runs instead). `stock` and `stock-mm` swap
+ * the batch-norm backward, the SGD update, the gate module; the library's tf-op form runs instead). `stock` and `stock-mm` swap
  * only the kernels that replace a stock one; our own kernels stay on there.
  * Call after initBackend('webgpu') (the stock kernels are kept when ours are registered).
  */
 export function kernelVariants(): KernelVariant[] {
-  const all = WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName);
-  const names = all.filter((n) => stockWebGpuKernel(n) !== undefined);
-  const own = all.filter((n) => !names.includes(n));
+  const names = WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName).filter(
+    (n) => stockWebGpuKernel(n) !== undefined,
+  );
+  const own = ownKernelSwitches();
   return [
     { name: 'ours', stock: [] },
     ...names.map((n) => ({ name: `stock-${n}`, stock: [n] })),
@@ -47,6 +48,17 @@ export function kernelVariants(): KernelVariant[] {
     { name: 'ours-submit64', stock: [], flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 64 } },
     ...own.map((n) => ({ name: `without-${n}`, stock: [], off: [n] })),
   ];
+}
+
+/**
+ * Our own kernels (no stock version) that can be switched off one at a time. The gate module's backward is left
+ * out: the library runs the fused gate only where both of its kernels are registered, so switching the forward
+ * off switches the pair.
+ */
+export function ownKernelSwitches(): string[] {
+  return WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName).filter(
+    (n) => stockWebGpuKernel(n) === undefined && n !== 'BatchShapingGateBackward',
+  );
 }
 
 /** Registers, for 'webgpu', the stock version of the variant's kernels and ours of the rest; sets its flags. */

@@ -3,20 +3,19 @@
 // bind group and uniforms; Identity and Reshape share buffers and dispatch nothing, our batch-norm backward
 // dispatches four programs): a webgpu step of small layers is bound by their number, not by arithmetic. On webgpu
 // it counts with every kernel of ours, then with each kernel of our own (no stock version: the batch-norm
-// backward, the SGD update) switched off, where the library's tf-op form runs. Counts do not depend on the batch
+// backward, the SGD update, the gate module) switched off, where the library's tf-op form runs. Counts do not depend on the batch
 // or on the device, so lavapipe answers for a GPU.
 //   node --import tsx bench/gpu/step_kernels.ts [--backend webgpu] [--batch 4]  ->  bench/results/step_kernels-<backend>.json
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../../src/backend/backend_names.js';
 import { initBackend } from '../../src/backend/init_backend.js';
-import { stockWebGpuKernel } from '../../src/backend/webgpu/stock_kernel_registry.js';
 import { useWebGpuTrainingKernel } from '../../src/backend/webgpu/training_kernel_switch.js';
-import { WEBGPU_TRAINING_KERNELS } from '../../src/backend/webgpu/training_kernels.js';
 import { createModel } from '../../src/models/registry.js';
 import { gatedLossGradients } from '../../src/train/train_step.js';
 import { intArg, stringArg } from '../lib/args.js';
 import { machineInfo, writeResult } from '../lib/results.js';
 import { benchOptimizer } from '../lib/train_step_timer.js';
+import { ownKernelSwitches } from './kernel_switch.js';
 
 const SCRIPT = 'bench/gpu/step_kernels.ts';
 const backendName = (stringArg(SCRIPT, '--backend') ?? 'webgpu') as BackendName;
@@ -74,9 +73,7 @@ async function stepKernels(
   }
 }
 
-const own = WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName).filter(
-  (n) => stockWebGpuKernel(n) === undefined,
-);
+const own = ownKernelSwitches();
 const settings = backendName === 'webgpu' ? ['ours', ...own.map((n) => `without-${n}`)] : ['as registered'];
 const rows = [];
 for (const setting of settings) {

@@ -8,12 +8,15 @@
 //                         (stock: one thread per dx element looping over all taps, unless a flag is set)
 //   BatchShapingBatchNormGrad  our own kernel (tfjs has none): fused batch-norm backward in four dispatches,
 //                         for fusedBatchNorm's custom gradient where the active backend registers it
+//   BatchShapingGateForward/Backward  our own kernels: a gate module's training forward and backward, 9 dispatches
+//                         each way where the tf-op form takes ~85 per gate and step (fused_gate.ts)
 //   BatchShapingSgdUpdate our own kernel: the optimiser's SGD-with-momentum update in two dispatches (the tf-op
 //                         form takes six per parameter)
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { batchNormGradWebgpuConfig } from './batch_norm_grad.js';
 import { conv2dBackpropFilterWebgpuConfig } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputWebgpuConfig } from './conv2d_backprop_input.js';
+import { gateBackwardWebgpuConfig, gateForwardWebgpuConfig } from './gate_module.js';
 import { sgdUpdateWebgpuConfig } from './sgd_update.js';
 
 /** Kernel configs that replace tfjs-backend-webgpu's own for training (registered for 'webgpu' only). */
@@ -22,4 +25,6 @@ export const WEBGPU_TRAINING_KERNELS: KernelConfig[] = [
   conv2dBackpropInputWebgpuConfig,
   batchNormGradWebgpuConfig,
   sgdUpdateWebgpuConfig,
+  gateForwardWebgpuConfig,
+  gateBackwardWebgpuConfig,
 ];
