@@ -81,18 +81,16 @@ describe('webgpu gate module (ours)', { skip: WEBGPU_SKIP }, () => {
     assert.throws(forward({ x: tf.zeros([2, 3, 4]) }), /'x' must be \[N, H, W, C\]/);
     const backward = (cacheSize: number) => () =>
       tf.tidy(() =>
-        tf
-          .engine()
-          .runKernel(
-            GATE_BACKWARD,
-            {
-              dLogits: tf.zeros([2, 8]),
-              dProbs: tf.zeros([2, 8]),
-              dMask: tf.zeros([2, 8]),
-              cache: tf.zeros([cacheSize]),
-            },
-            attrs as unknown as tf.NamedAttrMap,
-          ),
+        tf.engine().runKernel(
+          GATE_BACKWARD,
+          {
+            dLogits: tf.zeros([2, 8]),
+            dProbs: tf.zeros([2, 8]),
+            dMask: tf.zeros([2, 8]),
+            cache: tf.zeros([cacheSize]),
+          },
+          attrs as unknown as tf.NamedAttrMap,
+        ),
       );
     assert.throws(
       backward(7),
