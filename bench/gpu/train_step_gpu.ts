@@ -159,6 +159,7 @@ function save(): void {
 function overBudget(what: string): boolean {
   if (performance.now() <= deadline) return false;
   result.budget.cutShort.push(what);
+  save(); // the skip is on record even when nothing is measured after it
   console.log(`budget: skipping ${what}`);
   return true;
 }

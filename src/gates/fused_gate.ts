@@ -1,5 +1,6 @@
 // A gate module's whole training-time computation (Bejnordi et al., ICLR 2020, sec. 3.1) as one op with one
-// backward, where the backend has kernels for it (wasm: src/backend/wasm/gate_module.ts): global average pool,
+// backward, where the backend has kernels for it (wasm: src/backend/wasm/gate_module.ts; webgpu:
+// src/backend/webgpu/gate_module.ts): global average pool,
 // fc1, batch norm on batch statistics (and its running statistics), ReLU, fc2 + bias = logits; p = sigmoid;
 // logistic noise from uniform draws; the straight-through hard gate. Its three outputs are what
 // ChannelGate.apply returns in training, and its gradient is the chain rule written out (gate_module_math.ts):
@@ -9,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BatchNorm } from '../layers/batch_norm.js';
 import type { GateParams } from './gate_logits.js';
 
-/** Kernel names (registered for wasm by src/backend/wasm/register_wasm_kernels.ts). */
+/** Kernel names (registered for wasm and webgpu by src/backend/{wasm,webgpu}/register_*_kernels.ts). */
 export const GATE_FORWARD_KERNEL = 'BatchShapingGateForward';
 export const GATE_BACKWARD_KERNEL = 'BatchShapingGateBackward';
 

@@ -19,7 +19,7 @@ describe('fusedTrainingGate (the whole gate as one kernel each way)', () => {
     await useBackend('wasm');
   });
 
-  it('is available on wasm only; cpu takes the tf-op path', async () => {
+  it('is available on wasm (webgpu: test/backend/webgpu/gate_module.test.ts); cpu takes the tf-op path', async () => {
     await useBackend('wasm');
     assert.equal(hasFusedGate(), true);
     await useBackend('cpu');

@@ -3,7 +3,7 @@
 // The math is the wasm kernels' (src/backend/wasm/gate_module_math.ts, with its cache layout, so the one gradient
 // registration serves both): global average pool, fc1, batch norm on batch statistics (and its running
 // statistics), ReLU, fc2 + bias = logits; p = sigmoid(logits); logistic noise from uniform draws; the
-// straight-through hard gate; and the chain rule back through all of it. The tf-op form takes ~85 compute
+// straight-through hard gate; and the chain rule back through all of it. The tf-op form takes ~55 compute
 // dispatches per gate and training step; a webgpu step is bound by dispatches, not by arithmetic (the matrices are
 // [N, C] x [C, 16]). Here: 9 one-thread-per-output programs forward and 9 backward, each a few lines of WGSL with
 // the sizes as uniforms. Sums run in float32 (the wasm kernels sum in float64): within float32 rounding of the tf

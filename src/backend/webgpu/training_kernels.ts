@@ -9,7 +9,7 @@
 //   BatchShapingBatchNormGrad  our own kernel (tfjs has none): fused batch-norm backward in four dispatches,
 //                         for fusedBatchNorm's custom gradient where the active backend registers it
 //   BatchShapingGateForward/Backward  our own kernels: a gate module's training forward and backward, 9 dispatches
-//                         each way where the tf-op form takes ~85 per gate and step (fused_gate.ts)
+//                         each way where the tf-op form takes ~55 per gate and step (fused_gate.ts)
 //   BatchShapingSgdUpdate our own kernel: the optimiser's SGD-with-momentum update in two dispatches (the tf-op
 //                         form takes six per parameter)
 import type { KernelConfig } from '@tensorflow/tfjs-core';
