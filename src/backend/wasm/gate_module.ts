@@ -5,8 +5,9 @@
 // saved copy of each intermediate); on a gated ResNet-20 step at batch 32 that fixed cost was most of the
 // gating overhead. The matrices are tiny ([N, C] x [C, 16]), so the one pass over the block input (the pool)
 // and one over its gradient (spreading the pooled gradient) dominate. float32 only.
-import * as tf from '@tensorflow/tfjs-core';
-import { cacheLayout, type GateDims, gateBackward, gateForward } from './gate_module_math.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { gateBackwardArgs, gateForwardArgs } from '../gate_kernel_args.js';
+import { cacheLayout, gateBackward, gateForward } from './gate_module_math.js';
 import { gatePoolKernels } from './simd/gate_pool.js';
 import { heapOffset } from './simd_module.js';
 import { heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_utils.js';
@@ -14,52 +15,17 @@ import { heapView, type TensorInfo, type WasmKernelArgs } from './wasm_kernel_ut
 const GATE_FORWARD = 'BatchShapingGateForward'; // = GATE_FORWARD_KERNEL of src/gates/fused_gate.ts
 const GATE_BACKWARD = 'BatchShapingGateBackward'; // = GATE_BACKWARD_KERNEL there
 
-function expectShape(kernel: string, arg: string, t: TensorInfo | undefined, shape: number[]): TensorInfo {
-  if (t === undefined || t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, shape)) {
-    const got = t === undefined ? 'nothing' : `${t.dtype} [${t.shape}]`;
-    throw new Error(`${kernel} (wasm): '${arg}' must be float32 [${shape}]; got ${got}`);
-  }
-  return t;
-}
-
-function forwardDims(inputs: Record<string, TensorInfo>): GateDims {
-  const { x, w1, w2 } = inputs;
-  if (x === undefined || x.shape.length !== 4 || w1?.shape.length !== 2 || w2?.shape.length !== 2) {
-    throw new Error(
-      `${GATE_FORWARD} (wasm): 'x' must be [N, H, W, C], 'w1' [C, K] and 'w2' [K, O]; got [${x?.shape}], [${w1?.shape}], [${w2?.shape}]`,
-    );
-  }
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  const dims = { n, pixels: h * w, c, k: w1.shape[1]!, o: w2.shape[1]! };
-  if (Object.values(dims).some((v) => v === 0)) {
-    throw new Error(
-      `${GATE_FORWARD} (wasm): every dimension must be non-zero; got x [${x.shape}], w2 [${w2.shape}]`,
-    );
-  }
-  return dims;
-}
-
 function gateForwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
-  const d = forwardDims(inputs);
+  const { d, t } = gateForwardArgs(`${GATE_FORWARD} (wasm)`, inputs);
   const { n, c, k, o } = d;
-  const x = expectShape(GATE_FORWARD, 'x', inputs.x, inputs.x!.shape);
-  const named = {
-    x,
-    w1: expectShape(GATE_FORWARD, 'w1', inputs.w1, [c, k]),
-    gamma: expectShape(GATE_FORWARD, 'gamma', inputs.gamma, [k]),
-    beta: expectShape(GATE_FORWARD, 'beta', inputs.beta, [k]),
-    w2: expectShape(GATE_FORWARD, 'w2', inputs.w2, [k, o]),
-    b2: expectShape(GATE_FORWARD, 'b2', inputs.b2, [o]),
-    u: expectShape(GATE_FORWARD, 'uniform', inputs.uniform, [n, o]),
-    runningMean: expectShape(GATE_FORWARD, 'runningMean', inputs.runningMean, [k]),
-    runningVar: expectShape(GATE_FORWARD, 'runningVar', inputs.runningVar, [k]),
-  };
+  const { uniform, ...rest } = t;
+  const named = { ...rest, u: uniform };
   const { epsilon, momentum, tau } = attrs as { epsilon: number; momentum: number; tau: number };
   const outs = [[n, o], [n, o], [n, o], [cacheLayout(d).size], [k], [k]].map((s) =>
     backend.makeOutput(s, 'float32'),
   );
   const simd = gatePoolKernels(backend);
-  simd?.poolSum(heapOffset(backend, x.dataId), heapOffset(backend, outs[3]!.dataId), n, d.pixels, c);
+  simd?.poolSum(heapOffset(backend, t.x.dataId), heapOffset(backend, outs[3]!.dataId), n, d.pixels, c);
   // Views only after every allocation: the heap may grow and move.
   const view = (t: TensorInfo) => heapView(backend, t) as Float32Array;
   const [logits, probs, mask, cache, newMean, newVar] = outs.map(view) as Float32Array[];
@@ -85,22 +51,13 @@ function gateForwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorIn
 }
 
 function gateBackwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
-  const { xShape, hidden, tau } = attrs as { xShape: number[]; hidden: number; tau: number };
-  const dLogits = inputs.dLogits;
-  if (dLogits === undefined || dLogits.shape.length !== 2 || xShape?.length !== 4) {
-    throw new Error(
-      `${GATE_BACKWARD} (wasm): 'dLogits' must be [N, O] and attribute 'xShape' [N, H, W, C]; got [${dLogits?.shape}], ${JSON.stringify(xShape)}`,
-    );
-  }
-  const [n, h, w, c] = xShape as [number, number, number, number];
-  const o = dLogits.shape[1]!;
-  const d: GateDims = { n, pixels: h * w, c, k: hidden, o };
-  const named = {
-    dLogits: expectShape(GATE_BACKWARD, 'dLogits', dLogits, [n, o]),
-    dProbs: expectShape(GATE_BACKWARD, 'dProbs', inputs.dProbs, [n, o]),
-    dMask: expectShape(GATE_BACKWARD, 'dMask', inputs.dMask, [n, o]),
-    cache: expectShape(GATE_BACKWARD, 'cache', inputs.cache, [cacheLayout(d).size]),
-  };
+  const {
+    d,
+    t: named,
+    xShape,
+    tau,
+  } = gateBackwardArgs(`${GATE_BACKWARD} (wasm)`, inputs, attrs as tf.NamedAttrMap);
+  const { c, k: hidden, o } = d;
   const outs = [xShape, [c, hidden], [hidden], [hidden], [hidden, o], [o]].map((s) =>
     backend.makeOutput(s, 'float32'),
   );

@@ -10,6 +10,7 @@
 // ops. float32 only.
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { gateBackwardArgs, gateForwardArgs } from '../gate_kernel_args.js';
 import { cacheLayout, type GateDims } from '../wasm/gate_module_math.js';
 import type { ProgramUniforms } from './webgpu_kernel_utils.js';
 
@@ -335,19 +336,6 @@ function backwardPrograms(d: GateDims, xShape: number[]) {
   };
 }
 
-function expectShape(
-  kernel: string,
-  arg: string,
-  t: tf.TensorInfo | undefined,
-  shape: number[],
-): tf.TensorInfo {
-  if (t === undefined || t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, shape)) {
-    const got = t === undefined ? 'nothing' : `${t.dtype} [${t.shape}]`;
-    throw new Error(`${kernel} (webgpu): '${arg}' must be float32 [${shape}]; got ${got}`);
-  }
-  return t;
-}
-
 interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
   backend: tf.KernelBackend;
@@ -356,31 +344,7 @@ interface KernelArgs {
 
 function gateForwardWebgpu({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const backend = b as unknown as WebGPUBackend;
-  const { x, w1, w2 } = inputs;
-  if (x === undefined || x.shape.length !== 4 || w1?.shape.length !== 2 || w2?.shape.length !== 2) {
-    throw new Error(
-      `${GATE_FORWARD} (webgpu): 'x' must be [N, H, W, C], 'w1' [C, K] and 'w2' [K, O]; got [${x?.shape}], [${w1?.shape}], [${w2?.shape}]`,
-    );
-  }
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  const d: GateDims = { n, pixels: h * w, c, k: w1.shape[1]!, o: w2.shape[1]! };
-  if (Object.values(d).some((v) => v === 0)) {
-    throw new Error(
-      `${GATE_FORWARD} (webgpu): every dimension must be non-zero; got x [${x.shape}], w2 [${w2.shape}]`,
-    );
-  }
-  const { k, o } = d;
-  const t = {
-    x: expectShape(GATE_FORWARD, 'x', x, x.shape),
-    w1: expectShape(GATE_FORWARD, 'w1', w1, [c, k]),
-    gamma: expectShape(GATE_FORWARD, 'gamma', inputs.gamma, [k]),
-    beta: expectShape(GATE_FORWARD, 'beta', inputs.beta, [k]),
-    w2: expectShape(GATE_FORWARD, 'w2', w2, [k, o]),
-    b2: expectShape(GATE_FORWARD, 'b2', inputs.b2, [o]),
-    uniform: expectShape(GATE_FORWARD, 'uniform', inputs.uniform, [n, o]),
-    runningMean: expectShape(GATE_FORWARD, 'runningMean', inputs.runningMean, [k]),
-    runningVar: expectShape(GATE_FORWARD, 'runningVar', inputs.runningVar, [k]),
-  };
+  const { d, t } = gateForwardArgs(`${GATE_FORWARD} (webgpu)`, inputs);
   const { epsilon, momentum, tau } = attrs as { epsilon: number; momentum: number; tau: number };
   const uniforms = uniformsOf(d, { epsilon, momentum, tau });
   const p = forwardPrograms(d);
@@ -409,22 +373,7 @@ function gateForwardWebgpu({ inputs, backend: b, attrs }: KernelArgs): tf.Tensor
 
 function gateBackwardWebgpu({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const backend = b as unknown as WebGPUBackend;
-  const { xShape, hidden, tau } = attrs as unknown as { xShape: number[]; hidden: number; tau: number };
-  const dLogits = inputs.dLogits;
-  if (dLogits === undefined || dLogits.shape.length !== 2 || xShape?.length !== 4) {
-    throw new Error(
-      `${GATE_BACKWARD} (webgpu): 'dLogits' must be [N, O] and attribute 'xShape' [N, H, W, C]; got [${dLogits?.shape}], ${JSON.stringify(xShape)}`,
-    );
-  }
-  const [n, h, w, c] = xShape as [number, number, number, number];
-  const o = dLogits.shape[1]!;
-  const d: GateDims = { n, pixels: h * w, c, k: hidden, o };
-  const t = {
-    dLogits: expectShape(GATE_BACKWARD, 'dLogits', dLogits, [n, o]),
-    dProbs: expectShape(GATE_BACKWARD, 'dProbs', inputs.dProbs, [n, o]),
-    dMask: expectShape(GATE_BACKWARD, 'dMask', inputs.dMask, [n, o]),
-    cache: expectShape(GATE_BACKWARD, 'cache', inputs.cache, [cacheLayout(d).size]),
-  };
+  const { d, t, xShape, tau } = gateBackwardArgs(`${GATE_BACKWARD} (webgpu)`, inputs, attrs);
   const uniforms = uniformsOf(d, { epsilon: 0, momentum: 0, tau });
   const p = backwardPrograms(d, xShape);
   const run = (program: GateProgram, ins: tf.TensorInfo[]) =>
