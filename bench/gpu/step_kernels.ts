@@ -10,11 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../../src/backend/backend_names.js';
 import { initBackend } from '../../src/backend/init_backend.js';
 import { useWebGpuTrainingKernel } from '../../src/backend/webgpu/training_kernel_switch.js';
-import { createModel } from '../../src/models/registry.js';
-import { gatedLossGradients } from '../../src/train/train_step.js';
 import { intArg, stringArg } from '../lib/args.js';
 import { machineInfo, writeResult } from '../lib/results.js';
-import { benchOptimizer } from '../lib/train_step_timer.js';
+import { trainStepFixture } from '../lib/train_step_timer.js';
 import { ownKernelSwitches } from './kernel_switch.js';
 
 const SCRIPT = 'bench/gpu/step_kernels.ts';
@@ -32,31 +30,19 @@ if (report.name !== backendName) {
 async function stepKernels(
   gated: boolean,
 ): Promise<{ kernels: number; dispatches: number | null; byName: Record<string, number> }> {
-  const model = createModel('resnet20', { gating: gated ? 'channel' : 'none', seed: 1 });
-  const optimizer = benchOptimizer(model);
-  const images = tf.randomNormal<tf.Rank.R4>([batch, 32, 32, 3], 0, 1, 'float32', 2);
-  const labels = tf.tensor1d(
-    Int32Array.from({ length: batch }, (_, i) => i % 10),
-    'int32',
-  );
-  const step = async () => {
-    const r = gatedLossGradients(model, { images, labels }, { weights: { gamma: 0.75, lambda: 0.1 } });
-    optimizer.step(r.grads, 0.01);
-    await r.total.data();
-    tf.dispose([r.total, r.ce, r.bas, r.l0, r.correct, r.counted, r.gateOn, ...Object.values(r.grads)]);
-  };
+  const fixture = trainStepFixture({ model: 'resnet20', gated, batch, size: 32 });
   const backend = tf.backend() as unknown as { runWebGPUProgram?: (...args: unknown[]) => unknown };
   const run = backend.runWebGPUProgram;
   let dispatches = 0;
   try {
-    await step();
+    await fixture.step();
     if (run !== undefined) {
       backend.runWebGPUProgram = (...args: unknown[]) => {
         dispatches++;
         return run.apply(backend, args);
       };
     }
-    const info = await tf.profile(step);
+    const info = await tf.profile(() => fixture.step());
     const byName: Record<string, number> = {};
     for (const k of info.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
     const sorted = Object.fromEntries(Object.entries(byName).sort((a, b) => b[1] - a[1]));
@@ -67,9 +53,7 @@ async function stepKernels(
     };
   } finally {
     if (run !== undefined) backend.runWebGPUProgram = run;
-    tf.dispose([images, labels]);
-    optimizer.dispose();
-    model.dispose();
+    fixture.dispose();
   }
 }
 
