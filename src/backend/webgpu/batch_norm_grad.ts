@@ -14,7 +14,7 @@
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { SplitKSumProgram } from './split_k_sum.js';
-import type { ProgramUniforms } from './webgpu_kernel_utils.js';
+import { PerElementProgram, type ProgramUniforms } from './webgpu_kernel_utils.js';
 
 /** Kernel name: inputs { dy, x, mean, rstd, gamma }, no attributes, outputs [dx, dgamma, dbeta]. */
 export const BATCH_NORM_GRAD = 'BatchShapingBatchNormGrad'; // = BATCH_NORM_GRAD_KERNEL of src/layers/fused_batch_norm.ts
@@ -100,34 +100,17 @@ class BatchNormGradReduceProgram implements WebGPUProgram {
 }
 
 /** Pass 4: dx = gamma * rstd * (dy - dbeta / M - xhat * dgamma / M), one thread per element. */
-class BatchNormGradInputProgram implements WebGPUProgram {
+class BatchNormGradInputProgram extends PerElementProgram {
   variableNames = ['dy', 'x', 'mean', 'rstd', 'gamma', 'dgamma', 'dbeta'];
-  outputShape: number[];
   shaderKey = 'batchShapingBatchNormGradInput';
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
   uniforms = 'invCount : f32,';
 
-  constructor(shape: number[]) {
-    this.outputShape = shape;
-    this.dispatchLayout = { x: shape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(shape.reduce((a, b) => a * b, 1) / this.workgroupSize[0]), 1, 1];
-  }
-
-  getUserCode(): string {
-    return `
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let c = index % uniforms.meanShape;
+  protected body(): string {
+    return `let c = index % uniforms.meanShape;
       let rs = rstd[c];
       let xhat = (x[index] - mean[c]) * rs;
       let g = dy[index] - dbeta[c] * uniforms.invCount - xhat * dgamma[c] * uniforms.invCount;
-      setOutputAtIndex(index, gamma[c] * rs * g);
-    }
-  }
-`;
+      setOutputAtIndex(index, gamma[c] * rs * g);`;
   }
 }
 

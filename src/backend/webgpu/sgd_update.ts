@@ -7,9 +7,9 @@
 // in two dispatches (v', then w' from v'), where the tf-op form takes six, each with its own buffers and bind
 // group: a training step on webgpu is bound by dispatches, not arithmetic (ResNet-20 has ~60 parameters and
 // ~100 gated). No stock counterpart. float32 only.
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ProgramUniforms } from './webgpu_kernel_utils.js';
+import { PerElementProgram, type ProgramUniforms } from './webgpu_kernel_utils.js';
 
 /** Kernel name: inputs { w, g, v }, attrs { lr, weightDecay, momentum, nesterov }, outputs [w', v']. */
 export const SGD_UPDATE = 'BatchShapingSgdUpdate'; // = SGD_UPDATE_KERNEL of src/train/optimizer.ts
@@ -27,14 +27,9 @@ function decayedGradient(decay: boolean): string {
  * One elementwise pass of the update: 'momentum' writes v' (inputs w if decaying, g, v), 'param' writes w' (inputs
  * w, v' as `next`, and g for Nesterov's d). Only the inputs the shader reads are bound.
  */
-class SgdUpdateProgram implements WebGPUProgram {
+class SgdUpdateProgram extends PerElementProgram {
   variableNames: string[];
-  outputShape: number[];
   shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
   uniforms = 'lr : f32, weightDecay : f32, momentum : f32,';
 
   constructor(
@@ -43,6 +38,7 @@ class SgdUpdateProgram implements WebGPUProgram {
     private readonly nesterov: boolean,
     shape: number[],
   ) {
+    super(shape);
     this.variableNames =
       pass === 'momentum'
         ? decay
@@ -51,33 +47,24 @@ class SgdUpdateProgram implements WebGPUProgram {
         : nesterov
           ? ['w', 'g', 'next']
           : ['w', 'next'];
-    this.outputShape = shape;
-    this.dispatchLayout = { x: shape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(tf.util.sizeFromShape(shape) / this.workgroupSize[0]), 1, 1];
     this.shaderKey = `batchShapingSgdUpdate_${pass}_${decay ? 'decay' : 'nodecay'}_${nesterov ? 'nesterov' : 'plain'}`;
   }
 
-  getUserCode(): string {
-    const body =
-      this.pass === 'momentum'
-        ? `${decayedGradient(this.decay)}
+  protected body(): string {
+    if (this.pass === 'momentum') {
+      return `${decayedGradient(this.decay)}
       let mv = v[index] * uniforms.momentum;
-      setOutputAtIndex(index, mv + d);`
-        : this.nesterov
-          ? `${decayedGradient(this.decay)}
+      setOutputAtIndex(index, mv + d);`;
+    }
+    if (this.nesterov) {
+      return `${decayedGradient(this.decay)}
       let nm = next[index] * uniforms.momentum;
       let u = d + nm;
       let step = u * uniforms.lr;
-      setOutputAtIndex(index, w[index] - step);`
-          : `let step = next[index] * uniforms.lr;
       setOutputAtIndex(index, w[index] - step);`;
-    return `
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      ${body}
     }
-  }
-`;
+    return `let step = next[index] * uniforms.lr;
+      setOutputAtIndex(index, w[index] - step);`;
   }
 }
 
