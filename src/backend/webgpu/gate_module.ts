@@ -8,11 +8,11 @@
 // [N, C] x [C, 16]). Here: 9 one-thread-per-output programs forward and 9 backward, each a few lines of WGSL with
 // the sizes as uniforms. Sums run in float32 (the wasm kernels sum in float64): within float32 rounding of the tf
 // ops. float32 only.
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type * as tf from '@tensorflow/tfjs-core';
 import { gateBackwardArgs, gateForwardArgs } from '../gate_kernel_args.js';
 import { cacheLayout, type GateDims } from '../wasm/gate_module_math.js';
-import type { ProgramUniforms } from './webgpu_kernel_utils.js';
+import { PerElementProgram, type ProgramUniforms } from './webgpu_kernel_utils.js';
 
 export const GATE_FORWARD = 'BatchShapingGateForward'; // = GATE_FORWARD_KERNEL of src/gates/fused_gate.ts
 export const GATE_BACKWARD = 'BatchShapingGateBackward'; // = GATE_BACKWARD_KERNEL there
@@ -32,41 +32,28 @@ function uniformsOf(d: GateDims, h: { epsilon: number; momentum: number; tau: nu
   ];
 }
 
-/**
- * One output element per thread: `body` is WGSL run for `index` < the output's size; it reads the inputs by
- * name and ends with setOutputAtIndex(index, value). `helpers` are WGSL functions it may call.
- */
-class GateProgram implements WebGPUProgram {
-  outputShape: number[];
+/** One output element per thread: `code` is WGSL that reads the inputs by name; `wgslHelpers` are functions it calls. */
+class GateProgram extends PerElementProgram {
   shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
   uniforms = UNIFORMS;
 
   constructor(
     name: string,
     public variableNames: string[],
     shape: number[],
-    private readonly body: string,
-    private readonly helpers = '',
+    private readonly code: string,
+    private readonly wgslHelpers = '',
   ) {
-    this.outputShape = shape;
-    this.dispatchLayout = { x: shape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(tf.util.sizeFromShape(shape) / this.workgroupSize[0]), 1, 1];
+    super(shape);
     this.shaderKey = `batchShapingGate_${name}`;
   }
 
-  getUserCode(): string {
-    return `
-  ${this.helpers}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      ${this.body}
-    }
+  protected body(): string {
+    return this.code;
   }
-`;
+
+  protected override helpers(): string {
+    return this.wgslHelpers;
   }
 }
 
@@ -135,15 +122,17 @@ function forwardPrograms(d: GateDims) {
       FORWARD.hidden,
       [2 * n * k + k],
       `let nk = uniforms.n * uniforms.k;
-      var j = index % uniforms.k;
-      if (index >= nk && index < nk + uniforms.k) { j = index - nk; }
+      let isRstd = index >= nk && index < nk + uniforms.k;
+      // The element of z (or, for rstd, the column) this output belongs to.
+      var at = index;
+      if (index >= nk) { at = index - nk - uniforms.k; }
+      var j = at % uniforms.k;
+      if (isRstd) { j = index - nk; }
       let m = columnMoments(j);
       let rstd = 1.0 / sqrt(m.y + uniforms.epsilon);
-      if (index >= nk && index < nk + uniforms.k) {
+      if (isRstd) {
         setOutputAtIndex(index, rstd);
       } else {
-        var at = index;
-        if (index >= nk) { at = index - nk - uniforms.k; }
         let xhat = (z[at] - m.x) * rstd;
         if (index < nk) { setOutputAtIndex(index, xhat); } else { setOutputAtIndex(index, xhat * gamma[j] + beta[j]); }
       }`,
@@ -342,20 +331,43 @@ interface KernelArgs {
   attrs: tf.NamedAttrMap;
 }
 
-function gateForwardWebgpu({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as unknown as WebGPUBackend;
+type Run = (program: GateProgram, ins: tf.TensorInfo[]) => tf.TensorInfo;
+
+/**
+ * Runs a kernel's programs through `steps`, which gets `run` and marks the intermediates with `temp`; afterwards
+ * the intermediates are freed, and if a step throws, every output made so far (nothing leaks on an error).
+ */
+function runGatePrograms(
+  backend: WebGPUBackend,
+  uniforms: ProgramUniforms,
+  steps: (run: Run, temp: (info: tf.TensorInfo) => tf.TensorInfo) => tf.TensorInfo[],
+): tf.TensorInfo[] {
+  const made: tf.TensorInfo[] = [];
+  const temporaries = new Set<tf.TensorInfo>();
+  const run: Run = (program, ins) => {
+    const out = backend.runWebGPUProgram(program, ins, 'float32', uniforms);
+    made.push(out);
+    return out;
+  };
+  let done = false;
+  try {
+    const outs = steps(run, (info) => {
+      temporaries.add(info);
+      return info;
+    });
+    done = true;
+    return outs;
+  } finally {
+    for (const info of made) if (!done || temporaries.has(info)) backend.disposeData(info.dataId);
+  }
+}
+
+function gateForwardWebgpu({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { d, t } = gateForwardArgs(`${GATE_FORWARD} (webgpu)`, inputs);
   const { epsilon, momentum, tau } = attrs as { epsilon: number; momentum: number; tau: number };
-  const uniforms = uniformsOf(d, { epsilon, momentum, tau });
   const p = forwardPrograms(d);
-  const run = (program: GateProgram, ins: tf.TensorInfo[]) =>
-    backend.runWebGPUProgram(program, ins, 'float32', uniforms);
-  const temporaries: tf.TensorInfo[] = [];
-  const temp = (info: tf.TensorInfo) => {
-    temporaries.push(info);
-    return info;
-  };
-  try {
+  const webgpu = backend as unknown as WebGPUBackend;
+  return runGatePrograms(webgpu, uniformsOf(d, { epsilon, momentum, tau }), (run, temp) => {
     const pooled = temp(run(p.pooled, [t.x]));
     const z = temp(run(p.z, [pooled, t.w1]));
     const hid = temp(run(p.hidden, [z, t.gamma, t.beta]));
@@ -366,36 +378,25 @@ function gateForwardWebgpu({ inputs, backend: b, attrs }: KernelArgs): tf.Tensor
     const mask = run(p.mask, [logits, t.uniform]);
     const cache = run(p.cache, [pooled, hid, logits, t.uniform, t.w1, t.gamma, t.w2]);
     return [logits, probs, mask, cache, newMean, newVar];
-  } finally {
-    for (const info of temporaries) backend.disposeData(info.dataId);
-  }
+  });
 }
 
-function gateBackwardWebgpu({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
-  const backend = b as unknown as WebGPUBackend;
+function gateBackwardWebgpu({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { d, t, xShape, tau } = gateBackwardArgs(`${GATE_BACKWARD} (webgpu)`, inputs, attrs);
-  const uniforms = uniformsOf(d, { epsilon: 0, momentum: 0, tau });
   const p = backwardPrograms(d, xShape);
-  const run = (program: GateProgram, ins: tf.TensorInfo[]) =>
-    backend.runWebGPUProgram(program, ins, 'float32', uniforms);
-  const temporaries: tf.TensorInfo[] = [];
-  try {
-    const g = run(p.g, [t.dLogits, t.dProbs, t.dMask, t.cache]);
-    temporaries.push(g);
+  const webgpu = backend as unknown as WebGPUBackend;
+  return runGatePrograms(webgpu, uniformsOf(d, { epsilon: 0, momentum: 0, tau }), (run, temp) => {
+    const g = temp(run(p.g, [t.dLogits, t.dProbs, t.dMask, t.cache]));
     const db2 = run(p.db2, [g]);
     const dw2 = run(p.dw2, [g, t.cache]);
-    const da = run(p.da, [g, t.cache]);
-    temporaries.push(da);
+    const da = temp(run(p.da, [g, t.cache]));
     const dbeta = run(p.dbeta, [da]);
     const dgamma = run(p.dgamma, [da, t.cache]);
-    const dz = run(p.dz, [da, t.cache, dgamma, dbeta]);
-    temporaries.push(dz);
+    const dz = temp(run(p.dz, [da, t.cache, dgamma, dbeta]));
     const dw1 = run(p.dw1, [dz, t.cache]);
     const dx = run(p.dx, [dz, t.cache]);
     return [dx, dw1, dgamma, dbeta, dw2, db2];
-  } finally {
-    for (const info of temporaries) backend.disposeData(info.dataId);
-  }
+  });
 }
 
 export const gateForwardWebgpuConfig: tf.KernelConfig = {

@@ -98,6 +98,46 @@ describe('webgpu gate module (ours)', { skip: WEBGPU_SKIP }, () => {
     );
   });
 
+  it('frees every buffer it made when a program fails midway', async () => {
+    await tf.setBackend('webgpu');
+    const backend = tf.backend() as unknown as {
+      runWebGPUProgram: (...args: unknown[]) => unknown;
+      numDataIds(): number;
+    };
+    const inputs = {
+      x: tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 1),
+      w1: tf.randomNormal([4, 16], 0, 1, 'float32', 2),
+      gamma: tf.ones([16]),
+      beta: tf.zeros([16]),
+      w2: tf.ones([16, 8]),
+      b2: tf.zeros([8]),
+      uniform: tf.fill([2, 8], 0.5),
+      runningMean: tf.zeros([16]),
+      runningVar: tf.ones([16]),
+    };
+    const attrs = { epsilon: 1e-5, momentum: 0.1, tau: 2 / 3, xShape: [2, 3, 3, 4], hidden: 16 };
+    const real = backend.runWebGPUProgram;
+    let calls = 0;
+    // The 7th of the forward's 9 programs fails: 3 intermediates and 3 outputs exist by then.
+    backend.runWebGPUProgram = (...args: unknown[]) => {
+      calls++;
+      if (calls === 7) throw new Error('injected program failure');
+      return real.apply(backend, args);
+    };
+    const ids = backend.numDataIds();
+    try {
+      assert.throws(
+        () => tf.engine().runKernel(GATE_FORWARD, inputs, attrs as unknown as tf.NamedAttrMap),
+        /injected program failure/,
+      );
+    } finally {
+      backend.runWebGPUProgram = real;
+    }
+    assert.equal(calls, 7);
+    assert.equal(backend.numDataIds(), ids, 'buffers made before the failure were freed');
+    tf.dispose(Object.values(inputs));
+  });
+
   it('forward and backward leak nothing (engine tensors, webgpu data table)', async () => {
     await expectNoWebgpuLeak(() => {
       const x = tf.randomNormal([4, 3, 3, 6], 0, 1, 'float32', 1);
