@@ -27,9 +27,9 @@ function gateForwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorIn
   const simd = gatePoolKernels(backend);
   simd?.poolSum(heapOffset(backend, t.x.dataId), heapOffset(backend, outs[3]!.dataId), n, d.pixels, c);
   // Views only after every allocation: the heap may grow and move.
-  const view = (t: TensorInfo) => heapView(backend, t) as Float32Array;
+  const view = (info: TensorInfo) => heapView(backend, info) as Float32Array;
   const [logits, probs, mask, cache, newMean, newVar] = outs.map(view) as Float32Array[];
-  const views = Object.fromEntries(Object.entries(named).map(([key, t]) => [key, view(t)])) as Record<
+  const views = Object.fromEntries(Object.entries(named).map(([key, info]) => [key, view(info)])) as Record<
     keyof typeof named,
     Float32Array
   >;
@@ -61,9 +61,9 @@ function gateBackwardKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorI
   const outs = [xShape, [c, hidden], [hidden], [hidden], [hidden, o], [o]].map((s) =>
     backend.makeOutput(s, 'float32'),
   );
-  const view = (t: TensorInfo) => heapView(backend, t) as Float32Array;
+  const view = (info: TensorInfo) => heapView(backend, info) as Float32Array;
   const [dx, dw1, dgamma, dbeta, dw2, db2] = outs.map(view) as Float32Array[];
-  const views = Object.fromEntries(Object.entries(named).map(([key, t]) => [key, view(t)])) as Record<
+  const views = Object.fromEntries(Object.entries(named).map(([key, info]) => [key, view(info)])) as Record<
     keyof typeof named,
     Float32Array
   >;
