@@ -130,13 +130,18 @@ function sgdUpdateWebgpu(args: {
     uniforms,
   );
   const paramInputs = nesterov ? [w!, g!, next] : [w!, next];
-  const wNext = backend.runWebGPUProgram(
-    new SgdUpdateProgram('param', decay, nesterov, shape),
-    paramInputs,
-    'float32',
-    uniforms,
-  );
-  return [wNext, next];
+  try {
+    const wNext = backend.runWebGPUProgram(
+      new SgdUpdateProgram('param', decay, nesterov, shape),
+      paramInputs,
+      'float32',
+      uniforms,
+    );
+    return [wNext, next];
+  } catch (err) {
+    backend.disposeData(next.dataId); // v' is nobody's yet: nothing leaks on an error
+    throw err;
+  }
 }
 
 export const sgdUpdateWebgpuConfig: tf.KernelConfig = {
