@@ -13,7 +13,33 @@ import {
   FUSED_GATE_CASES,
   runGate,
 } from '../../helpers/gate_runs.js';
-import { expectNoWebgpuLeak, setUpWebgpu, useKernel, WEBGPU_SKIP } from './webgpu_test_utils.js';
+import {
+  expectFreedOnProgramFailure,
+  expectNoWebgpuLeak,
+  setUpWebgpu,
+  useKernel,
+  WEBGPU_SKIP,
+} from './webgpu_test_utils.js';
+
+/** The forward kernel's inputs for K = 16 hidden and O = 8 gated channels: x, w1 and the draws, and fixed rest. */
+function forwardInputs(x: tf.Tensor, w1: tf.Tensor, uniform: tf.Tensor): tf.NamedTensorMap {
+  return {
+    x,
+    w1,
+    gamma: tf.ones([16]),
+    beta: tf.zeros([16]),
+    w2: tf.ones([16, 8]),
+    b2: tf.zeros([8]),
+    uniform,
+    runningMean: tf.zeros([16]),
+    runningVar: tf.ones([16]),
+  };
+}
+
+/** The kernels' attributes for a block input of shape `xShape` (hidden width 16). */
+function gateAttrs(xShape: number[]): tf.NamedAttrMap {
+  return { epsilon: 1e-5, momentum: 0.1, tau: 2 / 3, xShape, hidden: 16 } as unknown as tf.NamedAttrMap;
+}
 
 describe('webgpu gate module (ours)', { skip: WEBGPU_SKIP }, () => {
   let worst = 0;
@@ -53,25 +79,16 @@ describe('webgpu gate module (ours)', { skip: WEBGPU_SKIP }, () => {
 
   it('rejects inputs of the wrong shape, naming the argument', async () => {
     await tf.setBackend('webgpu');
-    const attrs = { epsilon: 1e-5, momentum: 0.1, tau: 2 / 3, xShape: [2, 3, 3, 4], hidden: 16 };
+    const attrs = gateAttrs([2, 3, 3, 4]);
     const forward = (over: Record<string, tf.Tensor>) => () =>
       tf.tidy(() =>
-        tf.engine().runKernel(
-          GATE_FORWARD,
-          {
-            x: tf.zeros([2, 3, 3, 4]),
-            w1: tf.zeros([4, 16]),
-            gamma: tf.ones([16]),
-            beta: tf.zeros([16]),
-            w2: tf.zeros([16, 8]),
-            b2: tf.zeros([8]),
-            uniform: tf.fill([2, 8], 0.5),
-            runningMean: tf.zeros([16]),
-            runningVar: tf.ones([16]),
-            ...over,
-          },
-          attrs as unknown as tf.NamedAttrMap,
-        ),
+        tf
+          .engine()
+          .runKernel(
+            GATE_FORWARD,
+            { ...forwardInputs(tf.zeros([2, 3, 3, 4]), tf.zeros([4, 16]), tf.fill([2, 8], 0.5)), ...over },
+            attrs,
+          ),
       );
     assert.throws(
       forward({ w1: tf.zeros([5, 16]) }),
@@ -89,7 +106,7 @@ describe('webgpu gate module (ours)', { skip: WEBGPU_SKIP }, () => {
             dMask: tf.zeros([2, 8]),
             cache: tf.zeros([cacheSize]),
           },
-          attrs as unknown as tf.NamedAttrMap,
+          attrs,
         ),
       );
     assert.throws(
@@ -100,41 +117,17 @@ describe('webgpu gate module (ours)', { skip: WEBGPU_SKIP }, () => {
 
   it('frees every buffer it made when a program fails midway', async () => {
     await tf.setBackend('webgpu');
-    const backend = tf.backend() as unknown as {
-      runWebGPUProgram: (...args: unknown[]) => unknown;
-      numDataIds(): number;
-    };
-    const inputs = {
-      x: tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 1),
-      w1: tf.randomNormal([4, 16], 0, 1, 'float32', 2),
-      gamma: tf.ones([16]),
-      beta: tf.zeros([16]),
-      w2: tf.ones([16, 8]),
-      b2: tf.zeros([8]),
-      uniform: tf.fill([2, 8], 0.5),
-      runningMean: tf.zeros([16]),
-      runningVar: tf.ones([16]),
-    };
-    const attrs = { epsilon: 1e-5, momentum: 0.1, tau: 2 / 3, xShape: [2, 3, 3, 4], hidden: 16 };
-    const real = backend.runWebGPUProgram;
-    let calls = 0;
+    const inputs = forwardInputs(
+      tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 1),
+      tf.randomNormal([4, 16], 0, 1, 'float32', 2),
+      tf.fill([2, 8], 0.5),
+    );
     // The 7th of the forward's 9 programs fails: 3 intermediates and 3 outputs exist by then.
-    backend.runWebGPUProgram = (...args: unknown[]) => {
-      calls++;
-      if (calls === 7) throw new Error('injected program failure');
-      return real.apply(backend, args);
-    };
-    const ids = backend.numDataIds();
-    try {
-      assert.throws(
-        () => tf.engine().runKernel(GATE_FORWARD, inputs, attrs as unknown as tf.NamedAttrMap),
-        /injected program failure/,
-      );
-    } finally {
-      backend.runWebGPUProgram = real;
-    }
-    assert.equal(calls, 7);
-    assert.equal(backend.numDataIds(), ids, 'buffers made before the failure were freed');
+    await expectFreedOnProgramFailure(
+      7,
+      () => tf.engine().runKernel(GATE_FORWARD, inputs, gateAttrs([2, 3, 3, 4])),
+      GATE_FORWARD,
+    );
     tf.dispose(Object.values(inputs));
   });
 
@@ -144,27 +137,9 @@ describe('webgpu gate module (ours)', { skip: WEBGPU_SKIP }, () => {
       const w1 = tf.randomNormal([6, 16], 0, 1, 'float32', 2);
       const uniform = tf.randomUniform([4, 8], 1e-6, 1 - 1e-6, 'float32', 3);
       const f = (xx: tf.Tensor, ww: tf.Tensor) => {
-        const [logits, probs, mask] = tf.engine().runKernel(
-          GATE_FORWARD,
-          {
-            x: xx,
-            w1: ww,
-            gamma: tf.ones([16]),
-            beta: tf.zeros([16]),
-            w2: tf.ones([16, 8]),
-            b2: tf.zeros([8]),
-            uniform,
-            runningMean: tf.zeros([16]),
-            runningVar: tf.ones([16]),
-          },
-          {
-            epsilon: 1e-5,
-            momentum: 0.1,
-            tau: 2 / 3,
-            xShape: [4, 3, 3, 6],
-            hidden: 16,
-          } as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
+        const [logits, probs, mask] = tf
+          .engine()
+          .runKernel(GATE_FORWARD, forwardInputs(xx, ww, uniform), gateAttrs([4, 3, 3, 6])) as tf.Tensor[];
         return tf.addN([tf.sum(logits!), tf.sum(probs!), tf.sum(mask!)]) as tf.Scalar;
       };
       const [dx, dw1] = tf.grads(f)([x, w1]);

@@ -10,6 +10,7 @@ import { SGD_UPDATE_KERNEL } from '../../../src/train/optimizer.js';
 import { sgdOptimizer, threeSgdSteps } from '../../helpers/sgd_steps.js';
 import {
   compiledShaderKeys,
+  expectFreedOnProgramFailure,
   expectNoWebgpuLeak,
   maxRelErr,
   randomHost,
@@ -92,36 +93,13 @@ describe('webgpu SGD update (ours)', { skip: WEBGPU_SKIP }, () => {
 
   it("frees v' when the second program fails", async () => {
     await tf.setBackend('webgpu');
-    const backend = tf.backend() as unknown as {
-      runWebGPUProgram: (...args: unknown[]) => unknown;
-      numDataIds(): number;
-    };
     const [w, g, v] = [1, 2, 3].map((seed) => tf.tensor(randomHost([5, 4], seed).values, [5, 4]));
-    const real = backend.runWebGPUProgram;
-    let calls = 0;
-    backend.runWebGPUProgram = (...args: unknown[]) => {
-      calls++;
-      if (calls === 2) throw new Error('injected program failure');
-      return real.apply(backend, args);
-    };
-    const ids = backend.numDataIds();
-    try {
-      assert.throws(
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              SGD_UPDATE,
-              { w: w!, g: g!, v: v! },
-              { lr: 0.1, weightDecay: 0, momentum: 0.9, nesterov: false },
-            ),
-        /injected program failure/,
-      );
-    } finally {
-      backend.runWebGPUProgram = real;
-    }
-    assert.equal(calls, 2);
-    assert.equal(backend.numDataIds(), ids, "the momentum buffer's new value was freed");
+    const attrs = { lr: 0.1, weightDecay: 0, momentum: 0.9, nesterov: false };
+    await expectFreedOnProgramFailure(
+      2,
+      () => tf.engine().runKernel(SGD_UPDATE, { w: w!, g: g!, v: v! }, attrs),
+      SGD_UPDATE,
+    );
     tf.dispose([w!, g!, v!]);
   });
 

@@ -78,3 +78,34 @@ export async function expectNoWebgpuLeak(step: () => tf.Tensor, what: string, re
   assert.equal(tf.memory().numTensors, tensors, `${what}: engine tensors grew`);
   assert.equal(backend.numDataIds(), ids, `${what}: webgpu backend data table grew`);
 }
+
+/**
+ * Makes the `failAt`-th program `run` dispatches throw, and asserts that `run` throws that error and that the
+ * webgpu backend's data table is as before: every buffer the kernel made before the failure was freed.
+ */
+export async function expectFreedOnProgramFailure(
+  failAt: number,
+  run: () => unknown,
+  what: string,
+): Promise<void> {
+  await tf.setBackend('webgpu');
+  const backend = tf.backend() as unknown as {
+    runWebGPUProgram: (...args: unknown[]) => unknown;
+    numDataIds(): number;
+  };
+  const real = backend.runWebGPUProgram;
+  let calls = 0;
+  backend.runWebGPUProgram = (...args: unknown[]) => {
+    calls++;
+    if (calls === failAt) throw new Error('injected program failure');
+    return real.apply(backend, args);
+  };
+  const ids = backend.numDataIds();
+  try {
+    assert.throws(run, /injected program failure/, what);
+  } finally {
+    backend.runWebGPUProgram = real;
+  }
+  assert.equal(calls, failAt, `${what}: programs run`);
+  assert.equal(backend.numDataIds(), ids, `${what}: buffers made before the failure were freed`);
+}
