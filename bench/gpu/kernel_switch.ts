@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { stockWebGpuKernel } from '../../src/backend/webgpu/stock_kernel_registry.js';
 import { useWebGpuTrainingKernel } from '../../src/backend/webgpu/training_kernel_switch.js';
 import { WEBGPU_TRAINING_KERNELS } from '../../src/backend/webgpu/training_kernels.js';
+import { GATE_BACKWARD_KERNEL } from '../../src/gates/fused_gate.js';
 
 export interface KernelVariant {
   /** 'ours', 'stock', or 'stock-<Kernel>' (only that one stock). */
@@ -57,7 +58,7 @@ export function kernelVariants(): KernelVariant[] {
  */
 export function ownKernelSwitches(): string[] {
   return WEBGPU_TRAINING_KERNELS.map((c) => c.kernelName).filter(
-    (n) => stockWebGpuKernel(n) === undefined && n !== 'BatchShapingGateBackward',
+    (n) => stockWebGpuKernel(n) === undefined && n !== GATE_BACKWARD_KERNEL,
   );
 }
 
